@@ -1,0 +1,134 @@
+"""A simulated fridge-freezer for the development Home Assistant (never shipped).
+
+It runs ``fridge_sim`` in real time and shows what a real home would have: two compartment
+thermometers, a kitchen thermometer, a smart plug's power reading and a door contact. On first
+start it adds a FridgeCare entry for that fridge through FridgeCare's own config flow, so the
+development instance shows the whole story without a single click.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import logging
+import time
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, Platform
+from homeassistant.core import CoreState, Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, discovery
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
+
+from custom_components.fridge_care.analysis.model import FaultCode, Role
+from custom_components.fridge_care.const import (
+    CONF_LEARNING_PERIOD,
+    CONF_MANUFACTURER,
+    CONF_MODEL,
+    CONF_NAME,
+    CONF_SERIAL_NUMBER,
+    DOMAIN as FRIDGE_CARE,
+)
+from fridge_sim import FaultInjection, FridgeSimulator, Sample, Scenario
+
+DOMAIN = "fridge_sim_dev"
+SIGNAL_SAMPLES = f"{DOMAIN}_samples"
+STEP = timedelta(seconds=2)  # the plug and door report within seconds, as real ones do
+SERIAL = "SIM-0001"
+LEARNING_PERIOD_H = 1.0  # a demo cannot wait three days; the owner's default is 72 h
+
+CONF_FAULT = "fault"
+CONF_FAULT_AFTER = "fault_after_minutes"
+CONF_SEED = "seed"
+
+CONFIG_SCHEMA = vol.Schema(
+    {
+        DOMAIN: vol.Schema(
+            {
+                vol.Optional(CONF_NAME, default="Kitchen fridge"): cv.string,
+                vol.Optional(CONF_FAULT): vol.Coerce(FaultCode),
+                vol.Optional(CONF_FAULT_AFTER, default=15.0): vol.Coerce(float),
+                vol.Optional(CONF_SEED, default=7): vol.Coerce(int),
+            }
+        )
+    },
+    extra=vol.ALLOW_EXTRA,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+# Entity ids the platforms create, by role (the FridgeCare entry points at these).
+ENTITY_IDS: dict[Role, str] = {
+    Role.FRIDGE_TEMP: "sensor.simulated_fridge_temperature",
+    Role.FREEZER_TEMP: "sensor.simulated_freezer_temperature",
+    Role.AMBIENT_TEMP: "sensor.simulated_kitchen_temperature",
+    Role.COMPRESSOR_POWER: "sensor.simulated_fridge_plug_power",
+    Role.DOOR: "binary_sensor.simulated_fridge_door",
+}
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Start the simulation and the sensors that show it."""
+    conf = config[DOMAIN]
+    faults: tuple[FaultInjection, ...] = ()
+    if CONF_FAULT in conf:
+        faults = (FaultInjection(conf[CONF_FAULT], start_h=conf[CONF_FAULT_AFTER] / 60.0),)
+        _LOGGER.info(
+            "Simulated fridge: %s in %.0f minutes", conf[CONF_FAULT], conf[CONF_FAULT_AFTER]
+        )
+    simulator = FridgeSimulator(
+        Scenario(seed=conf[CONF_SEED], days=3650.0, start=time.time(), faults=faults)
+    )
+
+    @callback
+    def _tick(_now: datetime | None = None) -> None:
+        samples: list[Sample] = simulator.advance(to=time.time())
+        if samples:
+            async_dispatcher_send(hass, SIGNAL_SAMPLES, samples)
+
+    for platform in (Platform.SENSOR, Platform.BINARY_SENSOR):
+        hass.async_create_task(
+            discovery.async_load_platform(hass, platform, DOMAIN, {}, config), eager_start=True
+        )
+    async_track_time_interval(hass, _tick, STEP, cancel_on_shutdown=True)
+
+    async def _add_fridge_care_entry(_event: Event | None = None) -> None:
+        if not hass.config_entries.async_entries(FRIDGE_CARE):
+            await _create_fridge_care_entry(hass, conf[CONF_NAME])
+
+    if hass.state is CoreState.running:
+        await _add_fridge_care_entry()
+    else:
+        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, _add_fridge_care_entry)
+    return True
+
+
+async def _create_fridge_care_entry(hass: HomeAssistant, name: str) -> None:
+    """Walk FridgeCare's real config and options flows, as a person would in the UI."""
+    flow = await hass.config_entries.flow.async_init(FRIDGE_CARE, context={"source": "user"})
+    flow = await hass.config_entries.flow.async_configure(
+        flow["flow_id"],
+        {
+            CONF_NAME: name,
+            CONF_MANUFACTURER: "Acme",
+            CONF_MODEL: "CoolMax 300",
+            CONF_SERIAL_NUMBER: SERIAL,
+        },
+    )
+    flow = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {role.value: entity_id for role, entity_id in ENTITY_IDS.items()}
+    )
+    if flow.get("type") != "create_entry":
+        _LOGGER.error("Could not add the FridgeCare entry for the simulated fridge: %s", flow)
+        return
+    entry = flow["result"]
+    options = await hass.config_entries.options.async_init(entry.entry_id)
+    defaults = {
+        key.schema: key.default()
+        for key in options["data_schema"].schema
+        if not isinstance(key.default, type(vol.UNDEFINED))
+    }
+    await hass.config_entries.options.async_configure(
+        options["flow_id"], {**defaults, CONF_LEARNING_PERIOD: LEARNING_PERIOD_H}
+    )
+    _LOGGER.info("Added FridgeCare entry %s watching the simulated fridge", entry.title)

@@ -1,0 +1,46 @@
+"""FridgeCare: predictive maintenance for a home refrigerator, built on sensors it already has."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .const import DOMAIN
+from .data import FridgeCareConfigEntry, FridgeCareData
+from .entity import fridge_device_info
+from .monitor import FridgeMonitor, async_forget_fridge
+from .services import async_setup_services
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the FridgeCare actions once, whatever fridges are loaded."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> bool:
+    """Start watching one fridge: its device, its monitor, then its entities."""
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **fridge_device_info(hass, entry)
+    )
+    monitor = FridgeMonitor(hass, entry, device.id)
+    await monitor.async_config_entry_first_refresh()
+    entry.runtime_data = FridgeCareData(monitor=monitor)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> bool:
+    """Stop watching one fridge; the monitor saves what it learned as it shuts down."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
+    """Forget a removed fridge: its learned memory, notifications and repair issues."""
+    await async_forget_fridge(hass, entry)

@@ -1,0 +1,136 @@
+"""The healthy behaviour of one fridge, learned once and then adapted slowly.
+
+The baseline is learned from the learning period (robust figures: medians, and the mean and spread
+of 6-hour duty windows, compensated for room temperature). Afterwards it follows the fridge slowly
+(about two months' time constant), and only on days that look like the baseline already, so a
+developing fault is never learned as normal.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from statistics import median
+
+import numpy as np
+
+from .cycles import HOUR_S, CycleTracker
+from .features import REFERENCE_AMBIENT_C, Features, load_factor
+from .signals import Signal
+from .state import Persistent
+
+_ADAPT_DAYS = 60.0
+
+
+def _median(values: list[float]) -> float | None:
+    return float(median(values)) if values else None
+
+
+class Baseline(Persistent):
+    """Learned figures; each is None when the fridge's sensors cannot tell it."""
+
+    __slots__ = (
+        "cool",
+        "cut_in_c",
+        "cv",
+        "defrost_interval_s",
+        "duty_norm",
+        "duty_norm_sd",
+        "fridge_mean",
+        "last_adapted_day",
+        "learned_at",
+        "run_s",
+        "run_w",
+        "starts_per_h",
+        "warm_norm",
+    )
+    _STATE = __slots__
+
+    def __init__(self) -> None:
+        """Start unlearned."""
+        self.learned_at: float | None = None
+        self.duty_norm: float | None = None
+        self.duty_norm_sd: float | None = None
+        self.run_w: float | None = None
+        self.cv: float | None = None
+        self.warm_norm: float | None = None
+        self.cool: float | None = None
+        self.run_s: float | None = None
+        self.starts_per_h: float | None = None
+        self.defrost_interval_s: float | None = None
+        self.fridge_mean: float | None = None
+        self.cut_in_c: float | None = None
+        self.last_adapted_day: int | None = None
+
+    @property
+    def learned(self) -> bool:
+        """Whether the learning period is over."""
+        return self.learned_at is not None
+
+    def learn(
+        self,
+        since: float,
+        until: float,
+        tracker: CycleTracker,
+        fridge: Signal | None,
+        ambient: Signal | None,
+        defrost_times: list[float],
+    ) -> None:
+        """Learn from what was seen in [since, until)."""
+        self.learned_at = until
+        self.last_adapted_day = int(until // 86_400)
+        hours = {h: (on, seen) for h, on, seen, _ in tracker.hours if since <= h * HOUR_S < until}
+        windows = []
+        for first in hours:
+            on = seen = 0.0
+            for hour in range(first, first + 6):
+                on += hours.get(hour, (0.0, 0.0))[0]
+                seen += hours.get(hour, (0.0, 0.0))[1]
+            if seen >= 3 * HOUR_S and (first + 6) * HOUR_S <= until:
+                room = ambient.mean(first * HOUR_S, (first + 6) * HOUR_S) if ambient else None
+                windows.append(on / seen / load_factor(room))
+        if len(windows) >= 6:
+            self.duty_norm = float(np.mean(windows))
+            self.duty_norm_sd = float(np.std(windows))
+        cycles = [c for c in tracker.cycles if since <= c.start < until]
+        room = ambient.mean(since, until) if ambient is not None else None
+        inside = fridge.mean(since, until) if fridge is not None else None
+        gap = (room if room is not None else REFERENCE_AMBIENT_C) - (
+            inside if inside is not None else 3.0
+        )
+        self.fridge_mean = inside
+        if len(cycles) >= 6:
+            self.run_w = _median([c.mean_w for c in cycles if c.mean_w is not None])
+            self.cv = _median([c.cv for c in cycles if c.cv is not None])
+            self.warm_norm = _median(
+                [
+                    c.warm_k_per_h / max(gap, 5.0)
+                    for c in cycles
+                    if c.warm_k_per_h is not None and not c.door_opened
+                ]
+            )
+            self.cool = _median([c.cool_k_per_h for c in cycles if c.cool_k_per_h is not None])
+            self.run_s = _median([c.end - c.start for c in cycles])
+            self.cut_in_c = _median(
+                [c.fridge_at_start for c in cycles if c.fridge_at_start is not None]
+            )
+            seen_h = sum(seen for _, seen in hours.values()) / HOUR_S
+            self.starts_per_h = len(cycles) / seen_h if seen_h > 0 else None
+        intervals = [b - a for a, b in pairwise(defrost_times)]
+        self.defrost_interval_s = _median([i for i in intervals if i > 4 * HOUR_S])
+
+    def adapt(self, features: Features) -> None:
+        """Once a day, follow the fridge slowly when today already looks like the baseline."""
+        day = int(features.at // 86_400)
+        if self.last_adapted_day is None or day <= self.last_adapted_day:
+            return
+        self.last_adapted_day = day
+        rate = 1.0 / _ADAPT_DAYS
+        duty = features.duty_norm_24h
+        if duty is not None and self.duty_norm is not None and abs(duty / self.duty_norm - 1) < 0.1:
+            self.duty_norm += (duty - self.duty_norm) * rate
+        power = features.run_w_24h
+        if power is not None and self.run_w is not None and abs(power / self.run_w - 1) < 0.03:
+            self.run_w += (power - self.run_w) * rate
+        warm = features.warm_norm_24h
+        if warm is not None and self.warm_norm is not None and abs(warm / self.warm_norm - 1) < 0.1:
+            self.warm_norm += (warm - self.warm_norm) * rate

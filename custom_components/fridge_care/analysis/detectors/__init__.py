@@ -1,0 +1,91 @@
+"""Fault detectors: small classes of the same shape, one module per fault family.
+
+Each detector reads a :class:`View` of the engine's state and answers, for its fault code, with a
+:class:`Finding` (the fault is present now, with its confidence and evidence) or None. ``active``
+tells it whether an episode is already open, so it can use a gentler threshold to stay on
+(hysteresis). Detectors hold no state of their own unless they say so in ``_STATE``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..baseline import Baseline
+from ..cycles import CycleTracker
+from ..defrosts import DefrostLog
+from ..features import Features
+from ..model import EngineConfig, FaultCode, Severity
+from ..signals import Compartment, Door, Signal
+from ..state import Persistent
+
+_PULL_DOWN_S = 3 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What a detector may read at one evaluation; None where the fridge lacks the sensor."""
+
+    now: float
+    config: EngineConfig
+    fridge: Signal | None
+    freezer: Signal | None
+    ambient: Signal | None
+    power: Signal | None
+    fridge_zone: Compartment
+    freezer_zone: Compartment
+    door: Door | None
+    tracker: CycleTracker | None
+    features: Features
+    baseline: Baseline
+    defrosts: DefrostLog
+    implausible_at: dict[str, float]
+    disturbed_at: float  # last time an outage or an open door upset the fridge's rhythm
+    active: set[FaultCode]  # open episodes, plus faults already found in this evaluation
+
+    @property
+    def sensitivity(self) -> float:
+        """The owner's sensitivity, kept within the supported 0.5..2.0."""
+        return min(2.0, max(0.5, self.config.sensitivity))
+
+    def settled(self, window_s: float) -> bool:
+        """Whether a window of this length ending now is free of the pull-down after a disturbance.
+
+        After an outage or an open door the fridge runs for hours to recover; figures over a
+        window that includes that recovery say nothing about slow faults.
+        """
+        return self.now - self.disturbed_at >= window_s + _PULL_DOWN_S
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A fault is present now."""
+
+    confidence: float
+    evidence: dict[str, float]
+    onset_at: float | None = None  # when it began, if earlier than now
+    severity: Severity | None = None  # overrides the catalog's default (escalation)
+
+
+def ratio(value: float | None, reference: float | None) -> float | None:
+    """Value / reference, or None when either is unknown or the reference is not positive."""
+    if value is None or reference is None or reference <= 0:
+        return None
+    return value / reference
+
+
+def clamp01(value: float) -> float:
+    """Confidence stays within 0..1."""
+    return min(1.0, max(0.0, value))
+
+
+class Detector(Persistent):
+    """Base of every detector; subclasses set ``code`` and implement ``check``."""
+
+    __slots__ = ()
+    _STATE: ClassVar[tuple[str, ...]] = ()
+    code: ClassVar[FaultCode]
+
+    def check(self, view: View, active: bool) -> Finding | None:
+        """Whether the fault is present now."""
+        raise NotImplementedError

@@ -1,0 +1,388 @@
+"""The engine: the one entry point Home Assistant and the replay command talk to.
+
+Samples are queued by ``ingest`` (a few hundred nanoseconds) and folded into the streaming state
+at the next ``evaluate`` in time order, which also absorbs slightly out-of-order delivery. Every
+ten minutes of fridge time the windowed figures are recomputed and the baseline learns or adapts;
+every evaluation runs the detectors on that state and updates the fault episodes.
+"""
+
+from __future__ import annotations
+
+import math
+from operator import itemgetter
+from typing import Any, ClassVar
+
+from .baseline import Baseline
+from .catalog import CATALOG
+from .cycles import CycleTracker
+from .defrosts import DefrostLog
+from .detectors import Detector, Finding, View
+from .detectors.compressor import (
+    CompressorStartFailure,
+    CondenserFouling,
+    PowerFluctuation,
+    ShortCycling,
+)
+from .detectors.cooling import CoolingFailure, UnsafeTemperature
+from .detectors.defrost import DefrostFailure
+from .detectors.door import DoorLeftOpen, DoorSealLeak
+from .detectors.power import PowerOutage
+from .detectors.sensors import SensorFault
+from .episodes import EpisodeBook
+from .features import Features, compute
+from .model import (
+    COMPARTMENT_ROLES,
+    EngineConfig,
+    FaultCode,
+    FaultEpisode,
+    HealthReport,
+    Role,
+    Severity,
+    Status,
+)
+from .signals import BUCKET_S, Compartment, Door, Signal
+from .state import StateVersionError
+
+__all__ = ["Engine", "StateVersionError"]
+
+DETECTORS: tuple[type[Detector], ...] = (
+    PowerOutage,  # first: other detectors defer to an outage
+    SensorFault,
+    UnsafeTemperature,
+    DoorLeftOpen,
+    CompressorStartFailure,
+    ShortCycling,
+    PowerFluctuation,
+    DefrostFailure,
+    CoolingFailure,
+    DoorSealLeak,
+    CondenserFouling,
+)
+PLAUSIBLE: dict[Role, tuple[float, float]] = {  # readings outside these are a sensor fault
+    Role.FRIDGE_TEMP: (-30.0, 50.0),
+    Role.FREEZER_TEMP: (-50.0, 40.0),
+    Role.AMBIENT_TEMP: (-30.0, 60.0),
+    Role.COMPRESSOR_POWER: (0.0, 5000.0),
+    Role.DOOR: (0.0, 1.0),
+}
+_TEMPERATURE_ROLES = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.AMBIENT_TEMP})
+_JUMP_K = 10.0  # no compartment or room changes this much between two readings minutes apart
+_JUMP_WITHIN_S = 1800.0
+_DISTRUST_S = 900.0
+_MAX_PENDING = 4096
+_NO_DATA_AFTER_S = 1800.0
+_DISTURBANCES = frozenset({FaultCode.POWER_OUTAGE, FaultCode.DOOR_LEFT_OPEN})
+_PENALTY = {Severity.INFO: 10.0, Severity.WARNING: 30.0, Severity.CRITICAL: 60.0}
+_HORIZON_S = 7 * 86_400.0
+
+
+class Engine:
+    """Streaming, causal fault detection for one fridge."""
+
+    STATE_VERSION: ClassVar[int] = 1
+
+    def __init__(self, config: EngineConfig) -> None:
+        """Start learning this fridge from scratch."""
+        self.config = config
+        roles = config.roles
+        self._signals = {role: Signal() for role in Role}
+        self._fridge_zone = Compartment()
+        self._freezer_zone = Compartment()
+        self._door = Door()
+        self._tracker = CycleTracker()
+        self._baseline = Baseline()
+        self._defrosts = DefrostLog()
+        self._episodes = EpisodeBook()
+        self._detectors = [cls() for cls in DETECTORS if CATALOG[cls.code].observable(roles)]
+        self._pending: list[tuple[float, Role, float | None]] = []
+        self._implausible_at: dict[str, float] = {}
+        self._last_good: dict[Role, tuple[float, float]] = {}
+        self._learning_since: float | None = None
+        self._tick = -1
+        self._features = Features(at=0.0)
+        self._disturbed_at = 0.0
+
+    # --- input -----------------------------------------------------------------------------
+
+    def ingest(self, role: Role, at: float, value: float | None) -> None:
+        """Queue one reading (None, NaN or infinity: the sensor is unavailable)."""
+        if value is not None and not math.isfinite(value):
+            value = None
+        if not math.isfinite(at):
+            return
+        pending = self._pending
+        pending.append((at, role, value))
+        if len(pending) >= _MAX_PENDING:  # nobody evaluates: fold in to keep memory bounded
+            self._drain(math.inf)
+
+    def _drain(self, now: float) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        pending.sort(key=itemgetter(0))
+        if pending[-1][0] <= now:
+            ready, self._pending = pending, []
+        else:
+            split = next(i for i, sample in enumerate(pending) if sample[0] > now)
+            ready, self._pending = pending[:split], pending[split:]
+        fold = self._fold
+        for at, role, value in ready:
+            fold(at, role, value)
+
+    def _fold(self, at: float, role: Role, value: float | None) -> None:
+        """Fold one reading into the streaming state (the per-sample hot path)."""
+        if self._learning_since is None:
+            self._learning_since = at
+        signal = self._signals[role]
+        if value is not None:
+            low, high = PLAUSIBLE[role]
+            good = self._last_good.get(role)
+            recent_bad = self._implausible_at.get(role.value)
+            if recent_bad is not None and at - recent_bad < _DISTRUST_S:
+                value = None  # a sensor that just read nonsense is not trusted for a while
+            elif not low <= value <= high or (
+                good is not None
+                and abs(value - good[1]) > _JUMP_K
+                and at - good[0] < _JUMP_WITHIN_S
+                and role in _TEMPERATURE_ROLES
+            ):
+                self._implausible_at[role.value] = at
+                value = None
+            else:
+                self._last_good[role] = (at, value)
+        if not signal.update(at, value):
+            return
+        if role is Role.COMPRESSOR_POWER:
+            self._tracker.update(
+                at, value, self._signals[Role.FRIDGE_TEMP].value, self._door.openings
+            )
+        elif role is Role.FRIDGE_TEMP:
+            self._fridge_zone.update(at, value, self.config.fridge_limit_c)
+        elif role is Role.FREEZER_TEMP:
+            self._freezer_zone.update(at, value, self.config.freezer_limit_c)
+        elif role is Role.DOOR:
+            self._door.update(at, value)
+
+    # --- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, now: float) -> HealthReport:
+        """Bring the state up to ``now`` and report; uses only readings at or before ``now``."""
+        self._drain(now)
+        if self._learning_since is None:
+            self._learning_since = now
+        tick = int(now // BUCKET_S)
+        if tick != self._tick:
+            self._tick = tick
+            self._slow_tick(now)
+        was_active = frozenset(e.code for e in self._episodes.active)
+        view = self._view(now, set(was_active))
+        safety_only = not self._baseline.learned
+        findings: dict[FaultCode, Finding] = {}
+        for detector in self._detectors:
+            code = detector.code
+            if safety_only and not CATALOG[code].safety:
+                continue
+            finding = detector.check(view, code in was_active)
+            if finding is not None:
+                findings[code] = finding
+                view.active.add(code)
+        detected, cleared = self._episodes.update(now, findings)
+        if any(code in findings for code in _DISTURBANCES) or any(
+            e.code in _DISTURBANCES for e in cleared
+        ):
+            self._disturbed_at = now
+        return self._report(now, detected, cleared)
+
+    def _slow_tick(self, now: float) -> None:
+        """Every ten minutes: recompute the windowed figures, learn or adapt the baseline."""
+        roles = self.config.roles
+        power = Role.COMPRESSOR_POWER in roles
+        fridge, freezer, ambient = (
+            self._signal(Role.FRIDGE_TEMP),
+            self._signal(Role.FREEZER_TEMP),
+            self._signal(Role.AMBIENT_TEMP),
+        )
+        self._features = compute(now, self._tracker, fridge, freezer, ambient)
+        self._defrosts.observe(now, self._tracker if power else None, freezer)
+        baseline = self._baseline
+        since = self._learning_since
+        assert since is not None
+        if not baseline.learned:
+            if now - since >= self.config.learning_period_h * 3600.0:
+                baseline.learn(
+                    since, now, self._tracker, fridge, ambient, list(self._defrosts.times)
+                )
+        elif now - self._disturbed_at >= 86_400.0 and not any(
+            not CATALOG[e.code].safety for e in self._episodes.active
+        ):
+            baseline.adapt(self._features)
+
+    def _signal(self, role: Role) -> Signal | None:
+        return self._signals[role] if role in self.config.roles else None
+
+    def _view(self, now: float, active: set[FaultCode]) -> View:
+        roles = self.config.roles
+        return View(
+            now=now,
+            config=self.config,
+            fridge=self._signal(Role.FRIDGE_TEMP),
+            freezer=self._signal(Role.FREEZER_TEMP),
+            ambient=self._signal(Role.AMBIENT_TEMP),
+            power=self._signal(Role.COMPRESSOR_POWER),
+            fridge_zone=self._fridge_zone,
+            freezer_zone=self._freezer_zone,
+            door=self._door if Role.DOOR in roles else None,
+            tracker=self._tracker if Role.COMPRESSOR_POWER in roles else None,
+            features=self._features,
+            baseline=self._baseline,
+            defrosts=self._defrosts,
+            implausible_at=self._implausible_at,
+            disturbed_at=self._disturbed_at,
+            active=active,
+        )
+
+    def _report(
+        self, now: float, detected: tuple[FaultEpisode, ...], cleared: tuple[FaultEpisode, ...]
+    ) -> HealthReport:
+        active = self._episodes.active
+        learned = self._baseline.learned
+        since = self._learning_since if self._learning_since is not None else now
+        progress = (
+            1.0 if learned else min(1.0, (now - since) / (self.config.learning_period_h * 3600.0))
+        )
+        fresh = [
+            self._signals[role].fresh(now, _NO_DATA_AFTER_S)
+            for role in COMPARTMENT_ROLES & self.config.roles
+        ]
+        if all(value is None for value in fresh):
+            status = Status.NO_DATA
+        elif any(e.severity is Severity.CRITICAL for e in active):
+            status = Status.FAULT
+        elif active:
+            status = Status.ATTENTION
+        else:
+            status = Status.OK if learned else Status.LEARNING
+        features = self._features
+        power = Role.COMPRESSOR_POWER in self.config.roles
+        zone = self._fridge_zone
+        return HealthReport(
+            at=now,
+            status=status,
+            health_score=self._health_score(active) if learned or active else None,
+            learning_progress=round(progress, 3),
+            duty_cycle=features.duty_3h if power else None,
+            starts_per_hour=features.starts_per_h_6h if power else None,
+            running_power_w=features.run_w_24h if power else None,
+            time_to_unsafe_s=self._time_to_limit(now, Role.FRIDGE_TEMP, self.config.fridge_limit_c),
+            freezer_time_to_unsafe_s=self._time_to_limit(
+                now, Role.FREEZER_TEMP, self.config.freezer_limit_c
+            ),
+            food_exposure_s=zone.excursion_exposure_s,
+            last_defrost_at=self._defrosts.last,
+            active=active,
+            detected=detected,
+            cleared=cleared,
+        )
+
+    def _health_score(self, active: tuple[FaultEpisode, ...]) -> float:
+        score = 100.0
+        for episode in active:
+            score -= _PENALTY[episode.severity] * (0.5 + 0.5 * episode.confidence)
+        base = self._baseline.duty_norm
+        duty = self._features.duty_norm_24h
+        if base and duty and duty > base:
+            score -= min(20.0, (duty / base - 1) * 50)
+        return round(max(0.0, score), 1)
+
+    def _time_to_limit(self, now: float, role: Role, limit: float) -> float | None:
+        """Seconds until the compartment passes its limit at the last hour's trend."""
+        signal = self._signal(role)
+        if signal is None or signal.fresh(now, _NO_DATA_AFTER_S) is None:
+            return None
+        level = signal.mean(now - 3600.0, now)
+        trend = (
+            self._features.fridge_trend_k_per_h
+            if role is Role.FRIDGE_TEMP
+            else self._features.freezer_trend_k_per_h
+        )
+        if level is None:
+            return None
+        if trend is not None:
+            level += trend / 2  # the hour's mean lags the present by half an hour
+        if level >= limit:
+            return 0.0
+        if trend is None or trend <= 0.05:
+            return None
+        seconds = (limit - level) / trend * 3600.0
+        return round(seconds) if seconds <= _HORIZON_S else None
+
+    # --- owner actions and persistence -----------------------------------------------------
+
+    def reset_baseline(self) -> None:
+        """Forget what was learned and learn this fridge afresh from now on."""
+        self._baseline = Baseline()
+        self._learning_since = None
+        latest = [s.last_at for s in self._signals.values() if s.last_at is not None]
+        if latest:
+            self._learning_since = max(latest)
+        learned_codes = frozenset(code for code, spec in CATALOG.items() if not spec.safety)
+        self._episodes.clear_all(self._learning_since or 0.0, learned_codes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the whole state as JSON values, with its version."""
+        return {
+            "version": self.STATE_VERSION,
+            "signals": {role.value: s.to_dict() for role, s in self._signals.items()},
+            "fridge_zone": self._fridge_zone.to_dict(),
+            "freezer_zone": self._freezer_zone.to_dict(),
+            "door": self._door.to_dict(),
+            "tracker": self._tracker.to_dict(),
+            "baseline": self._baseline.to_dict(),
+            "defrosts": self._defrosts.to_dict(),
+            "episodes": self._episodes.to_dict(),
+            "detectors": {d.code.value: d.to_dict() for d in self._detectors},
+            "pending": [[at, role.value, value] for at, role, value in self._pending],
+            "implausible_at": dict(self._implausible_at),
+            "last_good": {role.value: list(good) for role, good in self._last_good.items()},
+            "learning_since": self._learning_since,
+            "tick": self._tick,
+            "features": {name: getattr(self._features, name) for name in Features.__slots__},
+            "disturbed_at": self._disturbed_at,
+        }
+
+    @classmethod
+    def from_dict(cls, state: object, config: EngineConfig) -> Engine:
+        """Restore exactly what ``to_dict`` saved; StateVersionError if unknown or damaged."""
+        if not isinstance(state, dict) or state.get("version") != cls.STATE_VERSION:
+            version = state.get("version") if isinstance(state, dict) else None
+            raise StateVersionError(f"unsupported engine state version {version!r}")
+        engine = cls(config)
+        try:
+            for role, signal in engine._signals.items():
+                signal.restore(state["signals"][role.value])
+            engine._fridge_zone.restore(state["fridge_zone"])
+            engine._freezer_zone.restore(state["freezer_zone"])
+            engine._door.restore(state["door"])
+            engine._tracker.restore(state["tracker"])
+            engine._baseline.restore(state["baseline"])
+            engine._defrosts.restore(state["defrosts"])
+            engine._episodes.restore(state["episodes"])
+            saved = state["detectors"]
+            for detector in engine._detectors:
+                if detector.code.value in saved:
+                    detector.restore(saved[detector.code.value])
+            engine._pending = [(float(at), Role(role), v) for at, role, v in state["pending"]]
+            engine._implausible_at = {str(k): float(v) for k, v in state["implausible_at"].items()}
+            engine._last_good = {
+                Role(role): (float(at), float(value))
+                for role, (at, value) in state["last_good"].items()
+            }
+            engine._learning_since = state["learning_since"]
+            engine._tick = int(state["tick"])
+            engine._features = Features(**state["features"])
+            engine._disturbed_at = float(state["disturbed_at"])
+        except StateVersionError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise StateVersionError(f"damaged engine state: {err!r}") from err
+        return engine

@@ -1,0 +1,232 @@
+"""Config, options and reconfigure flows: describe the fridge, then pick its sensors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from .analysis.model import COMPARTMENT_ROLES, FaultFamily, Role
+from .const import (
+    APPLIANCE_KEYS,
+    CONF_FREEZER_LIMIT,
+    CONF_FRIDGE_LIMIT,
+    CONF_LEARNING_PERIOD,
+    CONF_MANUFACTURER,
+    CONF_NAME,
+    CONF_NOTIFY,
+    CONF_SENSITIVITY,
+    CONF_SERIAL_NUMBER,
+    DEFAULT_FREEZER_LIMIT_C,
+    DEFAULT_FRIDGE_LIMIT_C,
+    DEFAULT_LEARNING_PERIOD_H,
+    DEFAULT_NOTIFY,
+    DEFAULT_SENSITIVITY,
+    DOMAIN,
+    SOURCE_KEYS,
+)
+from .units import converter_for
+
+APPLIANCE_SCHEMA = vol.Schema(
+    {vol.Required(key): selector.TextSelector() for key in APPLIANCE_KEYS}
+)
+
+_TEMPERATURE = selector.EntitySelector(
+    selector.EntitySelectorConfig(domain="sensor", device_class=SensorDeviceClass.TEMPERATURE)
+)
+_SOURCE_SELECTORS: dict[Role, selector.EntitySelector] = {
+    Role.FRIDGE_TEMP: _TEMPERATURE,
+    Role.FREEZER_TEMP: _TEMPERATURE,
+    Role.AMBIENT_TEMP: _TEMPERATURE,
+    Role.COMPRESSOR_POWER: selector.EntitySelector(
+        selector.EntitySelectorConfig(domain="sensor", device_class=SensorDeviceClass.POWER)
+    ),
+    Role.DOOR: selector.EntitySelector(
+        selector.EntitySelectorConfig(
+            domain="binary_sensor",
+            device_class=[BinarySensorDeviceClass.DOOR, BinarySensorDeviceClass.OPENING],
+        )
+    ),
+}
+
+
+def sources_schema(current: Mapping[str, Any]) -> vol.Schema:
+    """Build the sensor form, pre-filled with the sensors chosen so far."""
+    return vol.Schema(
+        {
+            vol.Optional(role.value, description={"suggested_value": current.get(role)}): (
+                _SOURCE_SELECTORS[role]
+            )
+            for role in SOURCE_KEYS
+        }
+    )
+
+
+def validate_sources(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Check the chosen sensors exist and report in units FridgeCare can convert."""
+    errors: dict[str, str] = {}
+    chosen = {role: user_input[role.value] for role in SOURCE_KEYS if user_input.get(role.value)}
+    if not COMPARTMENT_ROLES & chosen.keys():
+        errors["base"] = "no_compartment"
+    for role, entity_id in chosen.items():
+        if (state := hass.states.get(entity_id)) is None:
+            errors[role.value] = "entity_not_found"
+        elif role is not Role.DOOR and (
+            converter_for(role, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)) is None
+        ):
+            errors[role.value] = "unit_not_convertible"
+    return errors
+
+
+def appliance_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep an entry's appliance details, without its sensor choices."""
+    return {key: data[key] for key in APPLIANCE_KEYS}
+
+
+def chosen_sources(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Keep only the roles the owner filled in."""
+    return {
+        role.value: user_input[role.value] for role in SOURCE_KEYS if user_input.get(role.value)
+    }
+
+
+def _unique_id(manufacturer: str, serial_number: str) -> str:
+    """One entry per physical appliance: its maker plus its serial number."""
+    return f"{manufacturer.strip().casefold()}:{serial_number.strip().casefold()}"
+
+
+class FridgeCareConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a fridge: what it is, then which sensors watch it."""
+
+    VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with no appliance details."""
+        self._appliance: dict[str, str] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> FridgeCareOptionsFlow:
+        """Tune sensitivity, food-safety limits, learning and notifications."""
+        return FridgeCareOptionsFlow()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the appliance's name, maker, model and serial number."""
+        if user_input is not None:
+            appliance = {key: str(value).strip() for key, value in user_input.items()}
+            await self.async_set_unique_id(
+                _unique_id(appliance[CONF_MANUFACTURER], appliance[CONF_SERIAL_NUMBER])
+            )
+            self._abort_if_unique_id_configured()
+            self._appliance = appliance
+            return await self.async_step_sensors()
+        return self.async_show_form(step_id="user", data_schema=APPLIANCE_SCHEMA)
+
+    async def async_step_sensors(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask which existing sensors measure this fridge."""
+        errors: dict[str, str] = {}
+        if user_input is not None and not (errors := validate_sources(self.hass, user_input)):
+            return self.async_create_entry(
+                title=self._appliance[CONF_NAME],
+                data={**self._appliance, **chosen_sources(user_input)},
+            )
+        return self.async_show_form(
+            step_id="sensors",
+            data_schema=sources_schema(user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change which sensors watch an existing fridge."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None and not (errors := validate_sources(self.hass, user_input)):
+            return self.async_update_reload_and_abort(
+                entry, data={**appliance_of(entry.data), **chosen_sources(user_input)}
+            )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=sources_schema(user_input or entry.data),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SENSITIVITY, default=DEFAULT_SENSITIVITY): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0.5, max=2.0, step=0.1, mode=selector.NumberSelectorMode.SLIDER
+            )
+        ),
+        vol.Required(CONF_FRIDGE_LIMIT, default=DEFAULT_FRIDGE_LIMIT_C): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0.0,
+                max=10.0,
+                step=0.1,
+                unit_of_measurement="°C",
+                mode=selector.NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Required(CONF_FREEZER_LIMIT, default=DEFAULT_FREEZER_LIMIT_C): (
+            selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=-30.0,
+                    max=-5.0,
+                    step=0.5,
+                    unit_of_measurement="°C",
+                    mode=selector.NumberSelectorMode.BOX,
+                )
+            )
+        ),
+        vol.Required(CONF_LEARNING_PERIOD, default=DEFAULT_LEARNING_PERIOD_H): (
+            selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=1.0,
+                    max=336.0,
+                    step=1.0,
+                    unit_of_measurement="h",
+                    mode=selector.NumberSelectorMode.BOX,
+                )
+            )
+        ),
+        vol.Required(CONF_NOTIFY, default=DEFAULT_NOTIFY): selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=[family.value for family in FaultFamily],
+                multiple=True,
+                translation_key=CONF_NOTIFY,
+            )
+        ),
+    }
+)
+
+
+class FridgeCareOptionsFlow(OptionsFlowWithReload):
+    """Let the owner tune how FridgeCare judges and reports this fridge."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the tunables; saving reloads the entry with the new settings."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )

@@ -1,0 +1,62 @@
+"""Constants for FridgeCare: the domain, every config entry key and their defaults.
+
+Config entry shape (``entry.data``)::
+
+    {"name": str, "manufacturer": str, "model": str, "serial_number": str,
+     "fridge_temp": entity_id, "freezer_temp": entity_id, "ambient_temp": entity_id,
+     "compressor_power": entity_id, "door": entity_id}   # source keys only when chosen
+
+``entry.options``::
+
+    {"sensitivity": float, "fridge_limit_c": float, "freezer_limit_c": float,
+     "learning_period_h": float, "notify": list[str]}     # notify: fault families to tell about
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+from .analysis.model import FaultFamily, Role
+
+DOMAIN: Final = "fridge_care"
+
+# entry.data: the appliance.
+CONF_NAME: Final = "name"
+CONF_MANUFACTURER: Final = "manufacturer"
+CONF_MODEL: Final = "model"
+CONF_SERIAL_NUMBER: Final = "serial_number"
+APPLIANCE_KEYS: Final = (CONF_NAME, CONF_MANUFACTURER, CONF_MODEL, CONF_SERIAL_NUMBER)
+
+# entry.data: one key per source sensor role; the key is the role's value ("fridge_temp", …).
+SOURCE_KEYS: Final = tuple(Role)
+
+# entry.options.
+CONF_SENSITIVITY: Final = "sensitivity"
+CONF_FRIDGE_LIMIT: Final = "fridge_limit_c"
+CONF_FREEZER_LIMIT: Final = "freezer_limit_c"
+CONF_LEARNING_PERIOD: Final = "learning_period_h"
+CONF_NOTIFY: Final = "notify"
+
+DEFAULT_SENSITIVITY: Final = 1.0
+DEFAULT_FRIDGE_LIMIT_C: Final = 4.4
+DEFAULT_FREEZER_LIMIT_C: Final = -12.0
+DEFAULT_LEARNING_PERIOD_H: Final = 72.0
+DEFAULT_NOTIFY: Final = [family.value for family in FaultFamily]
+
+# How often the engine looks at what it has been fed.
+EVALUATION_INTERVAL: Final = timedelta(seconds=60)
+
+# Bus event fired whenever a fault is detected or clears.
+EVENT_FAULT: Final = "fridge_care_fault"
+ATTR_TYPE: Final = "type"
+TYPE_DETECTED: Final = "detected"
+TYPE_CLEARED: Final = "cleared"
+
+# Services.
+SERVICE_ACKNOWLEDGE: Final = "acknowledge"
+SERVICE_RESET_BASELINE: Final = "reset_baseline"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_CODE: Final = "code"
+ATTR_DURATION: Final = "duration"
+DEFAULT_ACKNOWLEDGE: Final = timedelta(hours=4)

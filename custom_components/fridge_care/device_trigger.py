@@ -1,0 +1,64 @@
+"""Device triggers: automate on a fridge's faults without writing event data by hand."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
+from homeassistant.components.homeassistant.triggers import event as event_trigger
+from homeassistant.const import (
+    CONF_DEVICE_ID,
+    CONF_DOMAIN,
+    CONF_EVENT_DATA,
+    CONF_PLATFORM,
+    CONF_TYPE,
+)
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
+
+from .analysis.model import FaultCode, Severity
+from .const import ATTR_TYPE, DOMAIN, EVENT_FAULT, TYPE_CLEARED, TYPE_DETECTED
+
+# Trigger type -> the fridge_care_fault event data it matches (besides the device).
+TRIGGERS: Final[dict[str, dict[str, str]]] = {
+    "fault_detected": {ATTR_TYPE: TYPE_DETECTED},
+    "fault_cleared": {ATTR_TYPE: TYPE_CLEARED},
+    "critical_fault_detected": {ATTR_TYPE: TYPE_DETECTED, "severity": Severity.CRITICAL.value},
+    "door_left_open": {ATTR_TYPE: TYPE_DETECTED, "code": FaultCode.DOOR_LEFT_OPEN.value},
+    "unsafe_temperature": {ATTR_TYPE: TYPE_DETECTED, "code": FaultCode.UNSAFE_TEMPERATURE.value},
+    "power_outage": {ATTR_TYPE: TYPE_DETECTED, "code": FaultCode.POWER_OUTAGE.value},
+}
+
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend({vol.Required(CONF_TYPE): vol.In(TRIGGERS)})
+
+
+async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
+    """List the triggers every fridge offers."""
+    return [
+        {CONF_PLATFORM: "device", CONF_DEVICE_ID: device_id, CONF_DOMAIN: DOMAIN, CONF_TYPE: kind}
+        for kind in TRIGGERS
+    ]
+
+
+async def async_attach_trigger(
+    hass: HomeAssistant,
+    config: ConfigType,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Listen for this fridge's fridge_care_fault events of the chosen kind."""
+    event_config = event_trigger.TRIGGER_SCHEMA(
+        {
+            CONF_PLATFORM: "event",
+            event_trigger.CONF_EVENT_TYPE: EVENT_FAULT,
+            CONF_EVENT_DATA: {
+                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
+                **TRIGGERS[config[CONF_TYPE]],
+            },
+        }
+    )
+    return await event_trigger.async_attach_trigger(
+        hass, event_config, action, trigger_info, platform_type="device"
+    )

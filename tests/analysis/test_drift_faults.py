@@ -1,0 +1,62 @@
+"""Faults judged against the learned baseline: found in hours or days, and told apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.fridge_care.analysis.model import FaultCode, Role, Severity
+
+from .conftest import first, hours_after, run_scenario
+
+
+def test_healthy_fridge_raises_no_ticket_worthy_alarm() -> None:
+    _, episodes = run_scenario(None, days=12.0, seed=7)
+    assert [e for e in episodes if e.ticket_worthy] == []
+
+
+def test_baseline_faults_wait_for_the_learning_period() -> None:
+    _, episodes = run_scenario(FaultCode.SHORT_CYCLING, days=2.5, start_h=4.0)
+    assert FaultCode.SHORT_CYCLING not in {e.code for e in episodes}
+
+
+@pytest.mark.parametrize(
+    ("code", "days", "within_h"),
+    [
+        (FaultCode.SHORT_CYCLING, 5.0, 12.0),
+        (FaultCode.POWER_FLUCTUATION, 5.0, 12.0),
+        (FaultCode.DOOR_SEAL_LEAK, 7.0, 72.0),
+        (FaultCode.DEFROST_FAILURE, 9.0, 120.0),
+    ],
+)
+def test_drift_fault_is_found_and_named(code: FaultCode, days: float, within_h: float) -> None:
+    _, episodes = run_scenario(code, days=days, seed=2)
+    episode = first(episodes, code)
+    assert 0 <= hours_after(episode, 96.0) <= within_h
+    assert episode.ticket_worthy
+    assert episode.evidence
+    wrong = {e.code for e in episodes if e.ticket_worthy and e.detected_at < episode.detected_at}
+    assert wrong == set()  # nothing else was blamed first
+
+
+def test_cooling_failure_warns_long_before_the_food_warms() -> None:
+    _, episodes = run_scenario(FaultCode.COOLING_FAILURE, days=10.0, seed=3)
+    cooling = first(episodes, FaultCode.COOLING_FAILURE)
+    unsafe = first(episodes, FaultCode.UNSAFE_TEMPERATURE)
+    assert unsafe.detected_at - cooling.detected_at >= 12 * 3600
+    assert cooling.evidence["duty_ratio"] > 1.4
+    assert cooling.evidence["power_ratio"] < 1.0  # less refrigerant, less work for the motor
+    assert cooling.severity is Severity.CRITICAL  # escalated once it warmed while running
+
+
+def test_cooling_failure_without_a_plug_is_seen_from_temperature() -> None:
+    roles = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP})
+    _, episodes = run_scenario(FaultCode.COOLING_FAILURE, days=10.0, seed=3, roles=roles)
+    episode = first(episodes, FaultCode.COOLING_FAILURE)
+    assert episode.evidence["fridge_rise_k"] >= 1.5
+
+
+def test_condenser_fouling_is_found_within_weeks() -> None:
+    _, episodes = run_scenario(FaultCode.CONDENSER_FOULING, days=24.0, seed=2)
+    episode = first(episodes, FaultCode.CONDENSER_FOULING)
+    assert hours_after(episode, 96.0) <= 20 * 24
+    assert episode.evidence["power_ratio"] > 1.05

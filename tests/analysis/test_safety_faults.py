@@ -1,0 +1,63 @@
+"""Safety faults are reported within minutes, even while the engine is still learning."""
+
+from __future__ import annotations
+
+from custom_components.fridge_care.analysis.model import FaultCode, Role, Severity
+
+from .conftest import first, hours_after, run_scenario
+
+
+def test_door_left_open_is_reported_during_learning() -> None:
+    _, episodes = run_scenario(FaultCode.DOOR_LEFT_OPEN, days=1.0, start_h=10.0)
+    episode = first(episodes, FaultCode.DOOR_LEFT_OPEN)
+    assert hours_after(episode, 10.0) < 0.15
+    assert episode.cleared_at is not None  # the door was closed again
+    assert episode.severity is Severity.CRITICAL  # open for over half an hour by then
+    assert episode.evidence["open_min"] >= 30
+    assert not episode.ticket_worthy
+
+
+def test_power_outage_is_reported_and_clears_when_power_returns() -> None:
+    _, episodes = run_scenario(FaultCode.POWER_OUTAGE, days=1.0, start_h=8.0, seed=3)
+    episode = first(episodes, FaultCode.POWER_OUTAGE)
+    assert hours_after(episode, 8.0) < 1.0
+    assert episode.cleared_at is not None
+    assert episode.evidence["warming_k"] > 0
+    tickets = [e for e in episodes if e.ticket_worthy]
+    assert tickets == []  # an outage is not a fault of the fridge
+
+
+def test_compressor_start_failure_is_critical_and_ticket_worthy() -> None:
+    _, episodes = run_scenario(FaultCode.COMPRESSOR_START_FAILURE, days=0.75, start_h=6.0)
+    episode = first(episodes, FaultCode.COMPRESSOR_START_FAILURE)
+    assert hours_after(episode, 6.0) < 3.0  # the first attempt waits for the thermostat's call
+    assert episode.detected_at - episode.onset_at < 900  # minutes after the first failed start
+    assert episode.severity is Severity.CRITICAL
+    assert episode.ticket_worthy
+    assert episode.evidence["failed_starts"] >= 3
+    assert episode.part.startswith("compressor start relay")
+
+
+def test_raised_thermostat_gives_unsafe_temperature() -> None:
+    _, episodes = run_scenario(FaultCode.UNSAFE_TEMPERATURE, days=1.5, start_h=6.0, seed=2)
+    episode = first(episodes, FaultCode.UNSAFE_TEMPERATURE)
+    assert episode.severity is Severity.CRITICAL
+    assert episode.evidence["fridge_warm_min"] >= 30
+    assert episode.onset_at <= episode.detected_at - 1800
+
+
+def test_sensor_faults_of_every_kind_are_found() -> None:
+    seen: set[str] = set()
+    for seed in (1, 2, 4):  # the simulator draws stuck, implausible and dead sensors
+        _, episodes = run_scenario(FaultCode.SENSOR_FAULT, days=1.0, start_h=6.0, seed=seed)
+        episode = first(episodes, FaultCode.SENSOR_FAULT)
+        assert hours_after(episode, 6.0) < 4.0
+        seen.update(key.rsplit("_", 1)[-1] for key in episode.evidence)
+        assert not [e for e in episodes if e.code is FaultCode.UNSAFE_TEMPERATURE]
+    assert {"implausible", "h"} <= seen  # implausible values, and stuck/dead for hours
+
+
+def test_door_fault_needs_a_door_sensor() -> None:
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    _, episodes = run_scenario(FaultCode.DOOR_LEFT_OPEN, days=0.5, start_h=4.0, roles=roles)
+    assert FaultCode.DOOR_LEFT_OPEN not in {e.code for e in episodes}

@@ -1,0 +1,177 @@
+"""Tests for device triggers, device conditions and the blueprints, driven by real faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+
+from homeassistant.components import automation
+from homeassistant.components.blueprint import models as blueprint_models
+from homeassistant.components.device_automation import DeviceAutomationType
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_get_device_automations,
+    async_mock_service,
+)
+
+from custom_components.fridge_care.analysis.model import FaultCode
+from custom_components.fridge_care.const import DOMAIN
+from fridge_sim import FaultInjection
+
+from .conftest import DOOR_OPEN_AT, FridgeDriver, set_up_fridge, simulated
+
+BLUEPRINTS = Path(__file__).parents[3] / "blueprints" / "automation" / "fridge_care"
+
+
+def _fridge_device_id(hass: HomeAssistant) -> str:
+    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
+    assert device is not None
+    return device.id
+
+
+async def test_fridge_offers_triggers_and_conditions(
+    hass: HomeAssistant, door_left_open: MockConfigEntry
+) -> None:
+    """The automation editor lists FridgeCare's triggers and conditions for the fridge."""
+    device_id = _fridge_device_id(hass)
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device_id)
+    assert {t["type"] for t in triggers if t["domain"] == DOMAIN} == {
+        "fault_detected",
+        "fault_cleared",
+        "critical_fault_detected",
+        "door_left_open",
+        "unsafe_temperature",
+        "power_outage",
+    }
+    conditions = await async_get_device_automations(hass, DeviceAutomationType.CONDITION, device_id)
+    assert {c["type"] for c in conditions if c["domain"] == DOMAIN} == {
+        "is_ok",
+        "needs_attention",
+        "has_fault",
+        "is_learning",
+    }
+
+
+async def test_device_trigger_and_condition_run_an_automation(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
+) -> None:
+    """An automation on "door left open" with "needs attention" runs when the door is left open."""
+    calls = async_mock_service(hass, "test", "automation")
+    driver.load(
+        simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=1.0))
+    )
+    await set_up_fridge(hass, config_entry, driver)
+    device_id = _fridge_device_id(hass)
+    base = {"device_id": device_id, "domain": DOMAIN}
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "triggers": [{"trigger": "device", **base, "type": "door_left_open"}],
+                    "conditions": [{"condition": "device", **base, "type": "needs_attention"}],
+                    "actions": {
+                        "action": "test.automation",
+                        "data": {"code": "{{ trigger.event.data.code }}"},
+                    },
+                },
+                {
+                    "triggers": [{"trigger": "device", **base, "type": "fault_cleared"}],
+                    "conditions": [{"condition": "device", **base, "type": "is_learning"}],
+                    "actions": {"action": "test.automation", "data": {"code": "cleared"}},
+                },
+            ]
+        },
+    )
+    await driver.play(until=DOOR_OPEN_AT + 1800)
+    assert [call.data["code"] for call in calls] == ["door_left_open"]
+    await driver.play()
+    assert [call.data["code"] for call in calls] == ["door_left_open", "cleared"]
+
+
+def _use_blueprint(hass: HomeAssistant, config_dir: Path, name: str, inputs: dict) -> dict:
+    """Install the repository's blueprints in a config folder and return an automation using one."""
+    hass.config.config_dir = str(config_dir)
+    target = config_dir / "blueprints" / "automation" / "fridge_care"
+    target.mkdir(parents=True)
+    for path in BLUEPRINTS.glob("*.yaml"):
+        shutil.copy(path, target / path.name)
+    return {"use_blueprint": {"path": f"fridge_care/{name}", "input": inputs}}
+
+
+@pytest.mark.parametrize("name", ["notify_on_fault.yaml", "door_left_open_reminder.yaml"])
+def test_blueprints_are_valid(name: str) -> None:
+    """Each blueprint passes Home Assistant's automation blueprint schema."""
+    blueprint = blueprint_models.Blueprint(
+        load_yaml_dict(BLUEPRINTS / name),
+        expected_domain=automation.DOMAIN,
+        schema=automation.config.AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+    assert blueprint.inputs["fridge"]["selector"]["device"]["filter"] == [{"integration": DOMAIN}]
+
+
+async def test_notify_blueprint_acknowledges_from_the_phone(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
+) -> None:
+    """The fault notification's Acknowledge button silences FridgeCare's own notice."""
+    notifications = async_mock_service(hass, "notify", "notify")
+    driver.wait_for_all_tasks = False
+    driver.load(
+        simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=1.0))
+    )
+    await set_up_fridge(hass, config_entry, driver)
+    config = _use_blueprint(
+        hass,
+        tmp_path,
+        "notify_on_fault.yaml",
+        {"fridge": _fridge_device_id(hass), "minimum_severity": "warning"},
+    )
+    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
+    await driver.play(until=DOOR_OPEN_AT + 1800)
+
+    assert len(notifications) == 1
+    sent = notifications[0].data
+    assert sent["title"] == "Kitchen fridge: Door left open"
+    button = sent["data"]["actions"][0]
+    assert button["title"] == "Acknowledge"
+    issue_id = f"{config_entry.entry_id}_door_left_open"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    hass.bus.async_fire("mobile_app_notification_action", {"action": button["action"]})
+    await driver.settle()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert config_entry.runtime_data.monitor.acknowledged
+
+
+async def test_door_reminder_blueprint_repeats_until_closed(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
+) -> None:
+    """The reminder repeats while the door stays open and stops once it is shut."""
+    reminders = async_mock_service(hass, "notify", "notify")
+    driver.wait_for_all_tasks = False
+    driver.load(
+        simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=0.5))
+    )
+    await set_up_fridge(hass, config_entry, driver)
+    config = _use_blueprint(
+        hass,
+        tmp_path,
+        "door_left_open_reminder.yaml",
+        {"fridge": _fridge_device_id(hass), "remind_every": {"minutes": 10}, "max_reminders": 10},
+    )
+    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
+    await driver.play(until=DOOR_OPEN_AT + 1500)
+    assert len(reminders) >= 2
+    assert reminders[0].data["title"] == "Kitchen fridge: the door is open"
+    count = len(reminders)
+    await driver.play()
+    assert len(reminders) <= count + 1
+    after_close = len(reminders)
+    await driver.tick(driver.now + 3600)
+    assert len(reminders) == after_close

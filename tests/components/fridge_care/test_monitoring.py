@@ -1,0 +1,89 @@
+"""End-to-end: a simulated fridge drives the integration and the owner sees the faults."""
+
+from __future__ import annotations
+
+from homeassistant.components import persistent_notification
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.fridge_care.analysis.model import FaultCode
+from custom_components.fridge_care.const import DOMAIN, EVENT_FAULT
+from fridge_sim import FaultInjection
+
+from .conftest import START, FridgeDriver, set_up_fridge, simulated
+
+
+def _notifications(hass: HomeAssistant) -> dict[str, persistent_notification.Notification]:
+    return dict(persistent_notification._async_get_or_create_notifications(hass))
+
+
+async def test_door_left_open_is_reported_and_clears(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
+) -> None:
+    """A door left open shows everywhere the owner looks, and goes away once it is shut."""
+    driver.load(
+        simulated(0.75, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=1.0))
+    )
+    events: list[Event] = async_capture_events(hass, EVENT_FAULT)
+    await set_up_fridge(hass, config_entry, driver)
+
+    await driver.play(until=START + 4.5 * 3600)
+    assert hass.states.get("binary_sensor.kitchen_fridge_door_problem").state == "on"
+    assert hass.states.get("binary_sensor.kitchen_fridge_door_problem").attributes["faults"] == [
+        "door_left_open"
+    ]
+    fault_event = hass.states.get("event.kitchen_fridge_fault")
+    assert fault_event.attributes["event_type"] == "door_left_open"
+    assert fault_event.attributes["component"]
+    detected = [e.data for e in events if e.data["type"] == "detected"]
+    assert [data["code"] for data in detected] == ["door_left_open"]
+    assert detected[0]["name"] == "Kitchen fridge"
+    assert detected[0]["config_entry_id"] == config_entry.entry_id
+    assert detected[0]["episode_id"]
+    assert hass.states.get("sensor.kitchen_fridge_status").state in ("attention", "fault")
+
+    issue_id = f"{config_entry.entry_id}_door_left_open"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "door_left_open"
+    notice = _notifications(hass)[f"{DOMAIN}_{config_entry.entry_id}_door_left_open"]
+    assert notice["title"] == "Kitchen fridge: the door has been left open"
+    assert "close the door" in notice["message"]
+
+    await driver.play()
+    assert hass.states.get("binary_sensor.kitchen_fridge_door_problem").state == "off"
+    assert [e.data["code"] for e in events if e.data["type"] == "cleared"] == ["door_left_open"]
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert f"{DOMAIN}_{config_entry.entry_id}_door_left_open" not in _notifications(hass)
+
+
+async def test_healthy_fridge_learns_then_reports_ok(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
+) -> None:
+    """A healthy fridge goes from learning to ok with its figures filled in, and no alarms."""
+    events: list[Event] = async_capture_events(hass, EVENT_FAULT)
+    await set_up_fridge(hass, config_entry, driver)
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "no_data"  # no readings yet
+
+    driver.load(simulated(1.25))
+    await driver.play(until=START + 3600)
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "learning"
+    await driver.play()
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "ok"
+    assert float(hass.states.get("sensor.kitchen_fridge_learning_progress").state) == 100.0
+    assert float(hass.states.get("sensor.kitchen_fridge_health_score").state) > 50.0
+    duty = float(hass.states.get("sensor.kitchen_fridge_compressor_duty_cycle").state)
+    assert 10.0 < duty < 90.0
+    assert float(hass.states.get("sensor.kitchen_fridge_compressor_starts_per_hour").state) > 0.0
+    # The plug reports kW and the freezer °F; both arrive converted (a freezer read as °C
+    # would sit far above its -12 °C limit and raise unsafe_temperature).
+    assert (
+        40.0
+        < float(hass.states.get("sensor.kitchen_fridge_compressor_running_power").state)
+        < 200.0
+    )
+    assert hass.states.get("sensor.kitchen_fridge_last_defrost").state not in ("unknown", None)
+    for family in ("cooling", "compressor", "defrost", "door", "sensors", "power"):
+        assert hass.states.get(f"binary_sensor.kitchen_fridge_{family}_problem").state == "off"
+    assert [e.data["code"] for e in events] == []

@@ -1,0 +1,219 @@
+"""Signed ticket intake: verification, validation, idempotency, triage and booking."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+import pytest
+
+from tests.webhook_server.conftest import (
+    MONDAY_9AM,
+    admin_headers,
+    make_ticket,
+    post_ticket,
+    register,
+    signed_headers,
+)
+from webhook_server.contract import PROBLEM, TICKET_STATE
+from webhook_server.services import SERVICES
+
+
+async def test_ticket_is_booked_with_part_and_technician(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    ticket = make_ticket()
+    response = await post_ticket(client, secret, ticket)
+    assert response.status == 201, await response.text()
+    state = TICKET_STATE(await response.json())
+    assert state["status"] == "booked"
+    assert state["triage"]["part"] == "FC-P-2002 start relay PTC"  # french_door family
+    assert state["triage"]["skill"] == "electrical"
+    booking = state["booking"]
+    # 09:00Z + 1 h lead = 12:00 Madrid; Ana's 90-minute grid from 08:00 gives 12:30 Madrid.
+    assert booking["technician_id"] == "tech-ana"
+    assert booking["start"] == "2026-06-01T10:30:00Z"
+    assert booking["end"] == "2026-06-01T11:30:00Z"
+    assert "Ana García" in state["notice"]
+    assert response.headers["Location"] == f"/api/v1/tickets/{ticket['ticket_id']}"
+
+
+async def test_same_ticket_twice_gives_one_ticket_and_same_answer(
+    client: TestClient[Any, Any],
+) -> None:
+    secret = await register(client)
+    ticket = make_ticket()
+    first = await post_ticket(client, secret, ticket)
+    second = await post_ticket(client, secret, ticket, at=MONDAY_9AM + 30)
+    assert (first.status, second.status) == (201, 200)
+    assert await first.read() == await second.read()
+
+
+async def test_same_id_different_body_is_a_422_problem(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    ticket = make_ticket()
+    await post_ticket(client, secret, ticket)
+    ticket["fault"]["summary"] = "something else"
+    response = await post_ticket(client, secret, ticket)
+    assert response.status == 422
+    assert response.content_type == "application/problem+json"
+    problem = PROBLEM(await response.json())
+    assert problem["type"] == "urn:fridgecare:problem:idempotency-key-reused"
+
+
+async def test_concurrent_duplicates_one_booked_other_told_to_retry(
+    client: TestClient[Any, Any],
+) -> None:
+    secret = await register(client)
+    ticket = make_ticket()
+    answers = await asyncio.gather(*(post_ticket(client, secret, ticket) for _ in range(4)))
+    statuses = sorted(answer.status for answer in answers)
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {200, 201, 409}
+    for answer in answers:
+        if answer.status == 409:
+            assert (await answer.json())["type"] == "urn:fridgecare:problem:request-in-progress"
+    status = await client.get(f"/api/v1/tickets/{ticket['ticket_id']}", headers=admin_headers())
+    assert (await status.json())["status"] == "booked"
+
+
+async def test_critical_ticket_books_today_or_escalates(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    response = await post_ticket(
+        client, secret, make_ticket(fault__severity="critical", fault__code="cooling_failure")
+    )
+    state = await response.json()
+    assert state["triage"]["deadline"] == "2026-06-01T23:59:59Z"
+    assert state["booking"]["start"].startswith("2026-06-01")
+
+    unsafe_soon = make_ticket(fault__code="cooling_failure", fault__time_to_unsafe_s=600.0)
+    response = await post_ticket(client, secret, unsafe_soon)
+    state = await response.json()
+    assert state["status"] == "needs_dispatch"  # nobody can arrive within 10 minutes
+    assert state["booking"] is None
+    assert "will call you" in state["notice"]
+
+
+async def test_unknown_fault_code_goes_to_human_review(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    response = await post_ticket(client, secret, make_ticket(fault__code="ice_maker_jam"))
+    state = await response.json()
+    assert (response.status, state["status"], state["booking"]) == (201, "human_review", None)
+    assert state["triage"]["known_fault"] is False
+
+
+async def test_no_technician_in_zone_escalates(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    response = await post_ticket(client, secret, make_ticket(customer__zone="lisboa"))
+    assert (await response.json())["status"] == "needs_dispatch"
+
+
+async def test_spanish_customer_gets_spanish_notice(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    response = await post_ticket(client, secret, make_ticket(customer__language="es"))
+    notice = (await response.json())["notice"]
+    assert "relé de arranque del compresor" in notice
+    assert "tiene cita" in notice
+
+
+async def test_preferred_window_is_honoured(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    window = {"start": "2026-06-02T14:00:00Z", "end": "2026-06-02T16:00:00Z"}
+    response = await post_ticket(client, secret, make_ticket(customer__preferred_windows=[window]))
+    booking = (await response.json())["booking"]
+    assert "2026-06-02T14:00:00Z" <= booking["start"] <= "2026-06-02T15:00:00Z"
+
+
+async def test_bookings_never_share_a_technician_slot(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    tickets = [make_ticket() for _ in range(30)]
+    answers = await asyncio.gather(*(post_ticket(client, secret, t) for t in tickets))
+    bookings = [(await a.json())["booking"] for a in answers]
+    slots = [(b["technician_id"], b["start"]) for b in bookings if b]
+    assert len(slots) == len(set(slots)) == 30
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"fault__confidence": 1.5}, "/fault/confidence"),
+        ({"fault__severity": "urgent"}, "/fault/severity"),
+        ({"fault__onset_at": "yesterday"}, "/fault/onset_at"),
+        ({"fault__onset_at": "2026-06-01T06:00:00"}, "/fault/onset_at"),
+        ({"fault__evidence": {"duty_cycle": "high"}}, "/fault/evidence/duty_cycle"),
+        ({"customer__language": "fr"}, "/customer/language"),
+        ({"ticket_id": "has spaces"}, "/ticket_id"),
+        ({"surprise": 1}, "/surprise"),
+    ],
+)
+async def test_invalid_ticket_is_a_422_naming_the_field(
+    client: TestClient[Any, Any], change: dict[str, Any], path: str
+) -> None:
+    secret = await register(client)
+    response = await post_ticket(client, secret, make_ticket(**change))
+    assert response.status == 422
+    problem = PROBLEM(await response.json())
+    assert problem["type"] == "urn:fridgecare:problem:validation-failed"
+    assert path in [error["path"] for error in problem["errors"]]
+
+
+async def test_get_status_signed_by_appliance(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    ticket = make_ticket()
+    created = await (await post_ticket(client, secret, ticket)).json()
+    headers = signed_headers(secret, "", msg_id="status-1")
+    response = await client.get(f"/api/v1/tickets/{ticket['ticket_id']}", headers=headers)
+    assert response.status == 200
+    assert await response.json() == created
+    unsigned = await client.get(f"/api/v1/tickets/{ticket['ticket_id']}")
+    assert unsigned.status == 401
+    missing = await client.get("/api/v1/tickets/nope", headers=admin_headers())
+    assert missing.status == 404
+
+
+async def test_bad_requests_are_problems_not_crashes(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    headers = signed_headers(secret, "{not json")
+    response = await client.post("/api/v1/tickets", data="{not json", headers=headers)
+    assert (response.status, response.content_type) == (400, "application/problem+json")
+
+    response = await client.post(
+        "/api/v1/tickets", data="x", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status == 415
+
+    big = json.dumps(make_ticket(fault__summary="x" * 70_000))
+    response = await client.post("/api/v1/tickets", data=big, headers=signed_headers(secret, big))
+    assert response.status == 413
+    assert (await response.json())["type"] == "urn:fridgecare:problem:payload-too-large"
+
+    response = await client.get("/api/v1/nothing-here")
+    assert response.status == 404
+    assert response.content_type == "application/problem+json"
+    response = await client.delete("/api/v1/health")
+    assert response.status == 405
+
+
+async def test_concurrent_tickets_share_commits(client: TestClient[Any, Any]) -> None:
+    secret = await register(client)
+    intake = client.app[SERVICES].intake
+    before = intake.batches
+    answers = await asyncio.gather(*(post_ticket(client, secret, make_ticket()) for _ in range(40)))
+    assert all(answer.status == 201 for answer in answers)
+    assert intake.batches - before < 40  # group commit: fewer transactions than tickets
+
+
+async def test_storage_failure_is_a_500_problem_and_nothing_is_acknowledged(
+    client: TestClient[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = await register(client)
+    await post_ticket(client, secret, make_ticket())  # warm the key cache
+    await client.app[SERVICES].database.close()
+    response = await post_ticket(client, secret, make_ticket())
+    assert response.status == 500
+    assert (await response.json())["type"] == "urn:fridgecare:problem:internal-error"
+    assert "group commit failed" in caplog.text
+    health = await client.get("/api/v1/health")
+    assert health.status == 503
+    assert (await health.json())["database"] == "unavailable"

@@ -1,0 +1,207 @@
+"""The service as operators meet it: command line, health, OpenAPI, rosters, catalog."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.request
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+import pytest
+
+from tests.webhook_server.conftest import admin_headers
+from webhook_server import openapi
+from webhook_server.cli import main
+from webhook_server.contract import FAULT_CODES, HEALTH
+from webhook_server.logs import JsonFormatter, configure_logging
+from webhook_server.problems import problem_middleware
+from webhook_server.settings import Settings, parse
+from webhook_server.store import open_database
+from webhook_server.triage import Catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_committed_openapi_is_up_to_date() -> None:
+    assert openapi.committed_text() == openapi.rendered(), (
+        "run: python -m webhook_server openapi > webhook_server/openapi.json"
+    )
+
+
+def test_every_problem_the_api_returns_is_documented() -> None:
+    document = openapi.document()
+    described = json.dumps(document["paths"])
+    from webhook_server.problems import PROBLEMS
+
+    for kind in PROBLEMS:
+        if kind.slug != "method-not-allowed":
+            assert kind.uri in described, kind.slug
+
+
+async def test_openapi_and_health_are_served(client: TestClient[Any, Any]) -> None:
+    served = await (await client.get("/openapi.json")).json()
+    assert served == openapi.document()
+    assert served["openapi"] == "3.1.0"
+    health = await client.get("/api/v1/health")
+    assert health.status == 200
+    assert HEALTH(await health.json())["database"] == "ok"
+
+
+def test_catalog_covers_every_fault_code() -> None:
+    catalog = Catalog.load(None, ZoneInfo("UTC"))
+    assert set(FAULT_CODES) <= catalog.codes
+
+
+def test_invalid_catalog_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "catalog.yaml"
+    bad.write_text("urgency: {}\n")
+    with pytest.raises(ValueError, match="invalid fault catalog"):
+        Catalog.load(bad, ZoneInfo("UTC"))
+
+
+async def test_admin_loads_technicians(client: TestClient[Any, Any]) -> None:
+    roster = {
+        "technicians": [
+            {"id": "tech-new", "name": "New Tech", "zones": ["valencia"], "skills": ["general"]}
+        ]
+    }
+    response = await client.put("/api/v1/technicians", json=roster, headers=admin_headers())
+    assert (response.status, await response.json()) == (200, {"loaded": 1})
+    bad = {
+        "technicians": [
+            {"id": "x", "name": "X", "zones": ["z"], "skills": ["s"], "hours": "18:00-08:00"}
+        ]
+    }
+    response = await client.put("/api/v1/technicians", json=bad, headers=admin_headers())
+    assert response.status == 422
+    assert "must end after they start" in (await response.json())["detail"]
+
+
+def test_settings_come_from_flags_then_environment() -> None:
+    env = {"FRIDGECARE_PORT": "9000", "FRIDGECARE_ADMIN_TOKEN": "t", "FRIDGECARE_SEED_DEMO": "yes"}
+    settings = parse(["--db", "sqlite:///x.db"], env)
+    assert (settings.port, settings.admin_token, settings.seed_demo) == (9000, "t", True)
+    assert parse(["--port", "9100"], env).port == 9100
+    with pytest.raises(SystemExit):
+        parse(["--timezone", "Mars/Olympus"], {})
+
+
+def test_cli_tools(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = f"sqlite:///{tmp_path}/cli.db"
+    env = {"FRIDGECARE_AGENT_PASSWORD": "long-enough-pw"}
+    assert main(["add-agent", "bob", "--db", db], env) == 0
+    assert main(["add-agent", "eve", "--db", db], {"FRIDGECARE_AGENT_PASSWORD": "short"}) == 2
+    roster = tmp_path / "technicians.json"
+    roster.write_text(
+        json.dumps(
+            {"technicians": [{"id": "t1", "name": "T", "zones": ["z"], "skills": ["general"]}]}
+        )
+    )
+    assert main(["load-technicians", str(roster), "--db", db], {}) == 0
+    assert main(["load-technicians", str(tmp_path / "missing.yaml"), "--db", db], {}) == 1
+    assert main(["openapi", "--check"], {}) == 0
+    assert main(["openapi"], {}) == 0
+    out = capsys.readouterr().out
+    assert "agent bob can sign in" in out and "loaded 1 technicians" in out
+    assert '"openapi": "3.1.0"' in out
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_command_starts_serves_and_shuts_down_gracefully(tmp_path: Path) -> None:
+    port = _free_port()
+    env = dict(os.environ, FRIDGECARE_ADMIN_TOKEN="tok", PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "webhook_server",
+            "--db",
+            "sqlite:///tickets.db",
+            "--port",
+            str(port),
+            "--seed-demo",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health") as answer:
+                    assert json.load(answer)["status"] == "ok"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, logs = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert (tmp_path / "tickets.db").exists() and (tmp_path / "fridgecare.key").exists()
+    oct_mode = (tmp_path / "fridgecare.key").stat().st_mode & 0o777
+    assert oct_mode == 0o600
+    first = json.loads(logs.splitlines()[0])
+    assert first["level"] == "INFO" and "message" in first
+
+
+def test_logs_are_json_lines_with_extra_fields() -> None:
+    record = logging.makeLogRecord(
+        {"name": "webhook_server.x", "levelname": "INFO", "msg": "ticket %s", "args": ("A",)}
+    )
+    record.ticket_id = "A"
+    error = RuntimeError("boom")
+    record.exc_info = (RuntimeError, error, None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "ticket A"
+    assert line["ticket_id"] == "A"
+    assert "RuntimeError: boom" in line["exception"]
+    configure_logging("warning")
+    assert logging.getLogger().level == logging.WARNING
+
+
+def test_secret_key_file_is_created_once_private(tmp_path: Path) -> None:
+    settings = Settings(secret_key_file=tmp_path / "keys" / "service.key")
+    sealed = settings.secret_box().seal("whsec_abc")
+    assert (tmp_path / "keys" / "service.key").stat().st_mode & 0o777 == 0o600
+    assert settings.secret_box().open(sealed) == "whsec_abc"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("mysql://x/y", "unsupported database URL"), ("sqlite://", "names a file")],
+)
+async def test_bad_database_url_is_a_clear_error(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        await open_database(url)
+
+
+async def test_unexpected_error_is_a_500_problem_without_traceback(aiohttp_client: Any) -> None:
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("secret internals")
+
+    app = web.Application(middlewares=[problem_middleware])
+    app.router.add_get("/api/v1/broken", broken)
+    app.router.add_get("/console/page", broken)
+    client = await aiohttp_client(app)
+    response = await client.get("/api/v1/broken")
+    assert response.status == 500
+    assert "secret internals" not in await response.text()
+    assert (await client.get("/console/missing")).content_type == "text/plain"

@@ -1,0 +1,116 @@
+"""Command line: serve (default), ``add-agent``, ``load-technicians``, ``openapi``.
+
+python -m webhook_server --db sqlite:///tickets.db --port 8080 --seed-demo
+python -m webhook_server add-agent alice --db sqlite:///tickets.db
+python -m webhook_server load-technicians technicians.yaml --db postgresql://…
+python -m webhook_server openapi > webhook_server/openapi.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Mapping, Sequence
+import getpass
+import logging
+import os
+from pathlib import Path
+import sys
+import time
+
+from aiohttp import web
+
+from webhook_server import openapi
+from webhook_server.app import create_app
+from webhook_server.logs import configure_logging
+from webhook_server.roster import load_roster, read_roster
+from webhook_server.security import hash_password
+from webhook_server.settings import Settings, parse
+from webhook_server.store import open_database, repository
+
+_LOGGER = logging.getLogger(__name__)
+
+_COMMANDS = ("add-agent", "load-technicians", "openapi")
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    environ = os.environ if env is None else env
+    if args and args[0] in _COMMANDS:
+        return _tool(args, environ)
+    settings = parse(args, environ)
+    configure_logging(settings.log_level)
+    serve(settings)
+    return 0
+
+
+def serve(settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM, then let in-flight requests finish (``--shutdown-timeout``)."""
+    app = create_app(settings)
+    _LOGGER.info("listening", extra={"host": settings.host, "port": settings.port})
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        reuse_port=settings.reuse_port or None,
+        shutdown_timeout=settings.shutdown_timeout,
+        access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
+        print=None,
+    )
+
+
+def _tool(args: list[str], env: Mapping[str, str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m webhook_server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    db_default = env.get("FRIDGECARE_DB", Settings().db)
+    agent = commands.add_parser("add-agent", help="create a console user or reset their password")
+    agent.add_argument("username")
+    agent.add_argument("--db", default=db_default)
+    roster = commands.add_parser("load-technicians", help="create or update technicians")
+    roster.add_argument("file", type=Path)
+    roster.add_argument("--db", default=db_default)
+    document = commands.add_parser("openapi", help="print the OpenAPI document")
+    document.add_argument(
+        "--check", action="store_true", help="exit 1 if webhook_server/openapi.json is stale"
+    )
+    options = parser.parse_args(args)
+    if options.command == "openapi":
+        if options.check:
+            stale = openapi.committed_text() != openapi.rendered()
+            sys.stdout.write("openapi.json is stale\n" if stale else "openapi.json is up to date\n")
+            return int(stale)
+        sys.stdout.write(openapi.rendered())
+        return 0
+    if options.command == "add-agent":
+        password = env.get("FRIDGECARE_AGENT_PASSWORD") or getpass.getpass("Password: ")
+        if len(password) < 8:
+            sys.stderr.write("the password needs at least 8 characters\n")
+            return 2
+        asyncio.run(_add_agent(options.db, options.username, password))
+        sys.stdout.write(f"agent {options.username} can sign in at /console/login\n")
+        return 0
+    try:
+        count = asyncio.run(_load_technicians(options.db, options.file))
+    except (OSError, ValueError) as err:
+        sys.stderr.write(f"cannot load {options.file}: {err}\n")
+        return 1
+    sys.stdout.write(f"loaded {count} technicians\n")
+    return 0
+
+
+async def _add_agent(db: str, username: str, password: str) -> None:
+    database = await open_database(db)
+    try:
+        async with database.transaction() as conn:
+            await repository.upsert_agent(conn, username, hash_password(password), int(time.time()))
+    finally:
+        await database.close()
+
+
+async def _load_technicians(db: str, path: Path) -> int:
+    database = await open_database(db)
+    try:
+        return await load_roster(database, read_roster(path))
+    finally:
+        await database.close()

@@ -1,0 +1,208 @@
+"""Console pages: login, the ticket list with filters, a ticket with its actions."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from aiohttp import web
+import jinja2
+import orjson
+from yarl import URL
+
+from webhook_server import dispatch
+from webhook_server.console import auth
+from webhook_server.contract import FAULT_CODES, SEVERITIES, TICKET_STATUSES
+from webhook_server.security import check_password
+from webhook_server.services import Services, services
+from webhook_server.store import repository
+
+_TEMPLATES: Final = jinja2.Environment(
+    loader=jinja2.PackageLoader("webhook_server.console", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+_SESSION_KEY: Final = "agent-console-session"
+
+
+def _key(service: Services) -> bytes:
+    return service.secret_box.derive(_SESSION_KEY)
+
+
+def _page(name: str, status: int = 200, **context: object) -> web.Response:
+    html = _TEMPLATES.get_template(name).render(**context)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def _local(service: Services, epoch: int | None) -> str:
+    if epoch is None:
+        return ""
+    moment = datetime.fromtimestamp(epoch, UTC).astimezone(service.catalog.timezone)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _agent(request: web.Request) -> tuple[Services, str]:
+    """Return the signed-in agent, or a redirect to the login page."""
+    service = services(request)
+    cookie = request.cookies.get(auth.COOKIE)
+    if auth.user_of(_key(service), cookie, service.clock()) is None:
+        raise web.HTTPSeeOther("/console/login")
+    assert cookie is not None
+    return service, auth.csrf_token(_key(service), cookie)
+
+
+async def _checked_form(request: web.Request) -> tuple[Services, Any]:
+    service, csrf = _agent(request)
+    form = await request.post()
+    if form.get("csrf") != csrf:
+        raise web.HTTPForbidden(text="stale form: reload the page")
+    return service, form
+
+
+async def login_page(request: web.Request) -> web.Response:
+    """Show the login form."""
+    return _page("login.html", error=None)
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check the agent's password and start a session."""
+    service = services(request)
+    form = await request.post()
+    username = str(form.get("username", ""))
+    password = str(form.get("password", ""))
+    async with service.database.read() as conn:
+        hashed = await repository.agent_password_hash(conn, username)
+    valid = hashed is not None and await asyncio.to_thread(check_password, password, hashed)
+    if not valid:
+        return _page("login.html", status=401, error="Wrong user name or password.")
+    response = web.HTTPSeeOther("/console/")
+    response.set_cookie(
+        auth.COOKIE,
+        auth.issue(_key(service), username, service.clock()),
+        httponly=True,
+        samesite="Strict",
+        max_age=auth.LIFETIME_SECONDS,
+        path="/console",
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """End the session."""
+    await _checked_form(request)
+    response = web.HTTPSeeOther("/console/login")
+    response.del_cookie(auth.COOKIE, path="/console")
+    raise response
+
+
+def headline(service: Services, row: dict[str, Any]) -> str:
+    """One line an agent can read out: fault, model, part, zone, visit."""
+    payload = orjson.loads(row["payload"])
+    triage = orjson.loads(row["triage"])
+    component = triage["component"] or payload["fault"].get("component") or row["code"]
+    parts = [f"ticket {row['ticket_id']}: {component} on model {payload['appliance']['model']}"]
+    if triage["part"]:
+        parts.append(f"part {triage['part']}")
+    parts.append(f"zone {row['zone']}")
+    if row.get("slot_start") is not None:
+        parts.append(f"booked {_local(service, row['slot_start'])} ({row['technician_name']})")
+    else:
+        parts.append(row["status"].replace("_", " "))
+    return ", ".join(parts)
+
+
+async def ticket_list(request: web.Request) -> web.Response:
+    """Tickets, newest first, filtered by status, zone, severity and fault code."""
+    service, csrf = _agent(request)
+    filters = {name: request.query.get(name, "") for name in repository.TICKET_FILTERS}
+    async with service.database.read() as conn:
+        rows = await repository.list_tickets(conn, filters)
+    tickets = [dict(row, headline=headline(service, row)) for row in rows]
+    return _page(
+        "tickets.html",
+        tickets=tickets,
+        filters=filters,
+        choices={
+            "status": TICKET_STATUSES,
+            "severity": SEVERITIES,
+            "code": sorted(set(FAULT_CODES) | service.catalog.codes),
+        },
+        csrf=csrf,
+    )
+
+
+async def ticket_page(request: web.Request) -> web.Response:
+    """One ticket: diagnosis, evidence, part, booking, messages, actions."""
+    service, csrf = _agent(request)
+    ticket_id = request.match_info["ticket_id"]
+    async with service.database.read() as conn:
+        record = await repository.ticket_record(conn, ticket_id)
+        if record is None:
+            raise web.HTTPNotFound(text=f"no ticket {ticket_id}")
+        booking = await repository.booking_of(conn, ticket_id)
+        messages = await repository.notices_for(conn, ticket_id)
+    slots = await dispatch.free_slots(service.database, service.catalog, ticket_id, service.clock())
+    row = dict(record, **(booking or {}))
+    return _page(
+        "ticket.html",
+        ticket=record,
+        headline=headline(service, row),
+        payload=orjson.loads(record["payload"]),
+        triage=orjson.loads(record["triage"]),
+        booking=booking,
+        when=_local(service, booking["slot_start"] if booking else None),
+        messages=[dict(m, created=_local(service, m["created_at"])) for m in messages],
+        slots=[
+            {
+                "value": f"{slot.technician.technician_id}|{int(slot.start.timestamp())}",
+                "label": f"{_local(service, int(slot.start.timestamp()))} — {slot.technician.name}",
+            }
+            for slot in slots
+        ],
+        error=request.query.get("error"),
+        csrf=csrf,
+    )
+
+
+async def reschedule(request: web.Request) -> web.Response:
+    """Move the visit to the chosen free slot."""
+    service, form = await _checked_form(request)
+    ticket_id = request.match_info["ticket_id"]
+    technician_id, _, start = str(form.get("slot", "")).partition("|")
+    if not start.isdigit():
+        raise web.HTTPSeeOther(_ticket_url(ticket_id, "choose a slot"))
+    try:
+        await dispatch.reschedule(
+            service.database, service.catalog, ticket_id, technician_id, int(start), service.clock()
+        )
+    except dispatch.DispatchError as err:
+        raise web.HTTPSeeOther(_ticket_url(ticket_id, str(err))) from err
+    raise web.HTTPSeeOther(_ticket_url(ticket_id))
+
+
+async def close(request: web.Request) -> web.Response:
+    """Close the ticket."""
+    service, _ = await _checked_form(request)
+    ticket_id = request.match_info["ticket_id"]
+    try:
+        await dispatch.close_ticket(service.database, service.catalog, ticket_id, service.clock())
+    except dispatch.DispatchError as err:
+        raise web.HTTPSeeOther(_ticket_url(ticket_id, str(err))) from err
+    raise web.HTTPSeeOther(_ticket_url(ticket_id))
+
+
+def _ticket_url(ticket_id: str, error: str | None = None) -> str:
+    url = URL("/console/tickets/") / ticket_id
+    return str(url.with_query(error=error) if error else url)
+
+
+def setup(app: web.Application) -> None:
+    """Add the console routes."""
+    app.router.add_get("/console/login", login_page)
+    app.router.add_post("/console/login", login)
+    app.router.add_post("/console/logout", logout)
+    app.router.add_get("/console/", ticket_list)
+    app.router.add_get("/console/tickets/{ticket_id}", ticket_page)
+    app.router.add_post("/console/tickets/{ticket_id}/reschedule", reschedule)
+    app.router.add_post("/console/tickets/{ticket_id}/close", close)

@@ -1,0 +1,214 @@
+"""The ticket contract, written once: voluptuous schemas that validate and document the API.
+
+:mod:`webhook_server.openapi` turns these same objects into the OpenAPI 3.1 document, so the
+validator and the published contract cannot drift apart. A ticket is one fault episode of the
+Home Assistant integration: ``ticket_id`` is the episode id and the idempotency key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+import voluptuous as vol
+
+FAULT_CODES: Final = (
+    "cooling_failure",
+    "compressor_start_failure",
+    "short_cycling",
+    "power_fluctuation",
+    "defrost_failure",
+    "door_seal_leak",
+    "door_left_open",
+    "condenser_fouling",
+    "sensor_fault",
+    "unsafe_temperature",
+    "power_outage",
+)
+SEVERITIES: Final = ("info", "warning", "critical")
+LANGUAGES: Final = ("en", "es")
+TICKET_STATUSES: Final = ("booked", "needs_dispatch", "human_review", "closed")
+
+MAX_BODY_BYTES: Final = 64 * 1024
+"""Largest request body the service reads; a ticket is a few kilobytes."""
+
+
+def timestamp(value: str) -> datetime:
+    """Return an RFC 3339 date-time with a UTC offset, returned as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected an RFC 3339 date-time string")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as err:
+        raise vol.Invalid("expected an RFC 3339 date-time such as 2026-05-01T08:30:00Z") from err
+    if parsed.tzinfo is None:
+        raise vol.Invalid("date-time needs a UTC offset, e.g. 2026-05-01T08:30:00Z")
+    return parsed.astimezone(UTC)
+
+
+def number(value: float) -> float:
+    """Return a JSON number (not a boolean), as a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise vol.Invalid("expected a number")
+    return float(value)
+
+
+def text(max_length: int) -> vol.All:
+    """Return a non-empty string of at most ``max_length`` characters."""
+    return vol.All(str, vol.Length(min=1, max=max_length))
+
+
+IDENTIFIER: Final = vol.All(
+    str, vol.Length(min=1, max=128), vol.Match(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+)
+
+TIME_WINDOW: Final = vol.Schema(
+    {
+        vol.Required("start", description="Window start (RFC 3339)."): timestamp,
+        vol.Required("end", description="Window end (RFC 3339)."): timestamp,
+    }
+)
+
+APPLIANCE: Final = vol.Schema(
+    {
+        vol.Required("manufacturer", description="Brand as registered."): text(64),
+        vol.Required("model", description="Model number; selects the model family."): text(64),
+        vol.Required("serial", description="Serial number, unique per manufacturer."): text(64),
+    }
+)
+
+TICKET: Final = vol.Schema(
+    {
+        vol.Required(
+            "ticket_id",
+            description="The integration's fault episode id; the idempotency key of the ticket.",
+        ): IDENTIFIER,
+        vol.Required("appliance"): APPLIANCE,
+        vol.Required("customer"): {
+            vol.Required("zone", description="Service zone the technicians cover."): text(64),
+            vol.Optional("language", default="en", description="Language of notices."): vol.In(
+                list(LANGUAGES)
+            ),
+            vol.Optional(
+                "contact", description="Phone or e-mail for notices, passed to the gateway."
+            ): text(254),
+            vol.Optional(
+                "preferred_windows",
+                default=list,
+                description="Times the customer prefers for a visit, tried first.",
+            ): vol.All([TIME_WINDOW], vol.Length(max=14)),
+        },
+        vol.Required("fault"): {
+            vol.Required("code", description="Fault code; unknown codes go to a human."): vol.All(
+                str, vol.Length(min=1, max=64), vol.Match(r"^[a-z][a-z0-9_]*$")
+            ),
+            vol.Required("severity"): vol.In(list(SEVERITIES)),
+            vol.Required("confidence", description="0 to 1."): vol.All(
+                number, vol.Range(min=0, max=1)
+            ),
+            vol.Required("summary", description="One line for people."): text(500),
+            vol.Optional("component", description="Probable component, as diagnosed."): text(128),
+            vol.Optional("part", description="Suggested spare part, as diagnosed."): text(128),
+            vol.Required("onset_at", description="When the fault began."): timestamp,
+            vol.Required("detected_at", description="When the integration was sure."): timestamp,
+            vol.Optional(
+                "time_to_unsafe_s",
+                default=None,
+                description="Predicted seconds until food is at unsafe temperature; null: unknown.",
+            ): vol.Any(None, vol.All(number, vol.Range(min=0))),
+            vol.Required("evidence", description="Figures behind the diagnosis."): vol.All(
+                {str: number}, vol.Length(max=64)
+            ),
+        },
+        vol.Required("integration_version", description="Version of the sender."): text(32),
+    }
+)
+
+APPLIANCE_REGISTRATION: Final = APPLIANCE
+
+APPLIANCE_CREDENTIALS: Final = vol.Schema(
+    {
+        vol.Required("appliance_id"): str,
+        vol.Required("manufacturer"): str,
+        vol.Required("model"): str,
+        vol.Required("serial"): str,
+        vol.Required(
+            "secret", description="Standard Webhooks signing secret (whsec_…); shown only once."
+        ): str,
+        vol.Required(
+            "previous_secrets_expire_at",
+            description="Until when secrets issued before this one stay valid (rotation).",
+        ): vol.Any(None, str),
+    }
+)
+
+BOOKING: Final = vol.Schema(
+    {
+        vol.Required("technician_id"): str,
+        vol.Required("technician_name"): str,
+        vol.Required("start", description="Visit start (RFC 3339, UTC)."): str,
+        vol.Required("end", description="Visit end (RFC 3339, UTC)."): str,
+        vol.Required("zone"): str,
+    }
+)
+
+TRIAGE: Final = vol.Schema(
+    {
+        vol.Required("known_fault", description="False: the code is not in the catalog."): bool,
+        vol.Required("component"): vol.Any(None, str),
+        vol.Required("part"): vol.Any(None, str),
+        vol.Required("skill"): vol.Any(None, str),
+        vol.Required("deadline", description="Latest acceptable visit start (RFC 3339)."): str,
+    }
+)
+
+TICKET_STATE: Final = vol.Schema(
+    {
+        vol.Required("ticket_id"): str,
+        vol.Required(
+            "status",
+            description=(
+                "booked: a technician is on the way; needs_dispatch: no slot met the deadline, "
+                "a dispatcher takes over; human_review: unknown fault code; closed."
+            ),
+        ): vol.In(list(TICKET_STATUSES)),
+        vol.Required("received_at"): str,
+        vol.Required("triage"): TRIAGE,
+        vol.Required("booking"): vol.Any(None, BOOKING),
+        vol.Required("notice", description="The customer message queued for sending."): str,
+    }
+)
+
+HEALTH: Final = vol.Schema(
+    {
+        vol.Required("status"): vol.In(["ok", "degraded"]),
+        vol.Required("database"): vol.In(["ok", "unavailable"]),
+        vol.Required("version"): str,
+    }
+)
+
+PROBLEM: Final = vol.Schema(
+    {
+        vol.Required("type", description="URI naming the kind of problem."): str,
+        vol.Required("title"): str,
+        vol.Required("status"): int,
+        vol.Optional("detail"): str,
+        vol.Optional("instance"): str,
+        vol.Optional("errors", description="Each invalid field, for validation problems."): [
+            {vol.Required("path"): str, vol.Required("message"): str}
+        ],
+    }
+)
+
+
+def validation_errors(error: vol.MultipleInvalid) -> list[dict[str, str]]:
+    """Turn voluptuous' errors into ``[{path, message}]`` with JSON-pointer-like paths."""
+    return [
+        {"path": "/" + "/".join(str(part) for part in item.path), "message": item.msg}
+        for item in error.errors
+    ]
+
+
+def isoformat(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``, the one format the service writes."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,124 @@
+"""Secrets and signatures: Standard Webhooks verification, secret storage, agent passwords.
+
+Signing follows https://www.standardwebhooks.com: ``webhook-signature`` holds one or more
+space-separated ``v1,<base64 HMAC-SHA256>`` over ``"{webhook-id}.{webhook-timestamp}.{body}"``,
+keyed with the base64 part of a ``whsec_…`` secret. Secrets are stored encrypted (Fernet) because
+verification needs them in clear; passwords are stored as bcrypt hashes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Mapping
+import hashlib
+import hmac
+import secrets
+
+import bcrypt
+from cryptography.fernet import Fernet, InvalidToken
+
+SECRET_PREFIX = "whsec_"  # noqa: S105  (a format prefix, not a secret)
+TOLERANCE_SECONDS = 5 * 60
+"""How far a ``webhook-timestamp`` may be from our clock, either way."""
+
+
+class SignatureError(Exception):
+    """The request is not signed by the appliance it claims to come from."""
+
+
+def new_signing_secret() -> str:
+    """Return a fresh ``whsec_`` secret holding 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def secret_key_bytes(secret: str) -> bytes:
+    """Return the HMAC key inside a ``whsec_`` secret."""
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """Return the ``v1,<signature>`` value a sender puts in ``webhook-signature``."""
+    return "v1," + _signature(secret_key_bytes(secret), msg_id, str(timestamp), body)
+
+
+def _signature(key: bytes, msg_id: str, timestamp: str, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    return base64.b64encode(hmac.digest(key, signed, hashlib.sha256)).decode()
+
+
+def verify(headers: Mapping[str, str], body: bytes, keys: Iterable[bytes], *, now: float) -> str:
+    """Check a signed request against any of ``keys``; return its ``webhook-id``.
+
+    Raises :class:`SignatureError` with a reason safe to show the caller: missing or malformed
+    headers, a timestamp outside the tolerance (which is what rejects replays), or no match.
+    """
+    msg_id = headers.get("webhook-id", "")
+    stamp = headers.get("webhook-timestamp", "")
+    header = headers.get("webhook-signature", "")
+    if not msg_id or not stamp or not header:
+        raise SignatureError("webhook-id, webhook-timestamp and webhook-signature are required")
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        raise SignatureError("webhook-timestamp must be Unix seconds")
+    if abs(now - int(stamp)) > TOLERANCE_SECONDS:
+        raise SignatureError("webhook-timestamp is outside the 5-minute tolerance")
+    offered = []
+    for part in header.split(" "):
+        version, _, value = part.partition(",")
+        if version == "v1" and value:
+            try:
+                offered.append(base64.b64decode(value, validate=True))
+            except binascii.Error:
+                continue
+    if not offered:
+        raise SignatureError("webhook-signature has no v1,<base64> signature")
+    for key in keys:
+        expected = base64.b64decode(_signature(key, msg_id, stamp, body))
+        if any(hmac.compare_digest(expected, candidate) for candidate in offered):
+            return msg_id
+    raise SignatureError("no signature matches this appliance's secrets")
+
+
+class SecretBox:
+    """Encrypts signing secrets at rest with the service's Fernet key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+        self._key = key
+
+    @staticmethod
+    def new_key() -> bytes:
+        """Return a new random Fernet key (urlsafe base64 of 32 bytes)."""
+        return Fernet.generate_key()
+
+    def seal(self, secret: str) -> str:
+        """Encrypt a secret for storage."""
+        return self._fernet.encrypt(secret.encode()).decode()
+
+    def open(self, ciphertext: str) -> str:
+        """Decrypt a stored secret; a wrong service key is a clear error, not garbage."""
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken as err:
+            raise ValueError(
+                "stored secret does not decrypt: wrong FRIDGECARE_SECRET_KEY?"
+            ) from err
+
+    def derive(self, purpose: str) -> bytes:
+        """Return a key for another purpose (session cookies …) derived from the service key."""
+        return hmac.digest(self._key, purpose.encode(), hashlib.sha256)
+
+
+def hash_password(password: str, *, rounds: int = 12) -> str:
+    """Return a bcrypt hash of an agent's password."""
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
+
+
+def check_password(password: str, hashed: str) -> bool:
+    """Whether ``password`` matches a stored bcrypt hash."""
+    return bcrypt.checkpw(password.encode(), hashed.encode())
+
+
+def same_token(given: str, expected: str) -> bool:
+    """Constant-time comparison of two tokens."""
+    return hmac.compare_digest(given.encode(), expected.encode())

@@ -1,0 +1,110 @@
+"""PostgreSQL backend (asyncpg pool): for fleets, with several server processes on one database.
+
+Every process keeps its own pool; the database's unique constraints are what keep processes
+honest (no double booking, one ticket per id). Deadlocks and serialization failures surface as
+:class:`~webhook_server.store.base.RetryableTransactionError` so the caller can run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+import functools
+
+import asyncpg
+
+from webhook_server.store.base import (
+    RetryableTransactionError,
+    Row,
+    UniqueViolationError,
+    apply_migrations,
+    numbered_placeholders,
+)
+
+_MIGRATION_LOCK = 0x46524447  # "FRDG": one process migrates at a time.
+
+_sql = functools.lru_cache(maxsize=512)(numbered_placeholders)
+
+
+@asynccontextmanager
+async def _translated_errors() -> AsyncIterator[None]:
+    try:
+        yield
+    except asyncpg.UniqueViolationError as err:
+        raise UniqueViolationError(str(err)) from err
+    except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as err:
+        raise RetryableTransactionError(str(err)) from err
+
+
+class PostgresConnection:
+    """:class:`~webhook_server.store.base.Connection` over one asyncpg connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: object) -> None:
+        """Run a statement that returns no rows."""
+        async with _translated_errors():
+            await self._conn.execute(_sql(sql), *args)
+
+    async def fetch(self, sql: str, *args: object) -> list[Row]:
+        """Run a query and return every row."""
+        async with _translated_errors():
+            rows = await self._conn.fetch(_sql(sql), *args)
+        return [dict(row) for row in rows]
+
+    async def fetchrow(self, sql: str, *args: object) -> Row | None:
+        """Run a query and return its first row, if any."""
+        async with _translated_errors():
+            row = await self._conn.fetchrow(_sql(sql), *args)
+        return None if row is None else dict(row)
+
+    async def executemany(self, sql: str, args: Sequence[Sequence[object]]) -> None:
+        """Run one statement once per parameter tuple."""
+        async with _translated_errors():
+            await self._conn.executemany(_sql(sql), args)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Scope whose statements are rolled back together if it raises."""
+        async with self._conn.transaction():
+            yield
+
+
+class PostgresDatabase:
+    """A connection pool on a migrated PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, dsn: str, *, max_connections: int = 10) -> PostgresDatabase:
+        """Connect and migrate. Query parameters such as ``?search_path=x`` become settings."""
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_connections)
+        database = cls(pool)
+        try:
+            async with database.transaction() as conn:
+                await conn.execute(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+                await apply_migrations(conn, cls.dialect)
+        except BaseException:
+            await pool.close()
+            raise
+        return database
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresConnection]:
+        """Return a pooled connection in a READ COMMITTED transaction."""
+        async with self._pool.acquire() as conn, _translated_errors(), conn.transaction():
+            yield PostgresConnection(conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[PostgresConnection]:
+        """Return a pooled connection for reads."""
+        async with self._pool.acquire() as conn:
+            yield PostgresConnection(conn)
+
+    async def close(self) -> None:
+        """Close the pool, waiting for borrowed connections to come back."""
+        await self._pool.close()

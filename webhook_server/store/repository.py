@@ -1,0 +1,302 @@
+"""Every query the service runs, written once for both backends (``?`` placeholders).
+
+Functions take a :class:`~webhook_server.store.base.Connection` so the caller decides the
+transaction: the intake runs many of them in one group commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from webhook_server.store.base import Connection, Row, placeholders
+
+# Appliances and their secrets.
+
+
+async def insert_appliance(
+    conn: Connection, appliance_id: str, appliance: dict[str, str], now: int
+) -> None:
+    """Register an appliance (UniqueViolationError if manufacturer + serial exist)."""
+    await conn.execute(
+        "INSERT INTO appliances (appliance_id, manufacturer, model, serial, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        appliance_id,
+        appliance["manufacturer"],
+        appliance["model"],
+        appliance["serial"],
+        now,
+    )
+
+
+async def appliance_by_id(conn: Connection, appliance_id: str) -> Row | None:
+    """One appliance by id."""
+    return await conn.fetchrow("SELECT * FROM appliances WHERE appliance_id = ?", appliance_id)
+
+
+async def appliance_by_serial(conn: Connection, manufacturer: str, serial: str) -> Row | None:
+    """One appliance by manufacturer and serial number."""
+    return await conn.fetchrow(
+        "SELECT * FROM appliances WHERE manufacturer = ? AND serial = ?", manufacturer, serial
+    )
+
+
+async def add_secret(
+    conn: Connection, appliance_id: str, ciphertext: str, now: int, previous_expire_at: int
+) -> None:
+    """Add a signing secret; secrets issued earlier stay valid until ``previous_expire_at``."""
+    await conn.execute(
+        "UPDATE appliance_secrets SET expires_at = ?"
+        " WHERE appliance_id = ? AND (expires_at IS NULL OR expires_at > ?)",
+        previous_expire_at,
+        appliance_id,
+        previous_expire_at,
+    )
+    await conn.execute(
+        "INSERT INTO appliance_secrets (appliance_id, ciphertext, created_at) VALUES (?, ?, ?)",
+        appliance_id,
+        ciphertext,
+        now,
+    )
+
+
+async def live_secrets(conn: Connection, appliance_id: str, now: int) -> list[str]:
+    """Ciphertexts of the appliance's secrets that have not expired, newest first."""
+    rows = await conn.fetch(
+        "SELECT ciphertext FROM appliance_secrets"
+        " WHERE appliance_id = ? AND (expires_at IS NULL OR expires_at > ?)"
+        " ORDER BY secret_id DESC",
+        appliance_id,
+        now,
+    )
+    return [row["ciphertext"] for row in rows]
+
+
+# Technicians and appointments.
+
+
+async def upsert_technician(
+    conn: Connection, row: Sequence[str], zones: Sequence[str], skills: Sequence[str]
+) -> None:
+    """Create or replace a technician with their zones and skills (appointments are kept)."""
+    await conn.execute(
+        "INSERT INTO technicians"
+        " (technician_id, name, timezone, work_start, work_end, working_days)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (technician_id) DO UPDATE SET name = excluded.name,"
+        " timezone = excluded.timezone, work_start = excluded.work_start,"
+        " work_end = excluded.work_end, working_days = excluded.working_days",
+        *row,
+    )
+    technician_id = row[0]
+    await conn.execute("DELETE FROM technician_zones WHERE technician_id = ?", technician_id)
+    await conn.execute("DELETE FROM technician_skills WHERE technician_id = ?", technician_id)
+    await conn.executemany(
+        "INSERT INTO technician_zones (technician_id, zone) VALUES (?, ?)",
+        [(technician_id, zone) for zone in dict.fromkeys(zones)],
+    )
+    await conn.executemany(
+        "INSERT INTO technician_skills (technician_id, skill) VALUES (?, ?)",
+        [(technician_id, skill) for skill in dict.fromkeys(skills)],
+    )
+
+
+async def technicians_for(conn: Connection, zone: str, skill: str | None) -> list[Row]:
+    """Technicians covering ``zone`` (with ``skill`` unless None), in id order."""
+    if skill is None:
+        return await conn.fetch(
+            "SELECT t.* FROM technicians t JOIN technician_zones z USING (technician_id)"
+            " WHERE z.zone = ? ORDER BY t.technician_id",
+            zone,
+        )
+    return await conn.fetch(
+        "SELECT t.* FROM technicians t"
+        " JOIN technician_zones z USING (technician_id)"
+        " JOIN technician_skills s USING (technician_id)"
+        " WHERE z.zone = ? AND s.skill = ? ORDER BY t.technician_id",
+        zone,
+        skill,
+    )
+
+
+async def taken_slots(
+    conn: Connection, technician_ids: Sequence[str], start: int, end: int
+) -> set[tuple[str, int]]:
+    """``(technician_id, slot_start)`` pairs booked between ``start`` and ``end``."""
+    if not technician_ids:
+        return set()
+    rows = await conn.fetch(
+        "SELECT technician_id, slot_start FROM appointments"  # noqa: S608  (only ? placeholders and fixed names are interpolated)
+        f" WHERE technician_id IN ({placeholders(len(technician_ids))})"
+        " AND slot_start >= ? AND slot_start <= ?",
+        *technician_ids,
+        start,
+        end,
+    )
+    return {(row["technician_id"], int(row["slot_start"])) for row in rows}
+
+
+async def insert_appointment(
+    conn: Connection, ticket_id: str, technician_id: str, start: int, end: int
+) -> None:
+    """Book a slot (UniqueViolationError if the technician already has it)."""
+    await conn.execute(
+        "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
+        " VALUES (?, ?, ?, ?)",
+        ticket_id,
+        technician_id,
+        start,
+        end,
+    )
+
+
+async def move_appointment(
+    conn: Connection, ticket_id: str, technician_id: str, start: int, end: int
+) -> None:
+    """Move a ticket's visit to another slot (UniqueViolationError if that slot is taken)."""
+    await conn.execute("DELETE FROM appointments WHERE ticket_id = ?", ticket_id)
+    await insert_appointment(conn, ticket_id, technician_id, start, end)
+
+
+async def cancel_appointment(conn: Connection, ticket_id: str) -> None:
+    """Free a ticket's slot."""
+    await conn.execute("DELETE FROM appointments WHERE ticket_id = ?", ticket_id)
+
+
+# Tickets.
+
+
+async def ticket_record(conn: Connection, ticket_id: str) -> Row | None:
+    """Return the stored ticket row (payload, triage and the first response as JSON text)."""
+    return await conn.fetchrow("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
+
+
+async def insert_ticket(conn: Connection, values: dict[str, Any]) -> None:
+    """Store a new ticket (UniqueViolationError if its id exists)."""
+    columns = list(values)
+    await conn.execute(
+        f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({placeholders(len(columns))})",  # noqa: S608  (only ? placeholders and fixed names are interpolated)
+        *values.values(),
+    )
+
+
+async def set_ticket_status(conn: Connection, ticket_id: str, status: str, now: int) -> None:
+    """Change a ticket's status."""
+    await conn.execute(
+        "UPDATE tickets SET status = ?, updated_at = ? WHERE ticket_id = ?", status, now, ticket_id
+    )
+
+
+async def booking_of(conn: Connection, ticket_id: str) -> Row | None:
+    """Return the ticket's current appointment with its technician's name."""
+    return await conn.fetchrow(
+        "SELECT a.technician_id, t.name AS technician_name, a.slot_start, a.slot_end"
+        " FROM appointments a JOIN technicians t USING (technician_id) WHERE a.ticket_id = ?",
+        ticket_id,
+    )
+
+
+TICKET_FILTERS = ("status", "zone", "severity", "code")
+
+
+async def list_tickets(conn: Connection, filters: dict[str, str], limit: int = 200) -> list[Row]:
+    """Newest tickets first, with their booking, narrowed by exact-match ``filters``."""
+    where = [f"k.{name} = ?" for name in TICKET_FILTERS if filters.get(name)]
+    args: list[Any] = [filters[name] for name in TICKET_FILTERS if filters.get(name)]
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return await conn.fetch(
+        "SELECT k.ticket_id, k.status, k.code, k.severity, k.zone, k.language, k.triage,"  # noqa: S608  (only ? placeholders and fixed names are interpolated)
+        " k.payload, k.received_at, a.slot_start, t.name AS technician_name"
+        " FROM tickets k LEFT JOIN appointments a USING (ticket_id)"
+        " LEFT JOIN technicians t ON t.technician_id = a.technician_id"
+        f" {clause} ORDER BY k.received_at DESC, k.ticket_id LIMIT ?",
+        *args,
+        limit,
+    )
+
+
+# Customer notices (the outbox).
+
+
+async def insert_notice(
+    conn: Connection, ticket_id: str, language: str, recipient: str | None, body: str, now: int
+) -> None:
+    """Queue a customer message for the outbox worker."""
+    await conn.execute(
+        "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
+        " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+        ticket_id,
+        language,
+        recipient,
+        body,
+        now,
+        now,
+    )
+
+
+async def claim_due_notices(
+    conn: Connection, now: int, lease_seconds: int, limit: int, *, skip_locked: bool
+) -> list[Row]:
+    """Lease up to ``limit`` due notices so no other worker sends them meanwhile."""
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    return await conn.fetch(
+        "UPDATE notices SET lease_until = ? WHERE notice_id IN ("  # noqa: S608  (only ? placeholders and fixed names are interpolated)
+        " SELECT notice_id FROM notices WHERE status = 'pending' AND next_attempt_at <= ?"
+        f" AND lease_until <= ? ORDER BY notice_id LIMIT ?{lock}) RETURNING *",
+        now + lease_seconds,
+        now,
+        now,
+        limit,
+    )
+
+
+async def mark_notice_sent(conn: Connection, notice_id: int, channel: str, now: int) -> None:
+    """Record a delivered notice."""
+    await conn.execute(
+        "UPDATE notices SET status = 'sent', channel = ?, sent_at = ?, attempts = attempts + 1,"
+        " last_error = NULL WHERE notice_id = ?",
+        channel,
+        now,
+        notice_id,
+    )
+
+
+async def mark_notice_failed(
+    conn: Connection, notice_id: int, error: str, retry_at: int | None
+) -> None:
+    """Record a failed attempt; ``retry_at`` None gives up (status ``failed``)."""
+    await conn.execute(
+        "UPDATE notices SET attempts = attempts + 1, last_error = ?, lease_until = 0,"
+        " status = ?, next_attempt_at = ? WHERE notice_id = ?",
+        error[:500],
+        "failed" if retry_at is None else "pending",
+        retry_at or 0,
+        notice_id,
+    )
+
+
+async def notices_for(conn: Connection, ticket_id: str) -> list[Row]:
+    """Return a ticket's notices, oldest first."""
+    return await conn.fetch(
+        "SELECT * FROM notices WHERE ticket_id = ? ORDER BY notice_id", ticket_id
+    )
+
+
+# Agents of the contact centre.
+
+
+async def upsert_agent(conn: Connection, username: str, password_hash: str, now: int) -> None:
+    """Create an agent or change their password."""
+    await conn.execute(
+        "INSERT INTO agents (username, password_hash, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+        username,
+        password_hash,
+        now,
+    )
+
+
+async def agent_password_hash(conn: Connection, username: str) -> str | None:
+    """Return an agent's bcrypt hash, or None for an unknown user."""
+    row = await conn.fetchrow("SELECT password_hash FROM agents WHERE username = ?", username)
+    return None if row is None else str(row["password_hash"])
