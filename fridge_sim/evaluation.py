@@ -226,6 +226,17 @@ def summarise(outcomes: Sequence[Outcome]) -> list[str]:
             f"{code.value:<26}{len(mine):>7}{len(seen):>11}{recall:>8.2f}"
             f"{deadline_h:>9.2f}h{delay:>14}{wrong:>15}"
         )
+    lines.append("")
+    lines.append("other ticket-worthy episodes on fault traces (secondary or misattributed):")
+    for code in CLASS_WINDOWS:
+        counts: dict[str, int] = defaultdict(int)
+        for outcome in outcomes:
+            if outcome.fault is code:
+                for other in outcome.false_codes:
+                    counts[other.value] += 1
+        if counts:
+            listed = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+            lines.append(f"  {code.value}: {listed}")
     leads = [o for o in outcomes if o.fault is FaultCode.COOLING_FAILURE and o.lead_h is not None]
     if leads:
         values = [o.lead_h for o in leads if o.lead_h is not None]

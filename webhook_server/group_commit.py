@@ -1,27 +1,25 @@
 """Group commit: many requests share one transaction, so one fsync acknowledges them all.
 
-A job that fails (a reused ticket id, say) must leave the transaction as it found it, which the
-intake does with a savepoint per job; its error goes to its caller and the rest of the batch
-still commits. Callers get their result only after
-the commit: an acknowledged ticket is a durable ticket.
+Items queue up while a transaction is running; the next transaction takes all of them (up to
+``max_batch``) and hands them to the batch processor at once, which can then write them with one
+statement per table. Callers get their result only after the commit: an acknowledged ticket is a
+durable ticket. A result may be an exception, which is raised to that item's caller alone; if the
+commit itself fails, every caller in the batch gets the error.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 import logging
-from typing import Any
 
 from webhook_server.store.base import Connection, Database
 
 _LOGGER = logging.getLogger(__name__)
 
-type Job = Callable[[Connection], Awaitable[Any]]
 
-
-class GroupCommit:
-    """Queues jobs; each of ``lanes`` loops runs whatever has queued up in one transaction.
+class GroupCommit[Item, Result]:
+    """Queues items; each of ``lanes`` loops processes whatever has queued in one transaction.
 
     One lane suits SQLite (one writer anyway). On PostgreSQL a few lanes with smaller batches keep
     transactions short, so a process that must wait for another's conflicting booking waits
@@ -31,29 +29,31 @@ class GroupCommit:
     def __init__(
         self,
         database: Database,
+        process: Callable[[Connection, Sequence[Item]], Awaitable[list[Result | Exception]]],
         *,
         lanes: int = 1,
         max_batch: int = 256,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self._database = database
+        self._process = process
         self._lanes = lanes
         self._max_batch = max_batch
         self._on_commit = on_commit
-        self._queue: asyncio.Queue[tuple[Job, asyncio.Future[Any]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Result]]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self.batches = 0
         """Transactions committed so far (for tests and the benchmark)."""
 
-    async def run[T](self, job: Callable[[Connection], Awaitable[T]]) -> T:
-        """Run ``job`` in the next batch and return its result once that batch has committed."""
+    async def run(self, item: Item) -> Result:
+        """Process ``item`` in the next batch and return its result once that batch committed."""
         if not self._tasks:
             self._tasks = [
                 asyncio.create_task(self._loop(), name=f"fridgecare-group-commit-{lane}")
                 for lane in range(self._lanes)
             ]
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((job, future))
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((item, future))
         return await future
 
     async def close(self) -> None:
@@ -73,25 +73,21 @@ class GroupCommit:
             for _ in batch:
                 self._queue.task_done()
 
-    async def _run_batch(self, batch: list[tuple[Job, asyncio.Future[Any]]]) -> None:
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+    async def _run_batch(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        outcomes: list[Result | Exception]
         try:
             async with self._database.transaction() as conn:
-                for job, future in batch:
-                    try:
-                        outcomes.append((future, await job(conn), None))
-                    except Exception as err:  # handed to the job's caller
-                        outcomes.append((future, None, err))
+                outcomes = await self._process(conn, [item for item, _ in batch])
         except Exception as err:
-            _LOGGER.exception("group commit failed", extra={"jobs": len(batch)})
-            outcomes = [(future, None, err) for _, future in batch]
+            _LOGGER.exception("group commit failed", extra={"items": len(batch)})
+            outcomes = [err] * len(batch)
         else:
             self.batches += 1
             self._on_commit()
-        for future, result, error in outcomes:
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
             if future.done():
                 continue
-            if error is None:
-                future.set_result(result)
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
             else:
-                future.set_exception(error)
+                future.set_result(outcome)

@@ -4,11 +4,15 @@ A delivery is checked against the ticket id (the idempotency key, per the IETF I
 draft): a repeat with the same body gets the stored first answer, a different body is refused,
 and a repeat that arrives while the first is still in hand is told to retry (409). New tickets are
 triaged, booked and given a customer notice in one group-committed transaction.
+
+A batch is written with one statement per table. If another process got in first (a slot, or the
+same ticket id on another server), the batch is rolled back to a savepoint and its tickets go in
+one at a time, each looking again at what is free.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import hashlib
@@ -38,7 +42,34 @@ _LOGGER = logging.getLogger(__name__)
 
 _STORE_ATTEMPTS: Final = 20
 """Tries to book when other processes keep taking the chosen slot first."""
+_BATCH_ATTEMPTS: Final = 3
+"""Tries to write a whole batch before falling back to one ticket at a time."""
 _KEY_CACHE_SECONDS: Final = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A verified, validated ticket waiting for its batch."""
+
+    ticket: dict[str, Any]
+    fingerprint: str
+    appliance_id: str
+    received_at: datetime
+
+    @property
+    def ticket_id(self) -> str:
+        """The idempotency key."""
+        return str(self.ticket["ticket_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The rows one new ticket will write, and the answer it will get."""
+
+    ticket_row: tuple[object, ...]
+    appointment: tuple[str, str, int, int] | None
+    notice: tuple[str, str, str | None, str, int]
+    response: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +124,21 @@ class Intake:
     ) -> None:
         """Set ``spread_ties`` when several processes book, so they rarely race for a slot."""
         self._database = database
-        self._schedule = Schedule(catalog.booking, spread_ties=spread_ties)
         self._catalog = catalog
         self._secret_box = secret_box
         self._clock = clock
-        if database.dialect == "postgresql":
-            self._group = GroupCommit(database, lanes=4, max_batch=32, on_commit=on_commit)
-        else:
-            self._group = GroupCommit(database, on_commit=on_commit)
+        # Several writers: share the roster between processes by reading it more often.
+        self._schedule = Schedule(
+            catalog.booking, spread_ties=spread_ties, refresh_seconds=2.0 if spread_ties else 60.0
+        )
+        several_writers = database.dialect == "postgresql"
+        self._group = GroupCommit[Delivery, IntakeResult](
+            database,
+            self._process,
+            lanes=4 if several_writers else 1,
+            max_batch=32 if several_writers else 256,
+            on_commit=on_commit,
+        )
         self._in_flight: set[str] = set()
         self._keys: dict[tuple[str, str], tuple[float, str, list[bytes]]] = {}
 
@@ -114,7 +152,7 @@ class Intake:
         await self._group.close()
 
     async def appliance_keys(self, manufacturer: str, serial: str) -> tuple[str, list[bytes]]:
-        """``(appliance_id, HMAC keys)`` of a registered appliance; empty keys if unknown."""
+        """Return ``(appliance_id, HMAC keys)`` of an appliance; empty keys if unknown."""
         cache_key = (manufacturer, serial)
         now = time.monotonic()
         cached = self._keys.get(cache_key)
@@ -148,52 +186,73 @@ class Intake:
             raise ProblemError(IN_PROGRESS, "retry after the first delivery has been answered")
         self._in_flight.add(ticket_id)
         received_at = datetime.fromtimestamp(self._clock(), UTC)
-
-        async def job(conn: Connection) -> IntakeResult:
-            return await self._store(conn, ticket, fingerprint, appliance_id, received_at)
-
         try:
-            result: IntakeResult = await self._group.run(job)
+            return await self._group.run(Delivery(ticket, fingerprint, appliance_id, received_at))
         finally:
             self._in_flight.discard(ticket_id)
-        return result
 
-    async def _store(
-        self,
-        conn: Connection,
-        ticket: dict[str, Any],
-        fingerprint: str,
-        appliance_id: str,
-        received_at: datetime,
-    ) -> IntakeResult:
-        for _ in range(_STORE_ATTEMPTS):
+    async def _process(
+        self, conn: Connection, batch: Sequence[Delivery]
+    ) -> list[IntakeResult | Exception]:
+        """Answer a batch: repeats from the stored answers, new tickets planned and written."""
+        stored = await repository.tickets_by_id(conn, [d.ticket_id for d in batch])
+        results: list[IntakeResult | Exception] = []
+        new: list[int] = []
+        for index, delivery in enumerate(batch):
+            existing = stored.get(delivery.ticket_id)
+            results.append(_NOT_YET if existing is None else _repeat(delivery, existing))
+            if existing is None:
+                new.append(index)
+        for _ in range(_BATCH_ATTEMPTS):
+            plans = [await self._plan(conn, batch[index]) for index in new]
             try:
                 async with conn.savepoint():
-                    return await self._store_once(
-                        conn, ticket, fingerprint, appliance_id, received_at
-                    )
+                    await self._write(conn, plans)
             except (UniqueViolationError, RetryableTransactionError):
-                continue  # another process took the slot or the id: look again
-        raise ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
+                # Another process booked some of these slots: learn its bookings, plan again.
+                for plan in plans:
+                    if plan.appointment is not None:
+                        self._schedule.reload(plan.appointment[1])
+                continue
+            for index, plan in zip(new, plans, strict=True):
+                results[index] = IntakeResult(201, plan.response)
+            return results
+        for index in new:  # still losing races (or the same ticket on another server)
+            results[index] = await self._store_alone(conn, batch[index])
+        return results
 
-    async def _store_once(
-        self,
-        conn: Connection,
-        ticket: dict[str, Any],
-        fingerprint: str,
-        appliance_id: str,
-        received_at: datetime,
-    ) -> IntakeResult:
-        ticket_id = ticket["ticket_id"]
-        existing = await repository.ticket_record(conn, ticket_id)
-        if existing is not None:
-            if existing["request_hash"] != fingerprint:
-                raise ProblemError(KEY_REUSED, f"ticket {ticket_id} exists with a different body")
-            return IntakeResult(200, existing["response"].encode())
+    async def _store_alone(self, conn: Connection, delivery: Delivery) -> IntakeResult | Exception:
+        """Store one ticket in its own savepoint, retrying while other processes win slots."""
+        for _ in range(_STORE_ATTEMPTS):
+            plan = None
+            try:
+                async with conn.savepoint():
+                    existing = await repository.ticket_record(conn, delivery.ticket_id)
+                    if existing is not None:
+                        return _repeat(delivery, existing)
+                    plan = await self._plan(conn, delivery)
+                    await self._write(conn, [plan])
+                    return IntakeResult(201, plan.response)
+            except (UniqueViolationError, RetryableTransactionError):
+                if plan is not None and plan.appointment is not None:
+                    self._schedule.reload(plan.appointment[1])
+        return ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
+
+    async def _write(self, conn: Connection, plans: Sequence[Plan]) -> None:
+        await repository.insert_tickets(conn, [plan.ticket_row for plan in plans])
+        await repository.insert_appointments(
+            conn, [plan.appointment for plan in plans if plan.appointment is not None]
+        )
+        await repository.insert_notices(conn, [plan.notice for plan in plans])
+
+    async def _plan(self, conn: Connection, delivery: Delivery) -> Plan:
+        """Triage and book one new ticket (in this process's view) and word its answer."""
+        ticket, received_at = delivery.ticket, delivery.received_at
+        ticket_id = delivery.ticket_id
+        customer = ticket["customer"]
         triage = self._catalog.triage(ticket, received_at)
         slot = None
         if triage.known_fault:
-            customer = ticket["customer"]
             slot = await self._schedule.find(
                 conn,
                 customer["zone"],
@@ -202,12 +261,7 @@ class Intake:
                 deadline=triage.deadline,
                 preferred=[(w["start"], w["end"]) for w in customer["preferred_windows"]],
             )
-        if slot is not None:
-            # Taken from now on in this process's view: booked below, or lost to another
-            # process (the insert then fails and the retry looks further).
-            self._schedule.mark_taken(slot.technician.technician_id, int(slot.start.timestamp()))
         status = "booked" if slot else "needs_dispatch" if triage.known_fault else "human_review"
-        customer = ticket["customer"]
         language = customer["language"]
         message = notices.render(
             status,
@@ -221,60 +275,57 @@ class Intake:
             timezone=self._catalog.timezone,
         )
         now = int(received_at.timestamp())
-        booking: dict[str, Any] | None = None
+        appointment = None
+        booking = None
         if slot is not None:
-            start, end = (
-                int(slot.start.timestamp()),
-                int(slot.end(self._catalog.booking).timestamp()),
-            )
+            start = int(slot.start.timestamp())
+            end = int(slot.end(self._catalog.booking).timestamp())
+            technician = slot.technician
+            # Taken from now on in this process's view: booked below, or lost to another
+            # process (the write then fails and the ticket looks again).
+            self._schedule.mark_taken(technician.technician_id, start)
+            appointment = (ticket_id, technician.technician_id, start, end)
             booking = {
-                "technician_id": slot.technician.technician_id,
-                "technician_name": slot.technician.name,
+                "technician_id": technician.technician_id,
+                "technician_name": technician.name,
                 "slot_start": start,
                 "slot_end": end,
             }
         triaged = triage_view(triage)
-        state = {
-            "ticket_id": ticket_id,
-            "status": status,
-            "received_at": isoformat(received_at),
-            "triage": triaged,
-            "booking": booking_view(booking, customer["zone"]),
-            "notice": message,
-        }
-        response = orjson.dumps(state).decode()
-        await repository.insert_ticket(
-            conn,
+        response = orjson.dumps(
             {
                 "ticket_id": ticket_id,
-                "appliance_id": appliance_id,
-                "request_hash": fingerprint,
                 "status": status,
-                "code": ticket["fault"]["code"],
-                "severity": ticket["fault"]["severity"],
-                "zone": customer["zone"],
-                "language": language,
-                "payload": orjson.dumps(ticket).decode(),
-                "triage": orjson.dumps(triaged).decode(),
-                "response": response,
-                "received_at": now,
-                "updated_at": now,
-            },
+                "received_at": isoformat(received_at),
+                "triage": triaged,
+                "booking": booking_view(booking, customer["zone"]),
+                "notice": message,
+            }
         )
-        if booking is not None:
-            try:
-                await repository.insert_appointment(
-                    conn,
-                    ticket_id,
-                    booking["technician_id"],
-                    booking["slot_start"],
-                    booking["slot_end"],
-                )
-            except UniqueViolationError:
-                # Another process booked this technician meanwhile: learn all it booked.
-                self._schedule.reload(booking["technician_id"])
-                raise
-        await repository.insert_notice(
-            conn, ticket_id, language, customer.get("contact"), message, now
+        ticket_row = (
+            ticket_id,
+            delivery.appliance_id,
+            delivery.fingerprint,
+            status,
+            ticket["fault"]["code"],
+            ticket["fault"]["severity"],
+            customer["zone"],
+            language,
+            orjson.dumps(ticket).decode(),
+            orjson.dumps(triaged).decode(),
+            response.decode(),
+            now,
+            now,
         )
-        return IntakeResult(201, response.encode())
+        notice = (ticket_id, language, customer.get("contact"), message, now)
+        return Plan(ticket_row, appointment, notice, response)
+
+
+_NOT_YET: Final = ProblemError(UNAVAILABLE, "not processed")
+
+
+def _repeat(delivery: Delivery, existing: Row) -> IntakeResult | Exception:
+    """Return the stored first answer for a repeat, or the problem if the body differs."""
+    if existing["request_hash"] != delivery.fingerprint:
+        return ProblemError(KEY_REUSED, f"ticket {delivery.ticket_id} exists with a different body")
+    return IntakeResult(200, str(existing["response"]).encode())

@@ -191,6 +191,9 @@ class OutboxWorker:
         self._wake.set()
 
     async def _run(self) -> None:
+        # At most one pass per poll interval, however often tickets wake us: each pass is
+        # two write transactions for any number of notices, which SQLite's single writer
+        # shares with the intake.
         while not self._stopping:
             try:
                 await self.deliver_due()
@@ -199,32 +202,34 @@ class OutboxWorker:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            if not self._stopping:
+                await asyncio.sleep(self._poll_interval / 4)
 
-    async def deliver_due(self, limit: int = 100) -> int:
+    async def deliver_due(self, limit: int = 500) -> int:
         """Send the notices due now; return how many were delivered."""
         now = int(self._clock())
         async with self._database.transaction() as conn:
             due = await repository.claim_due_notices(
                 conn, now, 60, limit, skip_locked=self._database.dialect == "postgresql"
             )
-        delivered = 0
-        for notice in due:
-            outcome = await self._attempt(notice)
-            async with self._database.transaction() as conn:
-                if outcome is None:
-                    await repository.mark_notice_sent(
-                        conn, notice["notice_id"], self._channel.name, int(self._clock())
-                    )
-                    delivered += 1
-                else:
+        if not due:
+            return 0
+        gate = asyncio.Semaphore(16)
+        outcomes = await asyncio.gather(*(self._attempt(notice, gate) for notice in due))
+        sent = [n["notice_id"] for n, error in zip(due, outcomes, strict=True) if error is None]
+        async with self._database.transaction() as conn:
+            await repository.mark_notices_sent(conn, sent, self._channel.name, int(self._clock()))
+            for notice, error in zip(due, outcomes, strict=True):
+                if error is not None:
                     await repository.mark_notice_failed(
-                        conn, notice["notice_id"], outcome, self._retry_at(notice)
+                        conn, notice["notice_id"], error, self._retry_at(notice)
                     )
-        return delivered
+        return len(sent)
 
-    async def _attempt(self, notice: Row) -> str | None:
+    async def _attempt(self, notice: Row, gate: asyncio.Semaphore) -> str | None:
         try:
-            await self._channel.send(notice)
+            async with gate:
+                await self._channel.send(notice)
         except DeliveryError as err:
             _LOGGER.warning(
                 "notice delivery failed",

@@ -95,6 +95,7 @@ class Schedule:
         return Slot(best[2], datetime.fromtimestamp(best[0], UTC))
 
     def _before(self, start: datetime, technician: Technician, best: Slot) -> bool:
+        """Tell whether ``start`` with ``technician`` beats ``best`` (earlier, then rank)."""
         if start != best.start:
             return start < best.start
         return self._rank(technician) < self._rank(best.technician)

@@ -66,7 +66,7 @@ def sources_schema(current: Mapping[str, Any]) -> vol.Schema:
     """Build the sensor form, pre-filled with the sensors chosen so far."""
     return vol.Schema(
         {
-            vol.Optional(role.value, description={"suggested_value": current.get(role)}): (
+            vol.Optional(role.value, description={"suggested_value": current.get(role.value)}): (
                 _SOURCE_SELECTORS[role]
             )
             for role in SOURCE_KEYS
@@ -77,7 +77,7 @@ def sources_schema(current: Mapping[str, Any]) -> vol.Schema:
 def validate_sources(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
     """Check the chosen sensors exist and report in units FridgeCare can convert."""
     errors: dict[str, str] = {}
-    chosen = {role: user_input[role.value] for role in SOURCE_KEYS if user_input.get(role.value)}
+    chosen = {Role(key): entity_id for key, entity_id in chosen_sources(user_input).items()}
     if not COMPARTMENT_ROLES & chosen.keys():
         errors["base"] = "no_compartment"
     for role, entity_id in chosen.items():

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_SERIAL_NUMBER
 from .data import FridgeCareConfigEntry
 
-TO_REDACT = {CONF_SERIAL_NUMBER, "unique_id", "serial_number"}
+TO_REDACT = {CONF_SERIAL_NUMBER, "unique_id"}  # the unique id embeds the serial
 
 
 async def async_get_config_entry_diagnostics(

@@ -13,6 +13,7 @@ import logging
 import math
 from typing import Any
 
+from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.const import (
     ATTR_DEVICE_ID,
     ATTR_NAME,
@@ -186,7 +187,8 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
             )
         )
         entry.async_on_unload(
-            self.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, self._on_stop)
+            # Not listen_once: removing a once-listener after it fired logs an error.
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         )
         now = dt_util.utcnow().timestamp()
         for entity_id in self._roles:
@@ -245,11 +247,6 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         """Teach a fresh engine from the recorder's history of the source sensors."""
         if "recorder" not in self.hass.config.components:
             return
-        # Imported here: the recorder is an optional after-dependency.
-        from homeassistant.components.recorder.history import (  # noqa: PLC0415
-            get_significant_states,
-        )
-
         end = dt_util.utcnow()
         history = await get_instance(self.hass).async_add_executor_job(
             lambda: get_significant_states(
@@ -346,6 +343,8 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         for kind, episodes in ((TYPE_DETECTED, report.detected), (TYPE_CLEARED, report.cleared)):
             for episode in episodes:
                 self.hass.bus.async_fire(EVENT_FAULT, self.fault_event_data(kind, episode))
+        for code in [code for code, until in self.acknowledged.items() if until <= now]:
+            del self.acknowledged[code]  # expired: the owner is told again if it is still on
         self.notices.async_reconcile(report.active, self.acknowledged, now)
         self._check_silent_sources(now)
 
@@ -367,6 +366,12 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
             if now - since >= SOURCE_SILENT_AFTER.total_seconds()
         }
         for role in silent ^ self._silent_sources:
+            _LOGGER.info(
+                "%s: %s %s",
+                self.config_entry.title,
+                self.sources[role],
+                "has been unavailable for over an hour" if role in silent else "is back",
+            )
             async_report_source_unavailable(
                 self.hass, self.config_entry, role, self.sources[role], now_out=role in silent
             )

@@ -90,6 +90,7 @@ SENSORS: tuple[FridgeSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,  # the plug's own sensor shows power already
         value_fn=lambda report: report.running_power_w,
         needs=Role.COMPRESSOR_POWER,
     ),

@@ -60,3 +60,10 @@ def test_condenser_fouling_is_found_within_weeks() -> None:
     episode = first(episodes, FaultCode.CONDENSER_FOULING)
     assert hours_after(episode, 96.0) <= 20 * 24
     assert episode.evidence["power_ratio"] > 1.05
+
+
+def test_one_root_cause_one_ticket() -> None:
+    _, episodes = run_scenario(FaultCode.COMPRESSOR_START_FAILURE, days=5.5, seed=5)
+    tickets = {e.code for e in episodes if e.ticket_worthy}
+    assert tickets == {FaultCode.COMPRESSOR_START_FAILURE}  # not also a cooling failure
+    assert FaultCode.UNSAFE_TEMPERATURE in {e.code for e in episodes}  # the food still matters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 import json
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.webhook_server.conftest import (
 )
 from webhook_server.contract import PROBLEM, TICKET_STATE
 from webhook_server.services import SERVICES
+from webhook_server.store import repository
 
 
 async def test_ticket_is_booked_with_part_and_technician(client: TestClient[Any, Any]) -> None:
@@ -217,3 +219,29 @@ async def test_storage_failure_is_a_500_problem_and_nothing_is_acknowledged(
     health = await client.get("/api/v1/health")
     assert health.status == 503
     assert (await health.json())["database"] == "unavailable"
+
+
+async def test_slot_taken_behind_the_service_back_is_not_double_booked(
+    client: TestClient[Any, Any],
+) -> None:
+    """Another process books the slot this one believes free: the batch retries ticket by ticket."""
+    secret = await register(client)
+    first = await (await post_ticket(client, secret, make_ticket())).json()
+    assert (first["booking"]["technician_id"], first["booking"]["start"]) == (
+        "tech-ana",
+        "2026-06-01T10:30:00Z",
+    )
+    taken_at = int(datetime(2026, 6, 1, 10, 30, tzinfo=UTC).timestamp())
+    async with client.app[SERVICES].database.transaction() as conn:  # "another process"
+        row = await conn.fetchrow(
+            "SELECT appliance_id FROM tickets WHERE ticket_id = ?", first["ticket_id"]
+        )
+        assert row is not None
+        values = ("other", row["appliance_id"], "h", "booked", "sensor_fault", "info")
+        await repository.insert_tickets(
+            conn, [(*values, "madrid-centro", "en", "{}", "{}", "{}", taken_at, taken_at)]
+        )
+        await repository.insert_appointment(conn, "other", "tech-luis", taken_at, taken_at + 1)
+    second = await (await post_ticket(client, secret, make_ticket())).json()
+    booking = second["booking"]
+    assert (booking["technician_id"], booking["start"]) == ("tech-oncall", "2026-06-01T10:30:00Z")

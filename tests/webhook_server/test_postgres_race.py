@@ -19,7 +19,10 @@ import asyncpg
 import pytest
 
 from tests.webhook_server.conftest import APPLIANCE, make_ticket, signed_headers
+from webhook_server.app import create_app
 from webhook_server.security import SecretBox
+from webhook_server.services import SERVICES
+from webhook_server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
@@ -138,3 +141,39 @@ async def test_three_processes_never_double_book(postgres_url: str, tmp_path: Pa
         await conn.close()
     assert tickets_stored == 91
     assert pairs == 0
+
+
+async def test_same_tickets_to_two_servers_at_once_are_stored_once(
+    aiohttp_client: Any, postgres_url: str, tmp_path: Path
+) -> None:
+    """Two service instances (as two processes would) on one database, same deliveries."""
+    settings = Settings(
+        db=postgres_url,
+        admin_token="race",
+        secret_key=SecretBox.new_key().decode(),
+        reuse_port=True,
+        seed_demo=True,
+    )
+    first = await aiohttp_client(create_app(settings))
+    second = await aiohttp_client(create_app(settings))
+    response = await first.post(
+        "/api/v1/appliances", json=APPLIANCE, headers={"Authorization": "Bearer race"}
+    )
+    secret = (await response.json())["secret"]
+    tickets = [make_ticket(customer__zone="barcelona") for _ in range(25)]
+
+    async def deliver(client: Any, ticket: dict[str, Any]) -> tuple[int, bytes]:
+        body = json.dumps(ticket)
+        headers = signed_headers(secret, body, msg_id=ticket["ticket_id"], at=time.time())
+        answer = await client.post("/api/v1/tickets", data=body, headers=headers)
+        return answer.status, await answer.read()
+
+    answers = await asyncio.gather(
+        *(deliver(client, ticket) for ticket in tickets for client in (first, second))
+    )
+    for one, other in zip(answers[::2], answers[1::2], strict=True):
+        assert sorted((one[0], other[0])) == [200, 201]
+        assert one[1] == other[1]
+    async with first.app[SERVICES].database.read() as conn:
+        row = await conn.fetchrow("SELECT COUNT(*) AS n FROM tickets")
+    assert row is not None and row["n"] == 25

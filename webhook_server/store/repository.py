@@ -136,18 +136,21 @@ async def taken_slots(
     return {(row["technician_id"], int(row["slot_start"])) for row in rows}
 
 
+async def insert_appointments(conn: Connection, rows: Sequence[tuple[str, str, int, int]]) -> None:
+    """Book slots ``(ticket_id, technician_id, start, end)`` (UniqueViolationError if taken)."""
+    if rows:
+        await conn.executemany(
+            "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
+            " VALUES (?, ?, ?, ?)",
+            rows,
+        )
+
+
 async def insert_appointment(
     conn: Connection, ticket_id: str, technician_id: str, start: int, end: int
 ) -> None:
-    """Book a slot (UniqueViolationError if the technician already has it)."""
-    await conn.execute(
-        "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
-        " VALUES (?, ?, ?, ?)",
-        ticket_id,
-        technician_id,
-        start,
-        end,
-    )
+    """Book one slot (UniqueViolationError if the technician already has it)."""
+    await insert_appointments(conn, [(ticket_id, technician_id, start, end)])
 
 
 async def move_appointment(
@@ -171,13 +174,42 @@ async def ticket_record(conn: Connection, ticket_id: str) -> Row | None:
     return await conn.fetchrow("SELECT * FROM tickets WHERE ticket_id = ?", ticket_id)
 
 
-async def insert_ticket(conn: Connection, values: dict[str, Any]) -> None:
-    """Store a new ticket (UniqueViolationError if its id exists)."""
-    columns = list(values)
-    await conn.execute(
-        f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({placeholders(len(columns))})",  # noqa: S608  (only ? placeholders and fixed names are interpolated)
-        *values.values(),
+TICKET_COLUMNS = (
+    "ticket_id",
+    "appliance_id",
+    "request_hash",
+    "status",
+    "code",
+    "severity",
+    "zone",
+    "language",
+    "payload",
+    "triage",
+    "response",
+    "received_at",
+    "updated_at",
+)
+"""Column order of the rows :func:`insert_tickets` takes."""
+
+
+async def insert_tickets(conn: Connection, rows: Sequence[Sequence[object]]) -> None:
+    """Store new tickets (UniqueViolationError if an id exists)."""
+    if rows:
+        await conn.executemany(
+            f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)})"  # noqa: S608  (fixed names)
+            f" VALUES ({placeholders(len(TICKET_COLUMNS))})",
+            rows,
+        )
+
+
+async def tickets_by_id(conn: Connection, ticket_ids: Sequence[str]) -> dict[str, Row]:
+    """Return the stored tickets among ``ticket_ids`` (hash and first answer), by id."""
+    rows = await conn.fetch(
+        "SELECT ticket_id, request_hash, response FROM tickets"  # noqa: S608  (only ? placeholders)
+        f" WHERE ticket_id IN ({placeholders(len(ticket_ids))})",
+        *ticket_ids,
     )
+    return {row["ticket_id"]: row for row in rows}
 
 
 async def set_ticket_status(conn: Connection, ticket_id: str, status: str, now: int) -> None:
@@ -218,20 +250,23 @@ async def list_tickets(conn: Connection, filters: dict[str, str], limit: int = 2
 # Customer notices (the outbox).
 
 
+async def insert_notices(
+    conn: Connection, rows: Sequence[tuple[str, str, str | None, str, int]]
+) -> None:
+    """Queue customer messages ``(ticket_id, language, recipient, body, now)``."""
+    if rows:
+        await conn.executemany(
+            "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
+            " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            [(*row, row[-1]) for row in rows],
+        )
+
+
 async def insert_notice(
     conn: Connection, ticket_id: str, language: str, recipient: str | None, body: str, now: int
 ) -> None:
-    """Queue a customer message for the outbox worker."""
-    await conn.execute(
-        "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
-        " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-        ticket_id,
-        language,
-        recipient,
-        body,
-        now,
-        now,
-    )
+    """Queue one customer message for the outbox worker."""
+    await insert_notices(conn, [(ticket_id, language, recipient, body, now)])
 
 
 async def claim_due_notices(
@@ -250,14 +285,14 @@ async def claim_due_notices(
     )
 
 
-async def mark_notice_sent(conn: Connection, notice_id: int, channel: str, now: int) -> None:
-    """Record a delivered notice."""
-    await conn.execute(
+async def mark_notices_sent(
+    conn: Connection, notice_ids: Sequence[int], channel: str, now: int
+) -> None:
+    """Record delivered notices."""
+    await conn.executemany(
         "UPDATE notices SET status = 'sent', channel = ?, sent_at = ?, attempts = attempts + 1,"
         " last_error = NULL WHERE notice_id = ?",
-        channel,
-        now,
-        notice_id,
+        [(channel, now, notice_id) for notice_id in notice_ids],
     )
 
 

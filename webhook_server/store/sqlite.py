@@ -8,7 +8,7 @@ service acknowledges anything; group commit in the intake keeps that affordable.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 import contextlib
 from contextlib import asynccontextmanager
 import itertools
@@ -27,6 +27,16 @@ _PRAGMAS = (
 )
 
 
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as err:
+        if "UNIQUE" in str(err) or "PRIMARY KEY" in str(err):
+            raise UniqueViolationError(str(err)) from err
+        raise
+
+
 class SqliteConnection:
     """:class:`~webhook_server.store.base.Connection` over one aiosqlite connection."""
 
@@ -36,12 +46,8 @@ class SqliteConnection:
 
     async def execute(self, sql: str, *args: object) -> None:
         """Run a statement that returns no rows."""
-        try:
+        with _translated_errors():
             await self._conn.execute(sql, args)
-        except sqlite3.IntegrityError as err:
-            if "UNIQUE" in str(err) or "PRIMARY KEY" in str(err):
-                raise UniqueViolationError(str(err)) from err
-            raise
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
         """Run a query and return every row."""
@@ -55,7 +61,8 @@ class SqliteConnection:
 
     async def executemany(self, sql: str, args: Sequence[Sequence[object]]) -> None:
         """Run one statement once per parameter tuple."""
-        await self._conn.executemany(sql, args)
+        with _translated_errors():
+            await self._conn.executemany(sql, args)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

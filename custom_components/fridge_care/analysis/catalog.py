@@ -19,7 +19,8 @@ class FaultSpec:
 
     ``observable_with`` lists alternative sensor sets; the fault can be detected when the fridge
     has every role of at least one of them. ``clear_after_s`` is how long the evidence must stay
-    away before an episode clears (hysteresis against flapping).
+    away before an episode clears (hysteresis against flapping). A fault ``explained_by`` an
+    active root cause is not opened as a second diagnosis (one repair, one ticket).
     """
 
     code: FaultCode
@@ -32,6 +33,11 @@ class FaultSpec:
     safety: bool  # reported during the learning period too
     observable_with: tuple[frozenset[Role], ...]
     clear_after_s: float
+    explained_by: frozenset[FaultCode] = frozenset()  # root causes that make this one follow
+
+    def explained(self, active: set[FaultCode] | frozenset[FaultCode]) -> bool:
+        """Whether an active root cause already accounts for this fault's symptoms."""
+        return not self.explained_by.isdisjoint(active)
 
     def observable(self, roles: frozenset[Role]) -> bool:
         """Whether a fridge with these sensors can show this fault."""
@@ -58,6 +64,16 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER, _FRIDGE),
         clear_after_s=6 * _HOUR,
+        explained_by=frozenset(
+            {
+                FaultCode.COMPRESSOR_START_FAILURE,
+                FaultCode.SHORT_CYCLING,
+                FaultCode.POWER_OUTAGE,
+                FaultCode.SENSOR_FAULT,
+                FaultCode.DEFROST_FAILURE,
+                FaultCode.DOOR_LEFT_OPEN,
+            }
+        ),
     ),
     FaultSpec(
         FaultCode.COMPRESSOR_START_FAILURE,
@@ -108,6 +124,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER, _FREEZER),
         clear_after_s=_HOUR,
+        explained_by=frozenset({FaultCode.COMPRESSOR_START_FAILURE, FaultCode.POWER_OUTAGE}),
     ),
     FaultSpec(
         FaultCode.DOOR_SEAL_LEAK,
@@ -121,6 +138,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER_FRIDGE,),
         clear_after_s=12 * _HOUR,
+        explained_by=frozenset({FaultCode.COOLING_FAILURE, FaultCode.DOOR_LEFT_OPEN}),
     ),
     FaultSpec(
         FaultCode.DOOR_LEFT_OPEN,
@@ -146,6 +164,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER,),
         clear_after_s=24 * _HOUR,
+        explained_by=frozenset({FaultCode.COOLING_FAILURE}),
     ),
     FaultSpec(
         FaultCode.SENSOR_FAULT,

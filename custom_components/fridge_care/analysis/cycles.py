@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-import math
+from statistics import median
 from typing import Any, ClassVar, NamedTuple
 
 from .state import Persistent
@@ -18,6 +18,7 @@ from .state import Persistent
 IDLE, RUN, HEAT, UNKNOWN = 0, 1, 2, 3
 HOUR_S = 3600.0
 _HOURS_KEPT = 24 * 40
+_JUMPS_KEPT = 120
 _START_ATTEMPT_S = 45.0  # powered for less than this: the compressor never got going
 _SETTLE_S = 180.0  # start inrush and pull-down surge are over after this
 _HEATER_MIN_S = 300.0  # a defrost heater stays on for many minutes
@@ -52,7 +53,7 @@ class CycleTracker(Persistent):
         "_level",
         "_off_since",
         "_prev_end_fridge",
-        "_seg_m2",
+        "_seg_jumps",
         "_seg_mean",
         "_seg_n",
         "_seg_prev",
@@ -82,7 +83,7 @@ class CycleTracker(Persistent):
         self._seg_start = 0.0
         self._seg_n = 0
         self._seg_mean = 0.0
-        self._seg_m2 = 0.0
+        self._seg_jumps: deque[float] = deque(maxlen=_JUMPS_KEPT)
         self._seg_prev = 0.0
         self._switch_at: float | None = None
         self._off_since: float | None = None
@@ -143,12 +144,12 @@ class CycleTracker(Persistent):
             self._level = HEAT if hot else RUN
             return
         if level == RUN and at - self._seg_start >= _SETTLE_S:
-            # Running mean, and successive differences: a slow drift (a weakening compressor,
-            # the room warming) does not count as jitter, only reading-to-reading jumps do.
+            # Running mean, and reading-to-reading jumps: a slow drift (a weakening compressor,
+            # the room warming) is not jitter, and the median jump ignores the odd lamp switch.
             self._seg_n += 1
             self._seg_mean += (watts - self._seg_mean) / self._seg_n
             if self._seg_n > 1:
-                self._seg_m2 += (watts - self._seg_prev) ** 2
+                self._seg_jumps.append(abs(watts - self._seg_prev))
             self._seg_prev = watts
 
     def _book(self, at: float, seconds: float, level: int) -> None:
@@ -163,7 +164,8 @@ class CycleTracker(Persistent):
         self._level = RUN
         self._seg_start = at
         self._seg_n = 0
-        self._seg_mean = self._seg_m2 = self._seg_prev = 0.0
+        self._seg_mean = self._seg_prev = 0.0
+        self._seg_jumps.clear()
         self._fridge_at_start = fridge_c
 
     def _finish(self, at: float, fridge_c: float | None, doors: int) -> None:
@@ -187,8 +189,9 @@ class CycleTracker(Persistent):
             hours[-1] = (h, on_s, seen_s, starts + 1)
         mean_w = self._seg_mean if self._seg_n >= 3 else None
         cv = None
-        if mean_w is not None and mean_w > 0:
-            cv = math.sqrt(self._seg_m2 / (2 * (self._seg_n - 1))) / mean_w
+        if mean_w is not None and mean_w > 0 and self._seg_jumps:
+            # median |jump| of Gaussian jitter is 0.954 sigma, since a jump has sigma * sqrt 2
+            cv = median(self._seg_jumps) / 0.954 / mean_w
         off_s = start - self._off_since if self._off_since is not None else None
         start_c, end_c = self._fridge_at_start, self._prev_end_fridge
         warm = None

@@ -180,7 +180,10 @@ class Engine:
         findings: dict[FaultCode, Finding] = {}
         for detector in self._detectors:
             code = detector.code
-            if safety_only and not CATALOG[code].safety:
+            spec = CATALOG[code]
+            if (safety_only and not spec.safety) or (
+                code not in was_active and spec.explained(view.active)
+            ):
                 continue
             finding = detector.check(view, code in was_active)
             if finding is not None:

@@ -11,6 +11,7 @@ from .state import Persistent
 BUCKET_S = 600.0
 _SLOTS = 6 * 24 * 4  # four days of 10-minute buckets
 _LONGEST_HOLD_S = 3600.0  # a reading older than this no longer stands for the present
+_BLIND_S = 900.0  # long enough for a defrost (or a short fault) to pass unseen
 
 
 class Signal(Persistent):
@@ -22,6 +23,7 @@ class Signal(Persistent):
         "_bucket",
         "changed_at",
         "first_at",
+        "gap_end",
         "last_at",
         "slot_bucket",
         "slot_mean",
@@ -37,6 +39,7 @@ class Signal(Persistent):
         self.value: float | None = None
         self.changed_at: float | None = None  # when the value last moved
         self.unavailable_since: float | None = None
+        self.gap_end: float | None = None  # when the last blind spell (15 min or more) ended
         self._bucket = -1
         self._acc_sum = 0.0
         self._acc_s = 0.0
@@ -52,6 +55,9 @@ class Signal(Persistent):
             if at < last_at or (at == last_at and value == self.value):
                 return False
             previous = self.value
+            blind_since = self.unavailable_since if previous is None else last_at
+            if value is not None and blind_since is not None and at - blind_since >= _BLIND_S:
+                self.gap_end = at
             if previous is not None:
                 self._accumulate(last_at, previous, min(at - last_at, _LONGEST_HOLD_S))
                 if value is not None and value != previous:

@@ -216,6 +216,11 @@ async def set_up_fridge(hass: HomeAssistant, entry: MockConfigEntry, driver: Fri
 DOOR_OPEN_AT = START + 4.0 * 3600
 
 
+def door_left_open_samples(open_h: float = 1.0) -> list[Sample]:
+    """Half a day of a fridge whose door is left open four hours in, for ``open_h`` hours."""
+    return simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=open_h))
+
+
 @pytest.fixture
 async def door_left_open(
     hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 import shutil
+from typing import Any
 
 from homeassistant.components import automation
 from homeassistant.components.blueprint import models as blueprint_models
 from homeassistant.components.device_automation import DeviceAutomationType
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
@@ -19,11 +20,9 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.fridge_care.analysis.model import FaultCode
 from custom_components.fridge_care.const import DOMAIN
-from fridge_sim import FaultInjection
 
-from .conftest import DOOR_OPEN_AT, FridgeDriver, set_up_fridge, simulated
+from .conftest import DOOR_OPEN_AT, FridgeDriver, door_left_open_samples, set_up_fridge
 
 BLUEPRINTS = Path(__file__).parents[3] / "blueprints" / "automation" / "fridge_care"
 
@@ -62,9 +61,7 @@ async def test_device_trigger_and_condition_run_an_automation(
 ) -> None:
     """An automation on "door left open" with "needs attention" runs when the door is left open."""
     calls = async_mock_service(hass, "test", "automation")
-    driver.load(
-        simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=1.0))
-    )
+    driver.load(door_left_open_samples())
     await set_up_fridge(hass, config_entry, driver)
     device_id = _fridge_device_id(hass)
     base = {"device_id": device_id, "domain": DOMAIN}
@@ -95,7 +92,9 @@ async def test_device_trigger_and_condition_run_an_automation(
     assert [call.data["code"] for call in calls] == ["door_left_open", "cleared"]
 
 
-def _use_blueprint(hass: HomeAssistant, config_dir: Path, name: str, inputs: dict) -> dict:
+def _use_blueprint(
+    hass: HomeAssistant, config_dir: Path, name: str, inputs: dict[str, Any]
+) -> dict[str, Any]:
     """Install the repository's blueprints in a config folder and return an automation using one."""
     hass.config.config_dir = str(config_dir)
     target = config_dir / "blueprints" / "automation" / "fridge_care"
@@ -116,23 +115,39 @@ def test_blueprints_are_valid(name: str) -> None:
     assert blueprint.inputs["fridge"]["selector"]["device"]["filter"] == [{"integration": DOMAIN}]
 
 
+async def _run_blueprint(
+    hass: HomeAssistant,
+    driver: FridgeDriver,
+    config_entry: MockConfigEntry,
+    config_dir: Path,
+    name: str,
+    inputs: dict[str, Any],
+    *,
+    door_open_h: float,
+) -> list[ServiceCall]:
+    """Load a door-left-open fridge and an automation from a blueprint; return notify calls."""
+    notify_calls = async_mock_service(hass, "notify", "notify")
+    driver.wait_for_all_tasks = False
+    driver.load(door_left_open_samples(door_open_h))
+    await set_up_fridge(hass, config_entry, driver)
+    config = _use_blueprint(hass, config_dir, name, {"fridge": _fridge_device_id(hass), **inputs})
+    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
+    return notify_calls
+
+
 async def test_notify_blueprint_acknowledges_from_the_phone(
     hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
 ) -> None:
     """The fault notification's Acknowledge button silences FridgeCare's own notice."""
-    notifications = async_mock_service(hass, "notify", "notify")
-    driver.wait_for_all_tasks = False
-    driver.load(
-        simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=1.0))
-    )
-    await set_up_fridge(hass, config_entry, driver)
-    config = _use_blueprint(
+    notifications = await _run_blueprint(
         hass,
+        driver,
+        config_entry,
         tmp_path,
         "notify_on_fault.yaml",
-        {"fridge": _fridge_device_id(hass), "minimum_severity": "warning"},
+        {"minimum_severity": "warning"},
+        door_open_h=1.0,
     )
-    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
     await driver.play(until=DOOR_OPEN_AT + 1800)
 
     assert len(notifications) == 1
@@ -153,19 +168,15 @@ async def test_door_reminder_blueprint_repeats_until_closed(
     hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
 ) -> None:
     """The reminder repeats while the door stays open and stops once it is shut."""
-    reminders = async_mock_service(hass, "notify", "notify")
-    driver.wait_for_all_tasks = False
-    driver.load(
-        simulated(0.5, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=0.5))
-    )
-    await set_up_fridge(hass, config_entry, driver)
-    config = _use_blueprint(
+    reminders = await _run_blueprint(
         hass,
+        driver,
+        config_entry,
         tmp_path,
         "door_left_open_reminder.yaml",
-        {"fridge": _fridge_device_id(hass), "remind_every": {"minutes": 10}, "max_reminders": 10},
+        {"remind_every": {"minutes": 10}, "max_reminders": 10},
+        door_open_h=0.5,
     )
-    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
     await driver.play(until=DOOR_OPEN_AT + 1500)
     assert len(reminders) >= 2
     assert reminders[0].data["title"] == "Kitchen fridge: the door is open"

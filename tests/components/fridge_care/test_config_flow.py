@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.fridge_care.const import DOMAIN
@@ -126,3 +127,20 @@ async def test_options_flow_saves_and_reloads(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert dict(config_entry.options) == new_options
     assert config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_options_flow_rejects_out_of_range_values(
+    hass: HomeAssistant, source_states: None, config_entry: MockConfigEntry
+) -> None:
+    """Values outside the sliders' ranges are refused and the options stay as they were."""
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    before = dict(config_entry.options)
+
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**before, "sensitivity": 5.0}
+        )
+    assert dict(config_entry.options) == before

@@ -34,7 +34,9 @@ async def test_setup_creates_fridge_device_and_entities(
         "CoolMaster 3000",
         "SN-0042",
     )
-    entities = er.async_entries_for_device(er.async_get(hass), device.id)
+    entities = er.async_entries_for_device(
+        er.async_get(hass), device.id, include_disabled_entities=True
+    )
     assert sorted(entity.entity_id for entity in entities) == [
         "binary_sensor.kitchen_fridge_compressor_problem",
         "binary_sensor.kitchen_fridge_cooling_problem",
@@ -58,17 +60,23 @@ async def test_setup_creates_fridge_device_and_entities(
     assert hass.states.get("sensor.kitchen_fridge_status").state == "learning"
 
 
-async def test_fridge_without_power_sensor_has_no_compressor_entities(
-    hass: HomeAssistant, source_states: None, entry_options: dict[str, Any]
-) -> None:
-    """Entities that need a power sensor are not created without one."""
-    entry = MockConfigEntry(
+@pytest.fixture
+def garage_fridge(entry_options: dict[str, Any]) -> MockConfigEntry:
+    """A second, simpler fridge: only a fridge thermometer."""
+    return MockConfigEntry(
         domain=DOMAIN,
         title="Garage fridge",
         unique_id="acme:sn-0043",
         data={**APPLIANCE, "name": "Garage fridge", "fridge_temp": FRIDGE_TEMP},
         options=entry_options,
     )
+
+
+async def test_fridge_without_power_sensor_has_no_compressor_entities(
+    hass: HomeAssistant, source_states: None, garage_fridge: MockConfigEntry
+) -> None:
+    """Entities that need a power sensor are not created without one."""
+    entry = garage_fridge
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -112,16 +120,10 @@ async def test_two_fridges_are_two_devices(
     hass: HomeAssistant,
     source_states: None,
     config_entry: MockConfigEntry,
-    entry_options: dict[str, Any],
+    garage_fridge: MockConfigEntry,
 ) -> None:
     """Several fridges are several entries, each with its own device."""
-    other = MockConfigEntry(
-        domain=DOMAIN,
-        title="Garage fridge",
-        unique_id="acme:sn-0043",
-        data={**APPLIANCE, "name": "Garage fridge", "fridge_temp": FRIDGE_TEMP},
-        options=entry_options,
-    )
+    other = garage_fridge
     config_entry.add_to_hass(hass)
     other.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)  # sets up both

@@ -9,9 +9,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.fridge_care.analysis.model import FaultCode
 from custom_components.fridge_care.const import DOMAIN, EVENT_FAULT
+from custom_components.fridge_care.diagnostics import async_get_config_entry_diagnostics
 from fridge_sim import FaultInjection
 
-from .conftest import START, FridgeDriver, set_up_fridge, simulated
+from .conftest import START, FridgeDriver, door_left_open_samples, set_up_fridge, simulated
 
 
 def _notifications(hass: HomeAssistant) -> dict[str, persistent_notification.Notification]:
@@ -22,9 +23,7 @@ async def test_door_left_open_is_reported_and_clears(
     hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
 ) -> None:
     """A door left open shows everywhere the owner looks, and goes away once it is shut."""
-    driver.load(
-        simulated(0.75, FaultInjection(FaultCode.DOOR_LEFT_OPEN, start_h=4.0, duration_h=1.0))
-    )
+    driver.load(door_left_open_samples())
     events: list[Event] = async_capture_events(hass, EVENT_FAULT)
     await set_up_fridge(hass, config_entry, driver)
 
@@ -78,12 +77,56 @@ async def test_healthy_fridge_learns_then_reports_ok(
     assert float(hass.states.get("sensor.kitchen_fridge_compressor_starts_per_hour").state) > 0.0
     # The plug reports kW and the freezer °F; both arrive converted (a freezer read as °C
     # would sit far above its -12 °C limit and raise unsafe_temperature).
-    assert (
-        40.0
-        < float(hass.states.get("sensor.kitchen_fridge_compressor_running_power").state)
-        < 200.0
-    )
+    diagnostics = await async_get_config_entry_diagnostics(hass, config_entry)
+    assert 40.0 < diagnostics["report"]["running_power_w"] < 200.0  # watts, not kilowatts
     assert hass.states.get("sensor.kitchen_fridge_last_defrost").state not in ("unknown", None)
     for family in ("cooling", "compressor", "defrost", "door", "sensors", "power"):
         assert hass.states.get(f"binary_sensor.kitchen_fridge_{family}_problem").state == "off"
     assert [e.data["code"] for e in events] == []
+
+
+async def test_power_outage_then_food_warming(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
+) -> None:
+    """An outage is a warning; food passing its limit is critical; both clear with power back."""
+    events: list[Event] = async_capture_events(hass, EVENT_FAULT)
+    driver.load(simulated(0.6, FaultInjection(FaultCode.POWER_OUTAGE, start_h=4.0)))
+    await set_up_fridge(hass, config_entry, driver)
+
+    await driver.play(until=START + 5.5 * 3600)
+    assert hass.states.get("binary_sensor.kitchen_fridge_power_problem").state == "on"
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "attention"
+    minutes_left = float(hass.states.get("sensor.kitchen_fridge_time_until_fridge_unsafe").state)
+    assert 0.0 < minutes_left < 24 * 60  # warming towards the limit
+
+    await driver.play(until=START + 9.0 * 3600)
+    assert hass.states.get("binary_sensor.kitchen_fridge_cooling_problem").state == "on"
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "fault"
+    assert float(hass.states.get("sensor.kitchen_fridge_food_safety_exposure").state) > 0.0
+    critical = [e.data for e in events if e.data["severity"] == "critical"]
+    assert [data["code"] for data in critical] == ["unsafe_temperature"]
+    notices = _notifications(hass)
+    assert notices[f"{DOMAIN}_{config_entry.entry_id}_unsafe_temperature"]["title"] == (
+        "Kitchen fridge: food is getting too warm"
+    )
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{config_entry.entry_id}_unsafe_temperature"
+    )
+    assert issue is not None and issue.severity is ir.IssueSeverity.CRITICAL
+
+    await driver.play()
+    assert hass.states.get("binary_sensor.kitchen_fridge_power_problem").state == "off"
+    assert "power_outage" in [e.data["code"] for e in events if e.data["type"] == "cleared"]
+
+
+async def test_notices_speak_the_owners_language(
+    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
+) -> None:
+    """With Home Assistant in Spanish, the fault notice is in Spanish."""
+    hass.config.language = "es"
+    driver.load(door_left_open_samples())
+    await set_up_fridge(hass, config_entry, driver)
+    await driver.play(until=START + 4.5 * 3600)
+    notice = _notifications(hass)[f"{DOMAIN}_{config_entry.entry_id}_door_left_open"]
+    assert notice["title"] == "Kitchen fridge: la puerta se ha quedado abierta"
+    assert "cierra la puerta" in notice["message"].lower()

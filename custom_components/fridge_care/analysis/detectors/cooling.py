@@ -25,7 +25,7 @@ class CoolingFailure(Detector):
 
     def check(self, view: View, active: bool) -> Finding | None:
         """Duty well above baseline (or, with no plug, a warm drift)."""
-        if not view.settled(_WINDOW_S) or FaultCode.DEFROST_FAILURE in view.active:
+        if not view.settled(_WINDOW_S):
             return None
         base, now = view.baseline, view.features
         if view.tracker is None:

@@ -18,8 +18,11 @@ class DefrostFailure(Detector):
         """Overdue by 60 % of the learned interval (and at least 8 hours)."""
         interval = view.baseline.defrost_interval_s
         last = view.defrosts.last
-        if interval is None or last is None or FaultCode.POWER_OUTAGE in view.active:
+        if interval is None or last is None:
             return None
+        witness = view.power if view.power is not None else view.freezer
+        if witness is not None and witness.gap_end is not None:
+            last = max(last, witness.gap_end)  # a defrost may have passed while it was blind
         since = view.now - last
         overdue_after = max(1.6 * interval, interval + 8 * _HOUR_S) / view.sensitivity
         if since < overdue_after:
