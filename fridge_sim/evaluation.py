@@ -256,9 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a small suite for smoke tests")
     parser.add_argument("--seeds", type=int, default=None, help="traces per fault class")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--healthy-fridges", type=int, default=None, help="30-day healthy traces")
     args = parser.parse_args(argv)
-    seeds = args.seeds or (2 if args.quick else 20)
+    seeds = args.seeds if args.seeds is not None else (2 if args.quick else 20)
     fridges, days = (2, 5.0) if args.quick else (15, 30.0)
+    if args.healthy_fridges is not None:
+        fridges = args.healthy_fridges
     jobs = sorted(build_suite(args.quick, seeds, fridges, days), key=lambda j: -j.scenario.days)
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:

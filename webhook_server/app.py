@@ -71,6 +71,7 @@ def create_app(
                 clock=clock,
                 spread_ties=settings.reuse_port,
             )
+            await intake.listen_for_bookings()
             app[SERVICES] = Services(settings, database, catalog, secret_box, intake, outbox, clock)
             outbox.start()
             _LOGGER.info(

@@ -42,6 +42,8 @@ _LOGGER = logging.getLogger(__name__)
 
 _STORE_ATTEMPTS: Final = 20
 """Tries to book when other processes keep taking the chosen slot first."""
+BOOKINGS_CHANNEL: Final = "fridgecare_bookings"
+"""Where processes announce the slots they booked (PostgreSQL LISTEN/NOTIFY)."""
 _BATCH_ATTEMPTS: Final = 3
 """Tries to write a whole batch before falling back to one ticket at a time."""
 _KEY_CACHE_SECONDS: Final = 10.0
@@ -195,29 +197,34 @@ class Intake:
         self, conn: Connection, batch: Sequence[Delivery]
     ) -> list[IntakeResult | Exception]:
         """Answer a batch: repeats from the stored answers, new tickets planned and written."""
-        stored = await repository.tickets_by_id(conn, [d.ticket_id for d in batch])
-        results: list[IntakeResult | Exception] = []
-        new: list[int] = []
-        for index, delivery in enumerate(batch):
-            existing = stored.get(delivery.ticket_id)
-            results.append(_NOT_YET if existing is None else _repeat(delivery, existing))
-            if existing is None:
-                new.append(index)
+        results: list[IntakeResult | Exception] = [_NOT_YET] * len(batch)
+        pending = list(range(len(batch)))
         for _ in range(_BATCH_ATTEMPTS):
-            plans = [await self._plan(conn, batch[index]) for index in new]
+            stored = await repository.tickets_by_id(conn, [batch[i].ticket_id for i in pending])
+            new = []
+            for index in pending:
+                existing = stored.get(batch[index].ticket_id)
+                if existing is None:
+                    new.append(index)
+                else:
+                    results[index] = _repeat(batch[index], existing)
+            pending = new
+            plans = [await self._plan(conn, batch[index]) for index in pending]
             try:
                 async with conn.savepoint():
                     await self._write(conn, plans)
             except (UniqueViolationError, RetryableTransactionError):
-                # Another process booked some of these slots: learn its bookings, plan again.
+                # Another process stored some of these tickets or booked some of these slots
+                # meanwhile: look at what it stored, learn its bookings, plan again.
                 for plan in plans:
                     if plan.appointment is not None:
                         self._schedule.reload(plan.appointment[1])
                 continue
-            for index, plan in zip(new, plans, strict=True):
+            for index, plan in zip(pending, plans, strict=True):
                 results[index] = IntakeResult(201, plan.response)
             return results
-        for index in new:  # still losing races (or the same ticket on another server)
+        # Still losing races: one ticket at a time, in key order (no lock cycles).
+        for index in sorted(pending, key=lambda i: batch[i].ticket_id):
             results[index] = await self._store_alone(conn, batch[index])
         return results
 
@@ -238,11 +245,19 @@ class Intake:
                     self._schedule.reload(plan.appointment[1])
         return ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
 
+    async def listen_for_bookings(self) -> None:
+        """Hear other processes' bookings as they commit, so this process rarely races them."""
+        await self._database.listen(BOOKINGS_CHANNEL, self._schedule.learn)
+
     async def _write(self, conn: Connection, plans: Sequence[Plan]) -> None:
-        await repository.insert_tickets(conn, [plan.ticket_row for plan in plans])
-        await repository.insert_appointments(
-            conn, [plan.appointment for plan in plans if plan.appointment is not None]
-        )
+        # Rows go in key order, so two processes writing overlapping batches take their locks
+        # in the same order and wait for each other instead of deadlocking.
+        await repository.insert_tickets(conn, sorted(plan.ticket_row for plan in plans))
+        appointments = [plan.appointment for plan in plans if plan.appointment is not None]
+        await repository.insert_appointments(conn, sorted(appointments, key=lambda a: a[1:3]))
+        if appointments:
+            booked = [[technician, start] for _, technician, start, _ in appointments]
+            await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked).decode())
         await repository.insert_notices(conn, [plan.notice for plan in plans])
 
     async def _plan(self, conn: Connection, delivery: Delivery) -> Plan:

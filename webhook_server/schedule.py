@@ -18,6 +18,8 @@ import hashlib
 import secrets
 import time
 
+import orjson
+
 from webhook_server.booking import Slot, Technician
 from webhook_server.store import repository
 from webhook_server.store.base import Connection
@@ -57,6 +59,11 @@ class Schedule:
     def reload(self, technician_id: str) -> None:
         """Read this technician's bookings again before the next search (lost a race)."""
         self._loaded_at.pop(technician_id, None)
+
+    def learn(self, payload: str) -> None:
+        """Take in the slots another process has just booked (``[[technician_id, start], …]``)."""
+        for technician_id, start in orjson.loads(payload):
+            self.mark_taken(technician_id, int(start))
 
     def mark_taken(self, technician_id: str, start: int) -> None:
         """Record a slot as booked (by us, or by another process that won a race)."""

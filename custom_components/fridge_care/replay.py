@@ -206,21 +206,12 @@ def _iso(at: float | None) -> str | None:
 
 
 def episode_json(episode: FaultEpisode) -> dict[str, Any]:
-    """Return the JSON object printed for one episode."""
+    """Return the JSON object printed for one episode (times in ISO 8601, UTC)."""
     return {
-        "code": episode.code.value,
-        "episode_id": episode.episode_id,
-        "family": episode.family.value,
+        **episode.as_dict(),
         "onset_at": _iso(episode.onset_at),
         "detected_at": _iso(episode.detected_at),
         "cleared_at": _iso(episode.cleared_at),
-        "severity": episode.severity.value,
-        "confidence": episode.confidence,
-        "summary": episode.summary,
-        "component": episode.component,
-        "part": episode.part,
-        "ticket_worthy": episode.ticket_worthy,
-        "evidence": episode.evidence,
     }
 
 

@@ -13,7 +13,7 @@ import pytest
 from tests.webhook_server.conftest import Clock, make_ticket, post_ticket, register
 from webhook_server.app import create_app
 from webhook_server.notices import render
-from webhook_server.services import SERVICES
+from webhook_server.services import SERVICES, Services
 from webhook_server.settings import Settings
 
 
@@ -33,7 +33,8 @@ class Gateway:
 
 
 async def _notice_rows(client: TestClient[Any, Any]) -> list[dict[str, Any]]:
-    async with client.app[SERVICES].database.read() as conn:
+    services: Services = client.app[SERVICES]
+    async with services.database.read() as conn:
         return await conn.fetch("SELECT * FROM notices ORDER BY notice_id")
 
 

@@ -144,7 +144,7 @@ async def test_three_processes_never_double_book(postgres_url: str, tmp_path: Pa
 
 
 async def test_same_tickets_to_two_servers_at_once_are_stored_once(
-    aiohttp_client: Any, postgres_url: str, tmp_path: Path
+    postgres_url: str, aiohttp_client: Any
 ) -> None:
     """Two service instances (as two processes would) on one database, same deliveries."""
     settings = Settings(

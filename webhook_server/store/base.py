@@ -7,7 +7,7 @@ placeholders; a backend translates them if its driver wants something else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from typing import Any, Protocol
@@ -41,6 +41,9 @@ class Connection(Protocol):
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """Scope whose statements are rolled back together if it raises."""
 
+    async def notify(self, channel: str, payload: str) -> None:
+        """Tell the database's listeners ``payload`` once this transaction commits."""
+
 
 class Database(Protocol):
     """A migrated database: short read connections and serialised write transactions."""
@@ -53,6 +56,12 @@ class Database(Protocol):
 
     def read(self) -> AbstractAsyncContextManager[Connection]:
         """Return a connection for reads that need no transaction."""
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Call ``callback(payload)`` for every :meth:`Connection.notify` other writers commit.
+
+        A database with one writing process (SQLite) has nobody else to hear from.
+        """
 
     async def close(self) -> None:
         """Close every connection."""

@@ -7,7 +7,7 @@ honest (no double booking, one ticket per id). Deadlocks and serialization failu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 import functools
 
@@ -64,6 +64,10 @@ class PostgresConnection:
         async with _translated_errors():
             await self._conn.executemany(_sql(sql), args)
 
+    async def notify(self, channel: str, payload: str) -> None:
+        """NOTIFY the channel; PostgreSQL delivers it when the transaction commits."""
+        await self.execute("SELECT pg_notify(?, ?)", channel, payload)
+
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Scope whose statements are rolled back together if it raises."""
@@ -78,6 +82,8 @@ class PostgresDatabase:
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
+        self._listener: asyncpg.Connection | None = None
+        self._listening: list[tuple[str, Callable[..., None]]] = []
 
     @classmethod
     async def open(cls, dsn: str, *, max_connections: int = 10) -> PostgresDatabase:
@@ -105,6 +111,23 @@ class PostgresDatabase:
         async with self._pool.acquire() as conn:
             yield PostgresConnection(conn)
 
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """LISTEN on a connection kept for it; notifications arrive as they are committed."""
+        if self._listener is None:
+            self._listener = await self._pool.acquire()
+
+        def deliver(_conn: object, _pid: int, _channel: str, payload: str) -> None:
+            callback(payload)
+
+        await self._listener.add_listener(channel, deliver)
+        self._listening.append((channel, deliver))
+
     async def close(self) -> None:
         """Close the pool, waiting for borrowed connections to come back."""
+        if self._listener is not None:
+            for channel, deliver in self._listening:
+                await self._listener.remove_listener(channel, deliver)
+            self._listening.clear()
+            await self._pool.release(self._listener)
+            self._listener = None
         await self._pool.close()

@@ -8,7 +8,7 @@ service acknowledges anything; group commit in the intake keeps that affordable.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 import contextlib
 from contextlib import asynccontextmanager
 import itertools
@@ -63,6 +63,9 @@ class SqliteConnection:
         """Run one statement once per parameter tuple."""
         with _translated_errors():
             await self._conn.executemany(sql, args)
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Do nothing: one process writes a SQLite file, so nobody else listens."""
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
@@ -124,6 +127,9 @@ class SqliteDatabase:
     async def read(self) -> AsyncIterator[SqliteConnection]:
         """Return the read connection (autocommit: WAL gives each read a snapshot)."""
         yield self._reader
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Do nothing: one process writes a SQLite file, so there are no other writers."""
 
     async def close(self) -> None:
         """Close both connections."""

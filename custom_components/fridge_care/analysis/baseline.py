@@ -19,6 +19,9 @@ from .signals import Signal
 from .state import Persistent
 
 _ADAPT_DAYS = 60.0
+_ADAPT_BAND = 0.15  # only days this close to the baseline teach it
+_DEFROST_FOLLOW = 0.3
+_SHORTEST_DEFROST_INTERVAL_S = 4 * HOUR_S
 
 
 def _median(values: list[float]) -> float | None:
@@ -116,7 +119,18 @@ class Baseline(Persistent):
             seen_h = sum(seen for _, seen in hours.values()) / HOUR_S
             self.starts_per_h = len(cycles) / seen_h if seen_h > 0 else None
         intervals = [b - a for a, b in pairwise(defrost_times)]
-        self.defrost_interval_s = _median([i for i in intervals if i > 4 * HOUR_S])
+        self.defrost_interval_s = _median(
+            [i for i in intervals if i > _SHORTEST_DEFROST_INTERVAL_S]
+        )
+
+    def follow_defrost(self, interval_s: float) -> None:
+        """Follow the defrost rhythm as it is seen (a failed defrost shows no interval at all)."""
+        if interval_s <= _SHORTEST_DEFROST_INTERVAL_S:
+            return
+        if self.defrost_interval_s is None:
+            self.defrost_interval_s = interval_s
+        else:
+            self.defrost_interval_s += (interval_s - self.defrost_interval_s) * _DEFROST_FOLLOW
 
     def adapt(self, features: Features) -> None:
         """Once a day, follow the fridge slowly when today already looks like the baseline."""
@@ -126,11 +140,11 @@ class Baseline(Persistent):
         self.last_adapted_day = day
         rate = 1.0 / _ADAPT_DAYS
         duty = features.duty_norm_24h
-        if duty is not None and self.duty_norm is not None and abs(duty / self.duty_norm - 1) < 0.1:
+        if duty is not None and self.duty_norm and abs(duty / self.duty_norm - 1) < _ADAPT_BAND:
             self.duty_norm += (duty - self.duty_norm) * rate
         power = features.run_w_24h
         if power is not None and self.run_w is not None and abs(power / self.run_w - 1) < 0.03:
             self.run_w += (power - self.run_w) * rate
         warm = features.warm_norm_24h
-        if warm is not None and self.warm_norm is not None and abs(warm / self.warm_norm - 1) < 0.1:
+        if warm is not None and self.warm_norm and abs(warm / self.warm_norm - 1) < _ADAPT_BAND:
             self.warm_norm += (warm - self.warm_norm) * rate

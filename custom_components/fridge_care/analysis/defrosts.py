@@ -8,7 +8,7 @@ from .cycles import HOUR_S, CycleTracker
 from .signals import BUCKET_S, Signal
 from .state import Persistent
 
-_BUMP_K = 2.0  # a freezer warming this much above its recent low within an hour: defrost
+_BUMP_K = 2.0  # a freezer warming this much above its low within the hour: defrost
 _SAME_EVENT_S = 4 * HOUR_S
 
 
@@ -27,17 +27,25 @@ class DefrostLog(Persistent):
         """When the last defrost was seen."""
         return self.times[-1] if self.times else None
 
-    def observe(self, now: float, tracker: CycleTracker | None, freezer: Signal | None) -> None:
-        """Record new defrosts (called every ten minutes)."""
+    def observe(
+        self, now: float, tracker: CycleTracker | None, freezer: Signal | None
+    ) -> float | None:
+        """Record new defrosts (called every ten minutes).
+
+        Returns the interval since the previous defrost when a new one was seen.
+        """
+        before = self.last
         if tracker is not None:
             for start, _end in tracker.defrosts:
                 self._add(start)
-            return
-        if freezer is None:
-            return
-        means = freezer.bucket_means(now - 3 * HOUR_S, now)
-        if len(means) >= 6 and means[-1] - min(means[:-1]) >= _BUMP_K:
-            self._add(now - BUCKET_S)
+        elif freezer is not None:
+            # A defrost warms the freezer by degrees within the hour; an outage or a long door
+            # opening warms it far more slowly.
+            means = freezer.bucket_means(now - HOUR_S, now)
+            if len(means) >= 4 and means[-1] - min(means[:-1]) >= _BUMP_K:
+                self._add(now - BUCKET_S)
+        last = self.last
+        return last - before if before is not None and last is not None and last > before else None
 
     def _add(self, at: float) -> None:
         last = self.last

@@ -206,8 +206,17 @@ class Engine:
             self._signal(Role.AMBIENT_TEMP),
         )
         self._features = compute(now, self._tracker, fridge, freezer, ambient)
-        self._defrosts.observe(now, self._tracker if power else None, freezer)
+        interval = self._defrosts.observe(now, self._tracker if power else None, freezer)
         baseline = self._baseline
+        if interval is not None and baseline.learned:
+            witness = self._signal(Role.COMPRESSOR_POWER) or freezer
+            blind = (
+                witness is not None
+                and witness.gap_end is not None
+                and (witness.gap_end > now - interval)
+            )
+            if not blind:  # a defrost missed while blind would make the interval look long
+                baseline.follow_defrost(interval)
         since = self._learning_since
         assert since is not None
         if not baseline.learned:

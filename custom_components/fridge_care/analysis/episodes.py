@@ -7,7 +7,7 @@ never flaps on and off.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, replace
+from dataclasses import replace
 from typing import Any
 
 from .catalog import CATALOG
@@ -103,7 +103,7 @@ class EpisodeBook:
     def to_dict(self) -> dict[str, Any]:
         """JSON values."""
         return {
-            "active": [{**asdict(e), "evidence": dict(e.evidence)} for e in self._active.values()],
+            "active": [episode.as_dict() for episode in self._active.values()],
             "absent_since": {code.value: at for code, at in self._absent_since.items()},
             "serial": self._serial,
         }

@@ -45,6 +45,7 @@ class Features:
     cool_24h: float | None = None  # on-cycle cooling rate, K/h
     fridge_6h: float | None = None
     fridge_trend_k_per_h: float | None = None
+    fridge_drift_3h: float | None = None  # K/h, the last 3 hours' mean against the 3 before
     freezer_trend_k_per_h: float | None = None
     ambient_6h: float | None = None
 
@@ -57,11 +58,14 @@ def _duty(tracker: CycleTracker, now: float, hours: float) -> tuple[float, int] 
     return seen[0] / seen[1], seen[2]
 
 
-def _trend(signal: Signal, now: float) -> float | None:
-    """Kelvin per hour, from the last hour's mean against the hour before."""
-    recent = signal.mean(now - HOUR_S, now)
-    before = signal.mean(now - 2 * HOUR_S, now - HOUR_S)
-    return None if recent is None or before is None else recent - before
+def _trend(signal: Signal | None, now: float, hours: int) -> float | None:
+    """Kelvin per hour, from the last ``hours``' mean against the same span before."""
+    if signal is None:
+        return None
+    span = hours * HOUR_S
+    recent = signal.mean(now - span, now)
+    before = signal.mean(now - 2 * span, now - span)
+    return None if recent is None or before is None else (recent - before) / hours
 
 
 def compute(
@@ -105,7 +109,8 @@ def compute(
         warm_norm_24h=_median(warm) if len(warm) >= 4 else None,
         cool_24h=_median([c.cool_k_per_h for c in recent if c.cool_k_per_h is not None]),
         fridge_6h=fridge.mean(now - 6 * HOUR_S, now) if fridge is not None else None,
-        fridge_trend_k_per_h=_trend(fridge, now) if fridge is not None else None,
-        freezer_trend_k_per_h=_trend(freezer, now) if freezer is not None else None,
+        fridge_trend_k_per_h=_trend(fridge, now, 1),
+        fridge_drift_3h=_trend(fridge, now, 3),
+        freezer_trend_k_per_h=_trend(freezer, now, 1),
         ambient_6h=ambient_6h,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -106,6 +107,24 @@ class FaultEpisode:
     def active(self) -> bool:
         """Whether the fault is still present."""
         return self.cleared_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return JSON-friendly values: enums as strings, times as POSIX seconds."""
+        return {
+            "episode_id": self.episode_id,
+            "code": self.code.value,
+            "family": self.family.value,
+            "severity": self.severity.value,
+            "confidence": self.confidence,
+            "summary": self.summary,
+            "component": self.component,
+            "part": self.part,
+            "ticket_worthy": self.ticket_worthy,
+            "onset_at": self.onset_at,
+            "detected_at": self.detected_at,
+            "cleared_at": self.cleared_at,
+            "evidence": dict(self.evidence),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,8 @@ from . import Detector, Finding, View, clamp01, ratio
 _FRIDGE_SUSTAIN_S = 1800.0
 _FREEZER_SUSTAIN_S = 3600.0
 _WINDOW_S = 6 * 3600.0  # the duty-cycle window compared with the baseline
+_CLIMB_K_PER_H = 0.1  # still warming, not levelled off
+_CLIMB_FOR_S = 6 * 3600.0
 
 
 class CoolingFailure(Detector):
@@ -17,11 +19,17 @@ class CoolingFailure(Detector):
     With a power plug, the 6-hour duty cycle (room-compensated) is compared with the baseline,
     and the other causes of a higher duty are ruled out: a leaking seal warms faster when off, a
     fouled condenser draws more power, an iced evaporator has missed its defrost. Without a plug
-    only the compartment temperature drifting above its learned level can tell.
+    only the compartment temperature can tell: well above its learned level and still climbing
+    for six hours (an outage recovers sooner, a turned-up thermostat levels off).
     """
 
-    __slots__ = ()
+    __slots__ = ("_warm_since",)
+    _STATE = __slots__
     code = FaultCode.COOLING_FAILURE
+
+    def __init__(self) -> None:
+        """No warm drift under way."""
+        self._warm_since: float | None = None
 
     def check(self, view: View, active: bool) -> Finding | None:
         """Duty well above baseline (or, with no plug, a warm drift)."""
@@ -31,7 +39,8 @@ class CoolingFailure(Detector):
         if view.tracker is None:
             return self._by_temperature(view, active)
         duty = ratio(now.duty_norm_6h, base.duty_norm)
-        if duty is None or base.duty_norm is None:
+        day = ratio(now.duty_norm_24h, base.duty_norm)
+        if duty is None or day is None or base.duty_norm is None:
             return None
         spread = 4 * (base.duty_norm_sd or 0.0) / base.duty_norm
         need = 1 + max(0.5, spread) / view.sensitivity
@@ -39,7 +48,10 @@ class CoolingFailure(Detector):
             need = 1 + (need - 1) / 2
         power = ratio(now.run_w_24h, base.run_w)
         warm = ratio(now.warm_norm_24h, base.warm_norm)
-        if duty < need or (power is not None and power > 1.03) or (warm is not None and warm > 1.3):
+        sustained = day >= 1 + (need - 1) / 2.5  # not one hot, busy afternoon
+        if duty < need or not sustained:
+            return None
+        if (power is not None and power > 1.03) or (warm is not None and warm > 1.3):
             return None
         evidence = {"duty_ratio": round(duty, 2)}
         if power is not None:
@@ -57,15 +69,25 @@ class CoolingFailure(Detector):
 
     def _by_temperature(self, view: View, active: bool) -> Finding | None:
         base_c, now_c = view.baseline.fridge_mean, view.features.fridge_6h
-        trend = view.features.fridge_trend_k_per_h
-        if base_c is None or now_c is None or trend is None:
+        drift = view.features.fridge_drift_3h
+        if base_c is None or now_c is None or drift is None:
+            self._warm_since = None
             return None
         rise = now_c - base_c
-        if rise < (0.8 if active else 1.5) / view.sensitivity or trend < 0:
+        if active:
+            present = rise >= 0.8 / view.sensitivity
+        else:
+            climbing = rise >= 1.5 / view.sensitivity and drift >= _CLIMB_K_PER_H
+            if not climbing:
+                self._warm_since = None
+            elif self._warm_since is None:
+                self._warm_since = view.now
+            present = climbing and view.now - (self._warm_since or view.now) >= _CLIMB_FOR_S
+        if not present:
             return None
         return Finding(
             confidence=clamp01(rise / 3),
-            evidence={"fridge_rise_k": round(rise, 2), "warming_k_per_h": round(trend, 2)},
+            evidence={"fridge_rise_k": round(rise, 2), "warming_k_per_h": round(drift, 2)},
         )
 
 

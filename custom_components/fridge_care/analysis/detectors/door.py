@@ -45,7 +45,8 @@ class DoorSealLeak(Detector):
         duty = ratio(now.duty_norm_24h, base.duty_norm)
         if warm is None or duty is None or not view.settled(_DAY_S):
             return None
-        need = 1 + (0.2 if active else 0.35) / view.sensitivity
+        margin = 0.35 if view.ambient is not None else 0.5  # a warm room also speeds warming
+        need = 1 + (0.6 * margin if active else margin) / view.sensitivity
         power = ratio(now.run_w_24h, base.run_w)
         if warm < need or duty < 1.1 or (power is not None and power >= 1.05):
             return None  # (more power as well points to the condenser instead)
