@@ -19,7 +19,7 @@ from webhook_server.contract import (
     isoformat,
     validation_errors,
 )
-from webhook_server.intake import booking_view, request_hash
+from webhook_server.intake import Receipt, booking_view, request_hash
 from webhook_server.problems import (
     ADMIN_DISABLED,
     ALREADY_REGISTERED,
@@ -104,11 +104,12 @@ async def post_ticket(request: web.Request) -> web.Response:
         raise ProblemError(INVALID_SIGNATURE, "the ticket must name its appliance to be verified")
     appliance_id, keys = await service.intake.appliance_keys(manufacturer, serial)
     try:
-        verify(request.headers, body, keys, now=service.clock())
+        message = verify(request.headers, body, keys, now=service.clock())
     except SignatureError as err:
         raise ProblemError(INVALID_SIGNATURE, str(err)) from err
     ticket = _validate(TICKET, raw)
-    result = await service.intake.submit(ticket, request_hash(raw), appliance_id)
+    receipt = Receipt(appliance_id, message)
+    result = await service.intake.submit(ticket, request_hash(raw), receipt)
     if result.status == 201:
         _LOGGER.info("ticket accepted", extra={"ticket_id": ticket["ticket_id"]})
     return web.Response(
@@ -121,22 +122,27 @@ async def post_ticket(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/tickets/{ticket_id}")
 async def get_ticket(request: web.Request) -> web.Response:
-    """Return the current state of a ticket, for its appliance (signed, empty body) or the admin."""
+    """Return the current state of a ticket, for its appliance (signed, empty body) or the admin.
+
+    A signed read is remembered like a ticket: the same signed request again is a replay.
+    """
     service = services(request)
     ticket_id = request.match_info["ticket_id"]
     async with service.database.read() as conn:
         record = await repository.ticket_record(conn, ticket_id)
-        if record is None:
-            raise ProblemError(NOT_FOUND, f"no ticket {ticket_id}")
-        if not _has_admin_token(request, service.settings.admin_token):
-            payload = orjson.loads(record["payload"])["appliance"]
-            _, keys = await service.intake.appliance_keys(
-                payload["manufacturer"], payload["serial"]
-            )
-            try:
-                verify(request.headers, b"", keys, now=service.clock())
-            except SignatureError as err:
-                raise ProblemError(INVALID_SIGNATURE, str(err)) from err
+    if record is None:
+        raise ProblemError(NOT_FOUND, f"no ticket {ticket_id}")
+    if not _has_admin_token(request, service.settings.admin_token):
+        payload = orjson.loads(record["payload"])["appliance"]
+        appliance_id, keys = await service.intake.appliance_keys(
+            payload["manufacturer"], payload["serial"]
+        )
+        try:
+            message = verify(request.headers, b"", keys, now=service.clock())
+        except SignatureError as err:
+            raise ProblemError(INVALID_SIGNATURE, str(err)) from err
+        await service.intake.remember(Receipt(appliance_id, message))
+    async with service.database.read() as conn:
         booking = await repository.booking_of(conn, ticket_id)
         notices = await repository.notices_for(conn, ticket_id)
     return _json(ticket_state(record, booking, notices[-1]["body"] if notices else ""))

@@ -2,8 +2,10 @@
 
 python -m webhook_server --db sqlite:///tickets.db --port 8080 --seed-demo
 python -m webhook_server add-agent alice --db sqlite:///tickets.db
-python -m webhook_server load-technicians technicians.yaml --db postgresql://…
+python -m webhook_server --db postgresql://… load-technicians technicians.yaml
 python -m webhook_server openapi > webhook_server/openapi.json
+
+The global options (``--db`` and the other serve flags) may come before or after the command.
 """
 
 from __future__ import annotations
@@ -25,24 +27,22 @@ from webhook_server.app import create_app
 from webhook_server.logs import configure_logging
 from webhook_server.roster import load_roster, read_roster
 from webhook_server.security import hash_password
-from webhook_server.settings import Settings, parse
+from webhook_server.settings import Settings, add_arguments, settings_from
 from webhook_server.store import open_database, repository
 
 _LOGGER = logging.getLogger(__name__)
 
-_COMMANDS = ("add-agent", "load-technicians", "openapi")
-
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the command line; return the process exit status."""
-    args = list(sys.argv[1:] if argv is None else argv)
     environ = os.environ if env is None else env
-    if args and args[0] in _COMMANDS:
-        return _tool(args, environ)
-    settings = parse(args, environ)
-    configure_logging(settings.log_level)
-    serve(settings)
-    return 0
+    options = _parser(environ).parse_args(sys.argv[1:] if argv is None else argv)
+    settings = settings_from(options)
+    if options.command is None:
+        configure_logging(settings.log_level)
+        serve(settings)
+        return 0
+    return _tool(options, settings, environ)
 
 
 def serve(settings: Settings) -> None:
@@ -60,21 +60,40 @@ def serve(settings: Settings) -> None:
     )
 
 
-def _tool(args: list[str], env: Mapping[str, str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webhook_server")
-    commands = parser.add_subparsers(dest="command", required=True)
-    db_default = env.get("FRIDGECARE_DB", Settings().db)
-    agent = commands.add_parser("add-agent", help="create a console user or reset their password")
+def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
+    """Serve by default; a command runs a tool. Global options go before or after the command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m webhook_server",
+        description="Serve the ticket service, or run a command. "
+        "The options may come before or after the command.",
+    )
+    add_arguments(parser, env)
+    # The same options after the command, without defaults, so that they only override what
+    # was given before it (argparse copies a subcommand's defaults over the parent's values).
+    # A command's --help lists only --db of them: the others matter only when serving.
+    after = argparse.ArgumentParser(add_help=False)
+    add_arguments(after, env)
+    for action in after._actions:
+        action.default = argparse.SUPPRESS
+        if action.dest != "db":
+            action.help = argparse.SUPPRESS
+    commands = parser.add_subparsers(dest="command", metavar="command", title="commands")
+    agent = commands.add_parser(
+        "add-agent", parents=[after], help="create a console user or reset their password"
+    )
     agent.add_argument("username")
-    agent.add_argument("--db", default=db_default)
-    roster = commands.add_parser("load-technicians", help="create or update technicians")
+    roster = commands.add_parser(
+        "load-technicians", parents=[after], help="create or update technicians"
+    )
     roster.add_argument("file", type=Path)
-    roster.add_argument("--db", default=db_default)
-    document = commands.add_parser("openapi", help="print the OpenAPI document")
+    document = commands.add_parser("openapi", parents=[after], help="print the OpenAPI document")
     document.add_argument(
         "--check", action="store_true", help="exit 1 if webhook_server/openapi.json is stale"
     )
-    options = parser.parse_args(args)
+    return parser
+
+
+def _tool(options: argparse.Namespace, settings: Settings, env: Mapping[str, str]) -> int:
     if options.command == "openapi":
         if options.check:
             stale = openapi.committed_text() != openapi.rendered()
@@ -87,11 +106,11 @@ def _tool(args: list[str], env: Mapping[str, str]) -> int:
         if len(password) < 8:
             sys.stderr.write("the password needs at least 8 characters\n")
             return 2
-        asyncio.run(_add_agent(options.db, options.username, password))
+        asyncio.run(_add_agent(settings.db, options.username, password))
         sys.stdout.write(f"agent {options.username} can sign in at /console/login\n")
         return 0
     try:
-        count = asyncio.run(_load_technicians(options.db, options.file))
+        count = asyncio.run(_load_technicians(settings.db, options.file))
     except (OSError, ValueError) as err:
         sys.stderr.write(f"cannot load {options.file}: {err}\n")
         return 1

@@ -5,6 +5,13 @@ draft): a repeat with the same body gets the stored first answer, a different bo
 and a repeat that arrives while the first is still in hand is told to retry (409). New tickets are
 triaged, booked and given a customer notice in one group-committed transaction.
 
+Every signed request (a ticket, or a signed status read) is also remembered in that transaction,
+keyed by its appliance and the digest of its signed content: the exact same signed request sent
+again, to this process or another, is a replay and is refused (401). A sender's retry is
+re-signed with a new timestamp, so it is a new message and gets the idempotent answer above. The
+remembered messages are pruned once their timestamps are past the tolerance, in batches that
+commit anyway (no transaction of its own).
+
 A batch is written with one statement per table. If another process got in first (a slot, or the
 same ticket id on another server), the batch is rolled back to a savepoint and its tickets go in
 one at a time, each looking again at what is free.
@@ -25,9 +32,9 @@ import orjson
 from webhook_server import notices
 from webhook_server.contract import isoformat
 from webhook_server.group_commit import GroupCommit
-from webhook_server.problems import IN_PROGRESS, KEY_REUSED, UNAVAILABLE, ProblemError
+from webhook_server.problems import IN_PROGRESS, KEY_REUSED, REPLAYED, UNAVAILABLE, ProblemError
 from webhook_server.schedule import Schedule
-from webhook_server.security import SecretBox, secret_key_bytes
+from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, secret_key_bytes
 from webhook_server.store import repository
 from webhook_server.store.base import (
     Connection,
@@ -47,6 +54,25 @@ BOOKINGS_CHANNEL: Final = "fridgecare_bookings"
 _BATCH_ATTEMPTS: Final = 3
 """Tries to write a whole batch before falling back to one ticket at a time."""
 _KEY_CACHE_SECONDS: Final = 10.0
+PRUNE_INTERVAL_SECONDS: Final = 30.0
+"""How often a process deletes remembered messages whose timestamps are past the tolerance."""
+PRUNE_SLACK_SECONDS: Final = 60
+"""Kept past the tolerance this much longer, for processes whose clocks differ a little."""
+PRUNE_LIMIT: Final = 5000
+"""At most this many rows per prune; a full prune runs again with the next batch."""
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A verified signed request of an appliance, remembered to refuse it if it comes again."""
+
+    appliance_id: str
+    message: SignedMessage
+
+    @property
+    def row(self) -> tuple[str, str, int]:
+        """``(appliance_id, message_hash, webhook_timestamp)`` for the replay table."""
+        return (self.appliance_id, self.message.digest, self.message.timestamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +81,13 @@ class Delivery:
 
     ticket: dict[str, Any]
     fingerprint: str
-    appliance_id: str
+    receipt: Receipt
     received_at: datetime
+
+    @property
+    def appliance_id(self) -> str:
+        """The appliance that signed the ticket."""
+        return self.receipt.appliance_id
 
     @property
     def ticket_id(self) -> str:
@@ -134,7 +165,7 @@ class Intake:
             catalog.booking, spread_ties=spread_ties, refresh_seconds=2.0 if spread_ties else 60.0
         )
         several_writers = database.dialect == "postgresql"
-        self._group = GroupCommit[Delivery, IntakeResult](
+        self._group = GroupCommit[Delivery | Receipt, IntakeResult](
             database,
             self._process,
             lanes=4 if several_writers else 1,
@@ -142,6 +173,9 @@ class Intake:
             on_commit=on_commit,
         )
         self._in_flight: set[str] = set()
+        self._receipts_in_flight: set[Receipt] = set()
+        self._prune_at = 0.0
+        self._prune_skip_locked = several_writers
         self._keys: dict[tuple[str, str], tuple[float, str, list[bytes]]] = {}
 
     @property
@@ -180,25 +214,67 @@ class Intake:
         self._keys.pop((manufacturer, serial), None)
 
     async def submit(
-        self, ticket: dict[str, Any], fingerprint: str, appliance_id: str
+        self, ticket: dict[str, Any], fingerprint: str, receipt: Receipt
     ) -> IntakeResult:
-        """Store, triage, book and queue the notice for one ticket; answer once committed."""
+        """Store, triage, book and queue the notice for one ticket; answer once committed.
+
+        Raises the replay problem if this very signed request was received before.
+        """
         ticket_id = ticket["ticket_id"]
+        self._refuse_replay_in_flight(receipt)
         if ticket_id in self._in_flight:
             raise ProblemError(IN_PROGRESS, "retry after the first delivery has been answered")
         self._in_flight.add(ticket_id)
+        self._receipts_in_flight.add(receipt)
         received_at = datetime.fromtimestamp(self._clock(), UTC)
         try:
-            return await self._group.run(Delivery(ticket, fingerprint, appliance_id, received_at))
+            return await self._group.run(Delivery(ticket, fingerprint, receipt, received_at))
         finally:
             self._in_flight.discard(ticket_id)
+            self._receipts_in_flight.discard(receipt)
+
+    async def remember(self, receipt: Receipt) -> None:
+        """Record a signed request that stores nothing else (a status read), durably.
+
+        Raises the replay problem if this very signed request was received before.
+        """
+        self._refuse_replay_in_flight(receipt)
+        self._receipts_in_flight.add(receipt)
+        try:
+            await self._group.run(receipt)
+        finally:
+            self._receipts_in_flight.discard(receipt)
+
+    def _refuse_replay_in_flight(self, receipt: Receipt) -> None:
+        if receipt in self._receipts_in_flight:
+            raise ProblemError(REPLAYED, _REPLAY_DETAIL)
 
     async def _process(
-        self, conn: Connection, batch: Sequence[Delivery]
+        self, conn: Connection, items: Sequence[Delivery | Receipt]
     ) -> list[IntakeResult | Exception]:
-        """Answer a batch: repeats from the stored answers, new tickets planned and written."""
-        results: list[IntakeResult | Exception] = [_NOT_YET] * len(batch)
-        pending = list(range(len(batch)))
+        """Answer a batch: replays refused, repeats answered, new tickets written, reads noted.
+
+        Every signed message is recorded first, in this transaction: one already stored (by any
+        process) is a replay. Repeats get the stored answers; new tickets are planned and written.
+        """
+        results: list[IntakeResult | Exception] = [_NOT_YET] * len(items)
+        receipts = [item.receipt if isinstance(item, Delivery) else item for item in items]
+        fresh = await repository.record_signed_messages(conn, [r.row for r in receipts])
+        await self._prune(conn)
+        batch: dict[int, Delivery] = {}
+        for index, (item, receipt) in enumerate(zip(items, receipts, strict=True)):
+            key = receipt.row[:2]
+            if key not in fresh:  # stored before, or earlier in this batch: a replay
+                results[index] = ProblemError(REPLAYED, _REPLAY_DETAIL)
+                continue
+            fresh.discard(key)
+            if isinstance(item, Delivery):
+                batch[index] = item
+            else:
+                results[index] = _REMEMBERED
+        pending = list(batch)
+        if not pending:
+            return results
         for _ in range(_BATCH_ATTEMPTS):
             stored = await repository.tickets_by_id(conn, [batch[i].ticket_id for i in pending])
             new = []
@@ -227,6 +303,17 @@ class Intake:
         for index in sorted(pending, key=lambda i: batch[i].ticket_id):
             results[index] = await self._store_alone(conn, batch[index])
         return results
+
+    async def _prune(self, conn: Connection) -> None:
+        """Forget messages whose timestamps no process would accept any more (now and then)."""
+        now = self._clock()
+        if now < self._prune_at:
+            return
+        before = int(now) - TOLERANCE_SECONDS - PRUNE_SLACK_SECONDS
+        deleted = await repository.forget_signed_messages(
+            conn, before, PRUNE_LIMIT, skip_locked=self._prune_skip_locked
+        )
+        self._prune_at = now if deleted >= PRUNE_LIMIT else now + PRUNE_INTERVAL_SECONDS
 
     async def _store_alone(self, conn: Connection, delivery: Delivery) -> IntakeResult | Exception:
         """Store one ticket in its own savepoint, retrying while other processes win slots."""
@@ -337,6 +424,11 @@ class Intake:
 
 
 _NOT_YET: Final = ProblemError(UNAVAILABLE, "not processed")
+_REMEMBERED: Final = IntakeResult(200, b"")
+_REPLAY_DETAIL: Final = (
+    "the same webhook-id, webhook-timestamp and body were already received: "
+    "a retry must be signed again with a new webhook-timestamp"
+)
 
 
 def _repeat(delivery: Delivery, existing: Row) -> IntakeResult | Exception:

@@ -97,7 +97,10 @@ _SIGNATURE_HEADERS: Final = [
         "in": "header",
         "required": True,
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
-        "description": "Unix seconds; must be within 5 minutes of the server clock.",
+        "description": (
+            "Unix seconds; must be within 5 minutes of the server clock. Sign every attempt "
+            "anew with the current time: the same signed request twice is refused as a replay."
+        ),
     },
     {
         "name": "webhook-signature",
@@ -122,7 +125,10 @@ def document() -> dict[str, Any]:
                 "Signed per Standard Webhooks with the appliance's secret. The ticket id is the "
                 "idempotency key: a repeat with the same body returns the stored first answer "
                 "(200), a different body is a 422, a repeat while the first is in hand a 409. "
-                "The answer comes only after the ticket is durably stored, triaged and booked."
+                "A repeat is a retry signed again with a new webhook-timestamp; the exact same "
+                "signed request again (same webhook-id, timestamp and body) is a replay, refused "
+                "with a 401. The answer comes only after the ticket is durably stored, triaged "
+                "and booked."
             ),
             "tags": ["appliances"],
             "security": [{"standardWebhooks": []}],
@@ -137,6 +143,7 @@ def document() -> dict[str, Any]:
                 **_problems(
                     p.MALFORMED_REQUEST,
                     p.INVALID_SIGNATURE,
+                    p.REPLAYED,
                     p.IN_PROGRESS,
                     p.TOO_LARGE,
                     p.UNSUPPORTED_MEDIA_TYPE,
@@ -154,7 +161,8 @@ def document() -> dict[str, Any]:
             "summary": "Current state of a ticket",
             "description": (
                 "Signed by the ticket's appliance over an empty body (same headers as "
-                "createTicket), or with the admin bearer token."
+                "createTicket; each read signed anew, a replayed one is a 401), or with the admin "
+                "bearer token."
             ),
             "tags": ["appliances"],
             "security": [{"standardWebhooks": []}, {"adminToken": []}],
@@ -163,7 +171,7 @@ def document() -> dict[str, Any]:
             ],
             "responses": {
                 "200": _json("TicketState", "The ticket now (booking may have been moved)."),
-                **_problems(p.INVALID_SIGNATURE, p.NOT_FOUND, *_ALWAYS),
+                **_problems(p.INVALID_SIGNATURE, p.REPLAYED, p.NOT_FOUND, *_ALWAYS),
             },
         }
     }

@@ -35,6 +35,7 @@ class ProblemType:
 
 MALFORMED_REQUEST: Final = ProblemType("malformed-request", 400, "The body is not valid JSON")
 INVALID_SIGNATURE: Final = ProblemType("invalid-signature", 401, "The webhook signature is invalid")
+REPLAYED: Final = ProblemType("replayed-request", 401, "This signed request was already received")
 UNAUTHORIZED: Final = ProblemType("unauthorized", 401, "Credentials are missing or wrong")
 ADMIN_DISABLED: Final = ProblemType(
     "admin-disabled", 403, "The admin API is disabled: no admin token is configured"
@@ -63,6 +64,7 @@ UNAVAILABLE: Final = ProblemType("unavailable", 503, "The database is unavailabl
 PROBLEMS: Final = (
     MALFORMED_REQUEST,
     INVALID_SIGNATURE,
+    REPLAYED,
     UNAUTHORIZED,
     ADMIN_DISABLED,
     NOT_FOUND,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 import hashlib
 import hmac
 import secrets
@@ -21,6 +22,21 @@ from cryptography.fernet import Fernet, InvalidToken
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a format prefix, not a secret)
 TOLERANCE_SECONDS = 5 * 60
 """How far a ``webhook-timestamp`` may be from our clock, either way."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignedMessage:
+    """A verified signed request, as the replay guard remembers it.
+
+    ``digest`` is the SHA-256 of the signed content ``"{webhook-id}.{webhook-timestamp}.{body}"``:
+    the same signed message sent again has the same digest whatever else of the request changed
+    (extra signatures, header order), while a sender's retry, re-signed with a new timestamp,
+    does not.
+    """
+
+    webhook_id: str
+    timestamp: int
+    digest: str
 
 
 class SignatureError(Exception):
@@ -42,16 +58,23 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + _signature(secret_key_bytes(secret), msg_id, str(timestamp), body)
 
 
+def _signed_content(msg_id: str, timestamp: str, body: bytes) -> bytes:
+    return f"{msg_id}.{timestamp}.".encode() + body
+
+
 def _signature(key: bytes, msg_id: str, timestamp: str, body: bytes) -> str:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
+    signed = _signed_content(msg_id, timestamp, body)
     return base64.b64encode(hmac.digest(key, signed, hashlib.sha256)).decode()
 
 
-def verify(headers: Mapping[str, str], body: bytes, keys: Iterable[bytes], *, now: float) -> str:
-    """Check a signed request against any of ``keys``; return its ``webhook-id``.
+def verify(
+    headers: Mapping[str, str], body: bytes, keys: Iterable[bytes], *, now: float
+) -> SignedMessage:
+    """Check a signed request against any of ``keys``; return what identifies the message.
 
     Raises :class:`SignatureError` with a reason safe to show the caller: missing or malformed
-    headers, a timestamp outside the tolerance (which is what rejects replays), or no match.
+    headers, a timestamp outside the tolerance, or no match. A message inside the tolerance
+    may still be a replay: the caller checks that against the messages already received.
     """
     msg_id = headers.get("webhook-id", "")
     stamp = headers.get("webhook-timestamp", "")
@@ -75,7 +98,8 @@ def verify(headers: Mapping[str, str], body: bytes, keys: Iterable[bytes], *, no
     for key in keys:
         expected = base64.b64decode(_signature(key, msg_id, stamp, body))
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
-            return msg_id
+            digest = hashlib.sha256(_signed_content(msg_id, stamp, body)).hexdigest()
+            return SignedMessage(msg_id, int(stamp), digest)
     raise SignatureError("no signature matches this appliance's secrets")
 
 

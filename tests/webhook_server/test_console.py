@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 import re
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
 import pytest
 
-from tests.webhook_server.conftest import make_ticket, post_ticket, register
+from tests.webhook_server.conftest import Clock, make_ticket, post_ticket, register
+from webhook_server.app import create_app
+from webhook_server.console import formats
 from webhook_server.security import hash_password
 from webhook_server.services import SERVICES
+from webhook_server.settings import Settings
 from webhook_server.store import repository
 
 
@@ -56,16 +62,25 @@ async def test_agent_sees_diagnosed_ticket_and_can_filter(client: TestClient[Any
     assert booked["ticket_id"] in html and unknown["ticket_id"] in html
     assert (
         f"ticket {booked['ticket_id']}: compressor start relay on model FC-FD-900, "
-        "part FC-P-2002 start relay PTC, zone madrid-centro, booked 2026-06-01 10:30 (Ana García)"
+        "part FC-P-2002 start relay PTC, zone madrid-centro, booked Mon 1 Jun 2026, 10:30 UTC"
+        " (Ana García)"
     ) in html
+    assert '<span class="badge status-human_review">human review</span>' in html
+    assert '<span class="badge severity-info">info</span>' in html
+    assert "Mon 1 Jun 2026, 09:00 UTC" in html  # received
     filtered = await (await client.get("/console/", params={"status": "human_review"})).text()
     assert unknown["ticket_id"] in filtered and booked["ticket_id"] not in filtered
     by_code = await (await client.get("/console/", params={"code": "short_cycling"})).text()
     assert "No tickets match." in by_code
 
     page = await (await client.get(f"/console/tickets/{booked['ticket_id']}")).text()
-    assert "start_attempts_per_hour" in page and "18.0" in page
+    assert '<th scope="row">start attempts per hour</th><td>18</td>' in page
+    assert "<td>0.05</td>" in page
     assert "FC-P-2002 start relay PTC" in page
+    assert '<dd id="deadline">Wed 3 Jun 2026, 09:00 UTC</dd>' in page
+    assert '<dd id="unsafe">unknown</dd>' in page
+    assert "Mon 1 Jun 2026, 10:30\N{EN DASH}11:30 UTC with Ana García" in page
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d", page)  # no raw RFC 3339 times
     assert "is booked for 2026-06-01 10:30" in page  # the customer message
 
 
@@ -93,7 +108,7 @@ async def test_reschedule_and_close(client: TestClient[Any, Any]) -> None:
 
     closed = await client.post(f"{url}/close", data={"csrf": _csrf(page)})
     page = await closed.text()
-    assert 'id="status" class="status-closed"' in page
+    assert 'id="status" class="badge status-closed">closed<' in page
     assert "No visit booked." in page
     again = await client.post(f"{url}/close", data={"csrf": _csrf(page)})
     assert "is closed" in await again.text()
@@ -144,7 +159,7 @@ async def test_console_in_headless_chromium(client: TestClient[Any, Any]) -> Non
             ],
         )
         try:
-            page = await browser.new_page()
+            page = await browser.new_page(viewport={"width": 1300, "height": 900})
             await page.goto(f"{base}console/login")
             await page.fill("input[name=username]", "alice")
             await page.fill("input[name=password]", "s3cret-pass")
@@ -152,8 +167,20 @@ async def test_console_in_headless_chromium(client: TestClient[Any, Any]) -> Non
             await page.wait_for_selector("#tickets")
             await page.select_option("select[name=status]", "booked")
             await page.click("#filters button")
+            booked_badge = page.locator("#tickets .badge.status-booked")
+            colour = await booked_badge.evaluate("e => getComputedStyle(e).backgroundColor")
+            assert colour == "rgb(218, 251, 225)"  # the stylesheet is served and applied
             await page.click(f"text={ticket['ticket_id']}")
             assert "FC-P-2002" in await page.inner_text("#part")
+            diagnosis = await page.locator("#diagnosis").bounding_box()
+            booking = await page.locator("#booking").bounding_box()
+            assert diagnosis and booking and booking["x"] > diagnosis["x"] + diagnosis["width"]
+            for url in (page.url, f"{base}console/"):  # a phone: one column, no sideways scrolling
+                await page.set_viewport_size({"width": 400, "height": 800})
+                await page.goto(url)
+                assert await page.evaluate("document.documentElement.scrollWidth") <= 400
+            await page.go_back()
+            await page.set_viewport_size({"width": 1300, "height": 900})
             before = await page.inner_text("#booking")
             await page.click("#reschedule button")
             await page.wait_for_selector("#messages")
@@ -178,6 +205,50 @@ async def test_agent_can_book_a_ticket_that_went_to_human_review(
     first = re.findall(r'<option value="([^"]+)">', page)[0]
     response = await client.post(f"{url}/reschedule", data={"csrf": _csrf(page), "slot": first})
     page = await response.text()
-    assert 'id="status" class="status-booked"' in page
+    assert 'id="status" class="badge status-booked">booked<' in page
     no_slot = await client.post(f"{url}/reschedule", data={"csrf": _csrf(page), "slot": ""})
     assert "choose a slot" in await no_slot.text()
+
+
+async def test_stylesheet_is_served_without_login(client: TestClient[Any, Any]) -> None:
+    response = await client.get("/console/static/console.css")
+    assert response.status == 200
+    assert response.content_type == "text/css"
+    assert ".severity-critical" in await response.text()
+
+
+async def test_times_are_shown_in_the_service_time_zone(
+    aiohttp_client: Any, settings: Settings, clock: Clock
+) -> None:
+    client = await aiohttp_client(
+        create_app(replace(settings, timezone="Europe/Madrid"), clock=clock)
+    )
+    secret = await register(client)
+    ticket = make_ticket(fault__time_to_unsafe_s=8100)
+    await post_ticket(client, secret, ticket)
+    await login(client)
+    html = await (await client.get("/console/")).text()
+    assert "Times in Europe/Madrid" in html
+    assert "booked Mon 1 Jun 2026, 12:30 CEST (Ana García)" in html
+    page = await (await client.get(f"/console/tickets/{ticket['ticket_id']}")).text()
+    assert '<dd id="unsafe">2 h 15 min</dd>' in page
+    assert '<dd id="deadline">Mon 1 Jun 2026, 13:10 CEST</dd>' in page  # detected + 2 h 15 min
+    assert "Mon 1 Jun 2026, 12:30\N{EN DASH}13:30 CEST with Ana García" in page
+    assert '<option value="tech-ana|' in page and "CEST — Ana García</option>" in page
+
+
+def test_formats_for_people() -> None:
+    madrid = ZoneInfo("Europe/Madrid")
+    assert formats.when("2026-11-25T02:05:00.123456+00:00", madrid) == "Wed 25 Nov 2026, 03:05 CET"
+    assert formats.when(0, ZoneInfo("America/Sao_Paulo")) == "Wed 31 Dec 1969, 21:00 UTC-03"
+    late = datetime(2026, 6, 1, 21, 30, tzinfo=UTC).timestamp()
+    assert formats.span(late, late + 3600, madrid) == (
+        "Mon 1 Jun 2026, 23:30 CEST \N{EN DASH} Tue 2 Jun 2026, 00:30 CEST"
+    )
+    assert [formats.duration(s) for s in (None, 8100, 2700, 7200, 90000, 0, -5)] == [
+        "unknown", "2 h 15 min", "45 min", "2 h", "1 d 1 h", "0 min", "0 min"
+    ]  # fmt: skip
+    assert [formats.number(v) for v in (0.1 + 0.2, 18.0, 0.05, 1234.5678, 12, -2.5, 1e-5)] == [
+        "0.3", "18", "0.05", "1,235", "12", "-2.5", "0.00001"
+    ]  # fmt: skip
+    assert [formats.number(v) for v in (True, float("nan"), "n/a")] == ["True", "nan", "n/a"]

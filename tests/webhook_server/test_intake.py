@@ -69,7 +69,10 @@ async def test_concurrent_duplicates_one_booked_other_told_to_retry(
 ) -> None:
     secret = await register(client)
     ticket = make_ticket()
-    answers = await asyncio.gather(*(post_ticket(client, secret, ticket) for _ in range(4)))
+    # Several workers each sign their own attempt (a new timestamp): retries, not replays.
+    answers = await asyncio.gather(
+        *(post_ticket(client, secret, ticket, at=MONDAY_9AM + i) for i in range(4))
+    )
     statuses = sorted(answer.status for answer in answers)
     assert statuses.count(201) == 1
     assert set(statuses) <= {200, 201, 409}

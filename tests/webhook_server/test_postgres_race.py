@@ -162,14 +162,20 @@ async def test_same_tickets_to_two_servers_at_once_are_stored_once(
     secret = (await response.json())["secret"]
     tickets = [make_ticket(customer__zone="barcelona") for _ in range(25)]
 
-    async def deliver(client: Any, ticket: dict[str, Any]) -> tuple[int, bytes]:
+    async def deliver(client: Any, ticket: dict[str, Any], attempt: int) -> tuple[int, bytes]:
+        # Each attempt is signed anew (its own timestamp): the same signed bytes twice are a replay.
         body = json.dumps(ticket)
-        headers = signed_headers(secret, body, msg_id=ticket["ticket_id"], at=time.time())
+        at = time.time() + attempt
+        headers = signed_headers(secret, body, msg_id=ticket["ticket_id"], at=at)
         answer = await client.post("/api/v1/tickets", data=body, headers=headers)
         return answer.status, await answer.read()
 
     answers = await asyncio.gather(
-        *(deliver(client, ticket) for ticket in tickets for client in (first, second))
+        *(
+            deliver(client, ticket, attempt)
+            for ticket in tickets
+            for attempt, client in enumerate((first, second))
+        )
     )
     for one, other in zip(answers[::2], answers[1::2], strict=True):
         assert sorted((one[0], other[0])) == [200, 201]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -114,6 +115,44 @@ def test_cli_tools(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "agent bob can sign in" in out and "loaded 1 technicians" in out
     assert '"openapi": "3.1.0"' in out
+
+
+def test_cli_global_options_go_before_or_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {"FRIDGECARE_AGENT_PASSWORD": "long-enough-pw"}
+    before, after = f"sqlite:///{tmp_path}/before.db", f"sqlite:///{tmp_path}/after.db"
+    assert main(["--db", before, "add-agent", "alice"], env) == 0
+    assert main(["add-agent", "bob", "--db", after], env) == 0
+    assert main(["--db", before, "add-agent", "--db", after, "carol"], env) == 0  # last one wins
+    roster = tmp_path / "technicians.json"
+    roster.write_text(
+        json.dumps(
+            {"technicians": [{"id": "t1", "name": "T", "zones": ["z"], "skills": ["general"]}]}
+        )
+    )
+    assert main(["--db", before, "load-technicians", str(roster)], {}) == 0
+    assert main(["--log-level", "WARNING", "openapi", "--check"], {}) == 0
+    assert main(["openapi", "--check", "--timezone", "Europe/Madrid"], {}) == 0
+    out = capsys.readouterr().out
+    assert out.count("can sign in") == 3 and "loaded 1 technicians" in out
+
+    async def agents(url: str) -> list[str]:
+        database = await open_database(url)
+        try:
+            async with database.read() as conn:
+                rows = await conn.fetch("SELECT username FROM agents ORDER BY username")
+                return [row["username"] for row in rows]
+        finally:
+            await database.close()
+
+    assert asyncio.run(agents(before)) == ["alice"]
+    assert asyncio.run(agents(after)) == ["bob", "carol"]
+    with pytest.raises(SystemExit):
+        main(["--db", before, "add-agent"], env)  # the user name is still required
+    with pytest.raises(SystemExit):
+        main(["add-agent", "dave", "--no-such-option"], env)
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
 
 
 def _free_port() -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 from aiohttp import web
@@ -12,7 +12,7 @@ import orjson
 from yarl import URL
 
 from webhook_server import dispatch
-from webhook_server.console import auth
+from webhook_server.console import auth, formats
 from webhook_server.contract import FAULT_CODES, SEVERITIES, TICKET_STATUSES
 from webhook_server.security import check_password
 from webhook_server.services import Services, services
@@ -22,6 +22,9 @@ _TEMPLATES: Final = jinja2.Environment(
     loader=jinja2.PackageLoader("webhook_server.console", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
+)
+_TEMPLATES.filters.update(
+    when=formats.when, span=formats.span, duration=formats.duration, number=formats.number
 )
 _SESSION_KEY: Final = "agent-console-session"
 
@@ -33,13 +36,6 @@ def _key(service: Services) -> bytes:
 def _page(name: str, status: int = 200, **context: object) -> web.Response:
     html = _TEMPLATES.get_template(name).render(**context)
     return web.Response(text=html, status=status, content_type="text/html")
-
-
-def _local(service: Services, epoch: int | None) -> str:
-    if epoch is None:
-        return ""
-    moment = datetime.fromtimestamp(epoch, UTC).astimezone(service.catalog.timezone)
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _agent(request: web.Request) -> tuple[Services, str]:
@@ -106,7 +102,8 @@ def headline(service: Services, row: dict[str, Any]) -> str:
         parts.append(f"part {triage['part']}")
     parts.append(f"zone {row['zone']}")
     if row.get("slot_start") is not None:
-        parts.append(f"booked {_local(service, row['slot_start'])} ({row['technician_name']})")
+        when = formats.when(row["slot_start"], service.catalog.timezone)
+        parts.append(f"booked {when} ({row['technician_name']})")
     else:
         parts.append(row["status"].replace("_", " "))
     return ", ".join(parts)
@@ -129,6 +126,7 @@ async def ticket_list(request: web.Request) -> web.Response:
             "code": sorted(set(FAULT_CODES) | service.catalog.codes),
         },
         csrf=csrf,
+        tz=service.catalog.timezone,
     )
 
 
@@ -144,6 +142,7 @@ async def ticket_page(request: web.Request) -> web.Response:
         messages = await repository.notices_for(conn, ticket_id)
     slots = await dispatch.free_slots(service.database, service.catalog, ticket_id, service.clock())
     row = dict(record, **(booking or {}))
+    tz = service.catalog.timezone
     return _page(
         "ticket.html",
         ticket=record,
@@ -151,17 +150,17 @@ async def ticket_page(request: web.Request) -> web.Response:
         payload=orjson.loads(record["payload"]),
         triage=orjson.loads(record["triage"]),
         booking=booking,
-        when=_local(service, booking["slot_start"] if booking else None),
-        messages=[dict(m, created=_local(service, m["created_at"])) for m in messages],
+        messages=messages,
         slots=[
             {
                 "value": f"{slot.technician.technician_id}|{int(slot.start.timestamp())}",
-                "label": f"{_local(service, int(slot.start.timestamp()))} — {slot.technician.name}",
+                "label": f"{formats.when(slot.start.timestamp(), tz)} — {slot.technician.name}",
             }
             for slot in slots
         ],
         error=request.query.get("error"),
         csrf=csrf,
+        tz=tz,
     )
 
 
@@ -198,7 +197,8 @@ def _ticket_url(ticket_id: str, error: str | None = None) -> str:
 
 
 def setup(app: web.Application) -> None:
-    """Add the console routes."""
+    """Add the console routes and its stylesheet."""
+    app.router.add_static("/console/static", Path(__file__).parent / "static")
     app.router.add_get("/console/login", login_page)
     app.router.add_post("/console/login", login)
     app.router.add_post("/console/logout", logout)

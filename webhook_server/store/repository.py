@@ -72,6 +72,44 @@ async def live_secrets(conn: Connection, appliance_id: str, now: int) -> list[st
     return [row["ciphertext"] for row in rows]
 
 
+# Signed messages already received (the replay guard).
+
+
+async def record_signed_messages(
+    conn: Connection, rows: Sequence[tuple[str, str, int]]
+) -> set[tuple[str, str]]:
+    """Remember ``(appliance_id, message_hash, webhook_timestamp)``; return the new pairs.
+
+    A pair already stored (committed by any process) is not returned: that message is a
+    replay. Rows go in key order, so concurrent writers take their locks in the same order.
+    """
+    unique = sorted(dict.fromkeys(rows))
+    if not unique:
+        return set()
+    values = ", ".join(["(?, ?, ?)"] * len(unique))
+    inserted = await conn.fetch(
+        "INSERT INTO signed_messages (appliance_id, message_hash, webhook_timestamp)"  # noqa: S608  (only ? placeholders)
+        f" VALUES {values} ON CONFLICT DO NOTHING RETURNING appliance_id, message_hash",
+        *(value for row in unique for value in row),
+    )
+    return {(row["appliance_id"], row["message_hash"]) for row in inserted}
+
+
+async def forget_signed_messages(
+    conn: Connection, before: int, limit: int, *, skip_locked: bool
+) -> int:
+    """Delete up to ``limit`` messages stamped before ``before``; return how many went."""
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    deleted = await conn.fetch(
+        "DELETE FROM signed_messages WHERE (appliance_id, message_hash) IN ("  # noqa: S608  (only ? placeholders and fixed names are interpolated)
+        " SELECT appliance_id, message_hash FROM signed_messages WHERE webhook_timestamp < ?"
+        f" LIMIT ?{lock}) RETURNING webhook_timestamp",
+        before,
+        limit,
+    )
+    return len(deleted)
+
+
 # Technicians and appointments.
 
 
