@@ -9,7 +9,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .analysis.model import FaultCode
 from .data import FridgeCareConfigEntry
 from .entity import FridgeCareEntity
-from .monitor import episode_attributes
 
 PARALLEL_UPDATES = 0  # entities only read the monitor's latest report
 
@@ -36,7 +35,7 @@ class FaultEvent(FridgeCareEntity, EventEntity):
     def _handle_coordinator_update(self) -> None:
         """Fire for every fault the latest evaluation detected."""
         for episode in self.coordinator.data.detected:
-            self._trigger_event(episode.code.value, episode_attributes(episode))
+            self._trigger_event(episode.code.value, episode.as_dict())
             self.async_write_ha_state()
         if not self.coordinator.data.detected:
             super()._handle_coordinator_update()

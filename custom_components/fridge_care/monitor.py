@@ -116,25 +116,6 @@ async def async_forget_fridge(hass: HomeAssistant, entry: FridgeCareConfigEntry)
     await engine_store(hass, entry).async_remove()
 
 
-def episode_attributes(episode: FaultEpisode) -> dict[str, Any]:
-    """Flatten a fault episode into JSON-friendly event data."""
-    return {
-        "episode_id": episode.episode_id,
-        "code": episode.code.value,
-        "family": episode.family.value,
-        "severity": episode.severity.value,
-        "confidence": episode.confidence,
-        "summary": episode.summary,
-        "component": episode.component,
-        "part": episode.part,
-        "ticket_worthy": episode.ticket_worthy,
-        "onset_at": episode.onset_at,
-        "detected_at": episode.detected_at,
-        "cleared_at": episode.cleared_at,
-        "evidence": dict(episode.evidence),
-    }
-
-
 class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
     """Feed one fridge's sensor states to its engine and publish what the engine concludes."""
 
@@ -355,7 +336,7 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
             ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,
             ATTR_NAME: self.config_entry.title,
             ATTR_TYPE: kind,
-            **episode_attributes(episode),
+            **episode.as_dict(),
         }
 
     def _check_silent_sources(self, now: float) -> None:
