@@ -259,7 +259,10 @@ class Intake:
         """
         results: list[IntakeResult | Exception] = [_NOT_YET] * len(items)
         receipts = [item.receipt if isinstance(item, Delivery) else item for item in items]
-        fresh = await repository.record_signed_messages(conn, [r.row for r in receipts])
+        ticket_ids = [item.ticket_id for item in items if isinstance(item, Delivery)]
+        fresh, stored = await repository.record_signed_messages(
+            conn, [r.row for r in receipts], ticket_ids
+        )
         await self._prune(conn)
         batch: dict[int, Delivery] = {}
         for index, (item, receipt) in enumerate(zip(items, receipts, strict=True)):
@@ -275,8 +278,9 @@ class Intake:
         pending = list(batch)
         if not pending:
             return results
-        for _ in range(_BATCH_ATTEMPTS):
-            stored = await repository.tickets_by_id(conn, [batch[i].ticket_id for i in pending])
+        for attempt in range(_BATCH_ATTEMPTS):
+            if attempt:  # a lost race: another process may have stored some of them since
+                stored = await repository.tickets_by_id(conn, [batch[i].ticket_id for i in pending])
             new = []
             for index in pending:
                 existing = stored.get(batch[index].ticket_id)
@@ -287,8 +291,7 @@ class Intake:
             pending = new
             plans = [await self._plan(conn, batch[index]) for index in pending]
             try:
-                async with conn.savepoint():
-                    await self._write(conn, plans)
+                await self._write(conn, plans, last=True)
             except (UniqueViolationError, RetryableTransactionError):
                 # Another process stored some of these tickets or booked some of these slots
                 # meanwhile: look at what it stored, learn its bookings, plan again.
@@ -336,16 +339,24 @@ class Intake:
         """Hear other processes' bookings as they commit, so this process rarely races them."""
         await self._database.listen(BOOKINGS_CHANNEL, self._schedule.learn)
 
-    async def _write(self, conn: Connection, plans: Sequence[Plan]) -> None:
-        # Rows go in key order, so two processes writing overlapping batches take their locks
-        # in the same order and wait for each other instead of deadlocking.
-        await repository.insert_tickets(conn, sorted(plan.ticket_row for plan in plans))
+    async def _write(self, conn: Connection, plans: Sequence[Plan], *, last: bool = False) -> None:
+        """Write the plans, all or none; ``last``: the batch's transaction writes nothing after.
+
+        Rows go in key order, so two processes writing overlapping batches take their locks in
+        the same order and wait for each other instead of deadlocking. With ``last``, SQLite
+        commits in the same trip as the rows (the answers still wait for that commit).
+        """
         appointments = [plan.appointment for plan in plans if plan.appointment is not None]
-        await repository.insert_appointments(conn, sorted(appointments, key=lambda a: a[1:3]))
+        await repository.insert_new_tickets(
+            conn,
+            sorted(plan.ticket_row for plan in plans),
+            sorted(appointments, key=lambda a: a[1:3]),
+            [plan.notice for plan in plans],
+            commit=last,
+        )
         if appointments:
             booked = [[technician, start] for _, technician, start, _ in appointments]
             await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked).decode())
-        await repository.insert_notices(conn, [plan.notice for plan in plans])
 
     async def _plan(self, conn: Connection, delivery: Delivery) -> Plan:
         """Triage and book one new ticket (in this process's view) and word its answer."""

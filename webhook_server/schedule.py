@@ -13,7 +13,7 @@ instead of walking the whole calendar again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import hashlib
 import secrets
 import time
@@ -26,6 +26,8 @@ from webhook_server.store.base import Connection
 from webhook_server.triage import BookingRules
 
 _FAR_FUTURE = 2**62
+_HINT_HORIZON = timedelta(days=8)
+"""How far past a full calendar to look for the next grid slot (a week covers every workday)."""
 
 
 class Schedule:
@@ -134,6 +136,12 @@ class Schedule:
             if epoch not in taken:
                 self._hints[key] = (since, epoch)
                 return epoch
+        # Booked up to the deadline: remember it too (hint at the next grid slot after it), or
+        # every later ticket would walk the whole full calendar again to learn the same.
+        after = datetime.fromtimestamp(last + 1, UTC)
+        following = next(technician.slots(after, after + _HINT_HORIZON, self._rules), None)
+        if following is not None:
+            self._hints[key] = (since, int(following.timestamp()))
         return None
 
     def _earliest_in_window(

@@ -116,8 +116,27 @@ async def test_learns_about_bookings_made_by_another_process(database: Database)
         appliance = {"manufacturer": "M", "model": "X", "serial": "1"}
         await repository.insert_appliance(conn, "apl", appliance, start)
         row = ("t-1", "apl", "h", "booked", "sensor_fault", "info", "north", "en", "{}", "{}")
-        await repository.insert_tickets(conn, [(*row, "{}", start, start)])
+        await repository.insert_new_tickets(conn, [(*row, "{}", start, start)], [], [])
         await repository.insert_appointment(conn, "t-1", "a-tech", start, start + 3600)
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)  # still believes it free
     schedule.reload("a-tech")
     assert await _find(schedule, database) == ("b-tech", MONDAY_8AM)
+
+
+async def test_a_calendar_full_to_the_deadline_is_remembered(database: Database) -> None:
+    """Once every slot up to the deadline is taken, the next grid slot after it is remembered,
+    so later searches do not walk the full calendar again, and still find what opens after it."""
+    schedule = Schedule(RULES)
+    deadline = MONDAY_8AM + timedelta(hours=3)  # 08:00, 09:30 and 11:00 for a-tech and b-tech
+    while (found := await _find(schedule, database, deadline=deadline)) is not None:
+        schedule.mark_taken(found[0], int(found[1].timestamp()))
+    assert await _find(schedule, database, deadline=deadline) is None
+    since, following = int(MONDAY_8AM.timestamp()), int((MONDAY_8AM + 3 * RULES.slot).timestamp())
+    assert schedule._hints["a-tech"] == (since, following)  # 12:30, after the deadline
+    assert schedule._hints["late"] == (since, int(MONDAY_8AM.timestamp()) + 4 * 3600)  # 12:00
+    later = deadline + timedelta(hours=2)
+    for technician, minutes in [("late", 240), ("a-tech", 270), ("b-tech", 270)]:
+        found = await _find(schedule, database, deadline=later)
+        assert found == (technician, MONDAY_8AM + timedelta(minutes=minutes))
+        schedule.mark_taken(found[0], int(found[1].timestamp()))
+    assert await _find(schedule, database, deadline=later) is None  # next: 13:30, 14:00

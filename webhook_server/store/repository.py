@@ -75,24 +75,39 @@ async def live_secrets(conn: Connection, appliance_id: str, now: int) -> list[st
 # Signed messages already received (the replay guard).
 
 
+def _record_signed_messages(rows: Sequence[tuple[str, str, int]]) -> tuple[str, list[object]]:
+    unique = sorted(dict.fromkeys(rows))
+    values = ", ".join(["(?, ?, ?)"] * len(unique))
+    return (
+        "INSERT INTO signed_messages (appliance_id, message_hash, webhook_timestamp)"  # noqa: S608  (only ? placeholders)
+        f" VALUES {values} ON CONFLICT DO NOTHING RETURNING appliance_id, message_hash",
+        [value for row in unique for value in row],
+    )
+
+
+def _tickets_by_id(ticket_ids: Sequence[str]) -> tuple[str, list[object]]:
+    return (
+        "SELECT ticket_id, request_hash, response FROM tickets"  # noqa: S608  (only ? placeholders)
+        f" WHERE ticket_id IN ({placeholders(len(ticket_ids))})",
+        list(ticket_ids),
+    )
+
+
 async def record_signed_messages(
-    conn: Connection, rows: Sequence[tuple[str, str, int]]
-) -> set[tuple[str, str]]:
+    conn: Connection, rows: Sequence[tuple[str, str, int]], ticket_ids: Sequence[str]
+) -> tuple[set[tuple[str, str]], dict[str, Row]]:
     """Remember ``(appliance_id, message_hash, webhook_timestamp)``; return the new pairs.
 
     A pair already stored (committed by any process) is not returned: that message is a
     replay. Rows go in key order, so concurrent writers take their locks in the same order.
+    In the same trip, return the stored tickets among ``ticket_ids`` (see :func:`tickets_by_id`).
     """
-    unique = sorted(dict.fromkeys(rows))
-    if not unique:
-        return set()
-    values = ", ".join(["(?, ?, ?)"] * len(unique))
-    inserted = await conn.fetch(
-        "INSERT INTO signed_messages (appliance_id, message_hash, webhook_timestamp)"  # noqa: S608  (only ? placeholders)
-        f" VALUES {values} ON CONFLICT DO NOTHING RETURNING appliance_id, message_hash",
-        *(value for row in unique for value in row),
-    )
-    return {(row["appliance_id"], row["message_hash"]) for row in inserted}
+    queries = [_record_signed_messages(rows)]
+    if ticket_ids:
+        queries.append(_tickets_by_id(ticket_ids))
+    inserted, *tickets = await conn.fetch_each(queries)
+    fresh = {(row["appliance_id"], row["message_hash"]) for row in inserted}
+    return fresh, {row["ticket_id"]: row for rows in tickets for row in rows}
 
 
 async def forget_signed_messages(
@@ -174,21 +189,11 @@ async def taken_slots(
     return {(row["technician_id"], int(row["slot_start"])) for row in rows}
 
 
-async def insert_appointments(conn: Connection, rows: Sequence[tuple[str, str, int, int]]) -> None:
-    """Book slots ``(ticket_id, technician_id, start, end)`` (UniqueViolationError if taken)."""
-    if rows:
-        await conn.executemany(
-            "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
-            " VALUES (?, ?, ?, ?)",
-            rows,
-        )
-
-
 async def insert_appointment(
     conn: Connection, ticket_id: str, technician_id: str, start: int, end: int
 ) -> None:
     """Book one slot (UniqueViolationError if the technician already has it)."""
-    await insert_appointments(conn, [(ticket_id, technician_id, start, end)])
+    await conn.execute(_INSERT_APPOINTMENT, ticket_id, technician_id, start, end)
 
 
 async def move_appointment(
@@ -227,27 +232,49 @@ TICKET_COLUMNS = (
     "received_at",
     "updated_at",
 )
-"""Column order of the rows :func:`insert_tickets` takes."""
+"""Column order of the ticket rows :func:`insert_new_tickets` takes."""
 
 
-async def insert_tickets(conn: Connection, rows: Sequence[Sequence[object]]) -> None:
-    """Store new tickets (UniqueViolationError if an id exists)."""
-    if rows:
-        await conn.executemany(
-            f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)})"  # noqa: S608  (fixed names)
-            f" VALUES ({placeholders(len(TICKET_COLUMNS))})",
-            rows,
-        )
+_INSERT_TICKET = (
+    f"INSERT INTO tickets ({', '.join(TICKET_COLUMNS)})"  # noqa: S608  (fixed names)
+    f" VALUES ({placeholders(len(TICKET_COLUMNS))})"
+)
+_INSERT_APPOINTMENT = (
+    "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end) VALUES (?, ?, ?, ?)"
+)
+_INSERT_NOTICE = (
+    "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
+    " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"
+)
+
+
+async def insert_new_tickets(
+    conn: Connection,
+    tickets: Sequence[Sequence[object]],
+    appointments: Sequence[tuple[str, str, int, int]],
+    notices: Sequence[tuple[str, str, str | None, str, int]],
+    *,
+    commit: bool = False,
+) -> None:
+    """Store tickets with their appointments and notices, all or none, in one trip.
+
+    UniqueViolationError if a ticket id exists or a slot is taken; nothing is then written.
+    ``commit``: the transaction writes nothing else (see ``Connection.execute_batch``).
+    """
+    await conn.execute_batch(
+        [
+            (_INSERT_TICKET, tickets),
+            (_INSERT_APPOINTMENT, appointments),
+            (_INSERT_NOTICE, [(*row, row[-1]) for row in notices]),
+        ],
+        commit=commit,
+    )
 
 
 async def tickets_by_id(conn: Connection, ticket_ids: Sequence[str]) -> dict[str, Row]:
     """Return the stored tickets among ``ticket_ids`` (hash and first answer), by id."""
-    rows = await conn.fetch(
-        "SELECT ticket_id, request_hash, response FROM tickets"  # noqa: S608  (only ? placeholders)
-        f" WHERE ticket_id IN ({placeholders(len(ticket_ids))})",
-        *ticket_ids,
-    )
-    return {row["ticket_id"]: row for row in rows}
+    sql, args = _tickets_by_id(ticket_ids)
+    return {row["ticket_id"]: row for row in await conn.fetch(sql, *args)}
 
 
 async def set_ticket_status(conn: Connection, ticket_id: str, status: str, now: int) -> None:
@@ -288,23 +315,11 @@ async def list_tickets(conn: Connection, filters: dict[str, str], limit: int = 2
 # Customer notices (the outbox).
 
 
-async def insert_notices(
-    conn: Connection, rows: Sequence[tuple[str, str, str | None, str, int]]
-) -> None:
-    """Queue customer messages ``(ticket_id, language, recipient, body, now)``."""
-    if rows:
-        await conn.executemany(
-            "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
-            " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-            [(*row, row[-1]) for row in rows],
-        )
-
-
 async def insert_notice(
     conn: Connection, ticket_id: str, language: str, recipient: str | None, body: str, now: int
 ) -> None:
     """Queue one customer message for the outbox worker."""
-    await insert_notices(conn, [(ticket_id, language, recipient, body, now)])
+    await conn.execute(_INSERT_NOTICE, ticket_id, language, recipient, body, now, now)
 
 
 async def claim_due_notices(
