@@ -16,6 +16,7 @@ from webhook_server import __version__
 from webhook_server.contract import (
     APPLIANCE_REGISTRATION,
     MAX_BODY_BYTES,
+    TICKET,
     isoformat,
     validation_errors,
 )
@@ -37,7 +38,6 @@ from webhook_server.security import SignatureError, new_signing_secret, same_tok
 from webhook_server.services import Services, services
 from webhook_server.store import repository
 from webhook_server.store.base import UniqueViolationError
-from webhook_server.ticket_check import validate_ticket
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ async def post_ticket(request: web.Request) -> web.Response:
         message = verify(request.headers, body, keys, now=service.clock())
     except SignatureError as err:
         raise ProblemError(INVALID_SIGNATURE, str(err)) from err
-    ticket = _validate(validate_ticket, raw)
+    ticket = _validate(TICKET, raw)
     receipt = Receipt(appliance_id, message)
     result = await service.intake.submit(ticket, request_hash(raw), receipt)
     if result.status == 201:
