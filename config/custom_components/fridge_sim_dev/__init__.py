@@ -22,11 +22,19 @@ import voluptuous as vol
 
 from custom_components.fridge_care.analysis.model import FaultCode, Role
 from custom_components.fridge_care.const import (
+    CONF_FREEZER_LIMIT,
+    CONF_FRIDGE_LIMIT,
     CONF_LEARNING_PERIOD,
     CONF_MANUFACTURER,
     CONF_MODEL,
     CONF_NAME,
+    CONF_NOTIFY,
+    CONF_SENSITIVITY,
     CONF_SERIAL_NUMBER,
+    DEFAULT_FREEZER_LIMIT_C,
+    DEFAULT_FRIDGE_LIMIT_C,
+    DEFAULT_NOTIFY,
+    DEFAULT_SENSITIVITY,
     DOMAIN as FRIDGE_CARE,
 )
 from fridge_sim import FaultInjection, FridgeSimulator, Sample, Scenario
@@ -123,12 +131,14 @@ async def _create_fridge_care_entry(hass: HomeAssistant, name: str) -> None:
         return
     entry = flow["result"]
     options = await hass.config_entries.options.async_init(entry.entry_id)
-    defaults = {
-        key.schema: key.default()
-        for key in options["data_schema"].schema
-        if not isinstance(key.default, type(vol.UNDEFINED))
-    }
     await hass.config_entries.options.async_configure(
-        options["flow_id"], {**defaults, CONF_LEARNING_PERIOD: LEARNING_PERIOD_H}
+        options["flow_id"],
+        {
+            CONF_SENSITIVITY: DEFAULT_SENSITIVITY,
+            CONF_FRIDGE_LIMIT: DEFAULT_FRIDGE_LIMIT_C,
+            CONF_FREEZER_LIMIT: DEFAULT_FREEZER_LIMIT_C,
+            CONF_LEARNING_PERIOD: LEARNING_PERIOD_H,
+            CONF_NOTIFY: DEFAULT_NOTIFY,
+        },
     )
     _LOGGER.info("Added FridgeCare entry %s watching the simulated fridge", entry.title)
