@@ -70,6 +70,7 @@ def create_app(
                 on_commit=outbox.wake,
                 clock=clock,
                 spread_ties=settings.reuse_port,
+                notices_delivered_by=sender.name if sender.delivered_when_stored else None,
             )
             await intake.listen_for_bookings()
             app[SERVICES] = Services(settings, database, catalog, secret_box, intake, outbox, clock)

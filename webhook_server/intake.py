@@ -154,16 +154,20 @@ class Intake:
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
         spread_ties: bool = False,
+        notices_delivered_by: str | None = None,
     ) -> None:
-        """Set ``spread_ties`` when several processes book, so they rarely race for a slot."""
+        """Set ``spread_ties`` when several processes book, so they rarely race for a slot.
+
+        ``notices_delivered_by``: the channel, if storing a notice is its delivery (console).
+        """
         self._database = database
+        self._notices_delivered_by = notices_delivered_by
         self._catalog = catalog
         self._secret_box = secret_box
         self._clock = clock
-        # Several writers: share the roster between processes by reading it more often.
-        self._schedule = Schedule(
-            catalog.booking, spread_ties=spread_ties, refresh_seconds=2.0 if spread_ties else 60.0
-        )
+        # Other processes' bookings arrive as they commit (listen_for_bookings) or as a lost
+        # race; the periodic read (a minute) picks up freed slots and roster changes.
+        self._schedule = Schedule(catalog.booking, spread_ties=spread_ties)
         several_writers = database.dialect == "postgresql"
         self._group = GroupCommit[Delivery | Receipt, IntakeResult](
             database,
@@ -352,6 +356,7 @@ class Intake:
             sorted(plan.ticket_row for plan in plans),
             sorted(appointments, key=lambda a: a[1:3]),
             [plan.notice for plan in plans],
+            delivered_by=self._notices_delivered_by,
             commit=last,
         )
         if appointments:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from datetime import datetime
+from datetime import UTC, datetime
+import functools
 import logging
 import time
 from typing import Final, Protocol
@@ -82,16 +83,28 @@ def render(
     """Return the customer message for a ticket event, in ``language`` (English if unknown)."""
     templates = _MESSAGES[event]
     template = templates.get(language, templates["en"])
-    when = "" if start is None else start.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
     return template.format(
         ticket=ticket,
         model=model,
         component=component,
         technician=technician,
-        when=when,
+        when="" if start is None else _local_minute(start, timezone),
         part_en=f", bringing part {part}" if part else "",
         part_es=f"; llevará la pieza {part}" if part else "",
     )
+
+
+def _local_minute(start: datetime, timezone: ZoneInfo) -> str:
+    """``start`` as the customer reads it: local date and time to the minute."""
+    if start.tzinfo is UTC:  # every booked slot: a few grid times, worth remembering
+        return _utc_local_minute(start, timezone)
+    return start.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_local_minute(start: datetime, timezone: ZoneInfo) -> str:
+    """Remember by UTC instant (a local time in a DST fold would equal another instant)."""
+    return start.astimezone(timezone).strftime("%Y-%m-%d %H:%M")
 
 
 class DeliveryError(Exception):
@@ -102,6 +115,9 @@ class Channel(Protocol):
     """Somewhere customer messages go."""
 
     name: str
+    delivered_when_stored: bool
+    """True if storing the notice is its delivery: the intake then stores it as sent, in the
+    ticket's own transaction, and the outbox has nothing left to do for it."""
 
     async def send(self, notice: Row) -> None:
         """Deliver one notice or raise :class:`DeliveryError`."""
@@ -111,6 +127,7 @@ class ConsoleChannel:
     """The default: the stored message is the delivery, read in the agent console."""
 
     name = "console"
+    delivered_when_stored = True
 
     async def send(self, notice: Row) -> None:
         """Nothing to transmit: the notice row already holds the message."""
@@ -124,6 +141,7 @@ class HttpChannel:
     """
 
     name = "http"
+    delivered_when_stored = False
 
     def __init__(self, url: str, session: aiohttp.ClientSession, timeout: float = 10) -> None:
         self._url = url

@@ -5,9 +5,12 @@ process, in which case the insert fails on the unique constraint, the view learn
 taken, and the intake tries the next one. The view reloads a technician's bookings after
 ``refresh_seconds`` to learn about slots freed elsewhere (a reschedule, a closed ticket).
 
-Per technician it keeps a *hint*: "every grid slot from ``since`` up to ``free`` was taken when
-last looked at". Slots only become taken between reloads, so the next search starts at ``free``
-instead of walking the whole calendar again.
+A search works on ints: each technician's grid is a sorted list of epoch seconds
+(:class:`~webhook_server.booking.SlotGrid`) and the booked slots a set of them. Per technician
+it also keeps a *hint*: "every grid slot from index ``low`` up to ``free`` was taken when last
+looked at". Slots only become taken between reloads, so the next search that starts in there
+goes on from ``free`` instead of walking the whole calendar again, full up to the deadline or
+not.
 """
 
 from __future__ import annotations
@@ -20,14 +23,99 @@ import time
 
 import orjson
 
-from webhook_server.booking import Slot, Technician
+from webhook_server.booking import Slot, SlotGrid, Technician
 from webhook_server.store import repository
 from webhook_server.store.base import Connection
 from webhook_server.triage import BookingRules
 
 _FAR_FUTURE = 2**62
-_HINT_HORIZON = timedelta(days=8)
-"""How far past a full calendar to look for the next grid slot (a week covers every workday)."""
+_KEEP_PAST_SECONDS = 7 * 86400
+"""A grid listed from more than this before a search is listed again from the search on."""
+_NO_HINT = -(2**62)
+_LOOKAHEAD_SECONDS = 8 * 86400
+"""How far past the deadline a walk may go to remember the next free slot (a week has every
+working day): a calendar full up to the deadline is then not walked again."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
+class _Calendar:
+    """One technician's grid and booked slots, as this process last saw them."""
+
+    __slots__ = ("free", "grid", "loaded_at", "rank", "rules", "since", "taken", "technician")
+
+    def __init__(
+        self, technician: Technician, rules: BookingRules, rank: bytes, loaded_at: float
+    ) -> None:
+        self.technician = technician
+        self.rules = rules
+        self.rank = rank
+        """Tie order among technicians free at the same time."""
+        self.loaded_at = loaded_at
+        self.taken: set[int] = set()
+        self.grid = SlotGrid(technician, rules, 0)  # empty: the first search lists it again
+        self.since = self.free = _NO_HINT
+        """The hint: every grid slot from ``since`` up to the grid slot ``free`` was taken."""
+
+    def relist(self, technician: Technician, since: int) -> None:
+        """List the grid again from ``since`` (new working hours, or to drop the past)."""
+        self.technician = technician
+        self.grid = SlotGrid(technician, self.rules, since)
+
+    def forget_hint(self) -> None:
+        """Slots may have been freed (bookings read again): the hint no longer holds."""
+        self.since = self.free = _NO_HINT
+
+    def first_free(self, since: int, last: int) -> int | None:
+        """Return the first free grid slot (epoch) from ``since`` to ``last``, or None."""
+        free = self.free
+        if self.since <= since <= free:  # the common case: nothing to walk
+            if free > last:
+                return None
+            if free not in self.taken:
+                return free
+            return self._walk(self.since, free, last)  # taken meanwhile: walk on from it
+        return self._walk(since, since, last)
+
+    def first_free_between(self, first: int, last: int) -> int | None:
+        """Return the first free grid slot from ``first`` to ``last`` (a short window), or None."""
+        grid = self._grid_from(first)
+        index = self._skip_taken(grid.first_index(first), last)
+        return (
+            grid.starts[index] if index < len(grid.starts) and grid.starts[index] <= last else None
+        )
+
+    def _walk(self, since: int, scan_from: int, last: int) -> int | None:
+        """Walk the grid from ``scan_from`` to the first free slot, and remember the way."""
+        grid = self._grid_from(scan_from)
+        index = self._skip_taken(grid.first_index(scan_from), last + _LOOKAHEAD_SECONDS)
+        if index == len(grid.starts):  # no slot listed ahead: nothing to remember
+            return None
+        self.since, self.free = since, grid.starts[index]
+        return self.free if self.free <= last else None
+
+    def _grid_from(self, since: int) -> SlotGrid:
+        """Return the grid, listed again from ``since`` if it starts after it.
+
+        Also if they start a week or more before it: the past is not searched any more.
+        """
+        if not 0 <= since - self.grid.covered_from < _KEEP_PAST_SECONDS:
+            self.relist(self.technician, since)
+        return self.grid
+
+    def _skip_taken(self, index: int, last: int) -> int:
+        """Walk to the first free slot, or to the first slot after ``last``, or the list's end."""
+        grid, taken = self.grid, self.taken
+        starts = grid.starts
+        while True:
+            if index == len(starts):
+                if grid.covered_until > last:
+                    return index
+                grid.extend()
+            elif starts[index] > last or starts[index] not in taken:
+                return index
+            else:
+                index += 1
 
 
 class Schedule:
@@ -45,22 +133,20 @@ class Schedule:
         self._refresh = refresh_seconds
         self._clock = clock
         self._salt = secrets.token_bytes(8) if spread_ties else b""
-        self._roster: dict[tuple[str, str | None], tuple[float, list[Technician]]] = {}
-        self._taken: dict[str, set[int]] = {}
-        self._loaded_at: dict[str, float] = {}
-        self._hints: dict[str, tuple[int, int]] = {}
-        self._ranks: dict[str, bytes] = {}
+        self._rosters: dict[tuple[str, str | None], tuple[float, list[_Calendar]]] = {}
+        """Per zone and skill: when read, and the calendars in tie order."""
+        self._calendars: dict[str, _Calendar] = {}
 
     def forget(self) -> None:
         """Drop everything: the roster changed."""
-        self._roster.clear()
-        self._taken.clear()
-        self._loaded_at.clear()
-        self._hints.clear()
+        self._rosters.clear()
+        self._calendars.clear()
 
     def reload(self, technician_id: str) -> None:
         """Read this technician's bookings again before the next search (lost a race)."""
-        self._loaded_at.pop(technician_id, None)
+        calendar = self._calendars.get(technician_id)
+        if calendar is not None:
+            calendar.loaded_at = -self._refresh
 
     def learn(self, payload: str) -> None:
         """Take in the slots another process has just booked (``[[technician_id, start], …]``)."""
@@ -68,8 +154,14 @@ class Schedule:
             self.mark_taken(technician_id, int(start))
 
     def mark_taken(self, technician_id: str, start: int) -> None:
-        """Record a slot as booked (by us, or by another process that won a race)."""
-        self._taken.setdefault(technician_id, set()).add(start)
+        """Record a slot as booked (by us, or by another process that won a race).
+
+        A technician whose bookings were never read has nothing to record: the first search
+        that involves them reads all their bookings.
+        """
+        calendar = self._calendars.get(technician_id)
+        if calendar is not None:
+            calendar.taken.add(start)
 
     async def find(
         self,
@@ -82,111 +174,104 @@ class Schedule:
         preferred: Sequence[tuple[datetime, datetime]],
     ) -> Slot | None:
         """Return the earliest free slot by the deadline, in a preferred window if possible."""
-        technicians = await self._technicians(conn, zone, skill)
-        if not technicians or earliest > deadline:
+        now = self._clock()
+        calendars = self._cached_roster(zone, skill, now)
+        if calendars is None:
+            calendars = await self._read_roster(conn, zone, skill, now)
+            now = self._clock()
+        if not calendars or earliest > deadline:
             return None
-        await self._load_bookings(conn, technicians, earliest)
+        stale = self._stale(calendars, now)
+        if stale:
+            await self._load_bookings(conn, stale, earliest, now)
         for low, high in sorted(preferred):
-            slot = self._earliest_in_window(technicians, max(low, earliest), min(high, deadline))
+            slot = self._earliest_in_window(calendars, max(low, earliest), min(high, deadline))
             if slot is not None:
                 return slot
-        last = int(deadline.timestamp())
         since = int(earliest.timestamp())
-        best: tuple[int, bytes, Technician] | None = None
-        for technician in technicians:
-            start = self._first_free(technician, since, last)
-            if start is not None:
-                candidate = (start, self._rank(technician), technician)
-                if best is None or candidate[:2] < best[:2]:
-                    best = candidate
-        if best is None:
-            return None
-        return Slot(best[2], datetime.fromtimestamp(best[0], UTC))
+        last = int(deadline.timestamp())
+        best: tuple[int, _Calendar] | None = None
+        for calendar in calendars:  # in tie order: only a strictly earlier slot wins
+            start = calendar.first_free(since, last)
+            if start is not None and (best is None or start < best[0]):
+                best = (start, calendar)
+        return _slot(best)
 
-    def _before(self, start: datetime, technician: Technician, best: Slot) -> bool:
-        """Tell whether ``start`` with ``technician`` beats ``best`` (earlier, then rank)."""
-        if start != best.start:
-            return start < best.start
-        return self._rank(technician) < self._rank(best.technician)
+    def _earliest_in_window(
+        self, calendars: Sequence[_Calendar], low: datetime, high: datetime
+    ) -> Slot | None:
+        """Return the earliest free slot whose whole visit fits from ``low`` to ``high``."""
+        first = -((_EPOCH - low) // _SECOND)  # rounded up: a slot may not start before ``low``
+        last = (high - self._rules.visit - _EPOCH) // _SECOND
+        if first > last:
+            return None
+        best: tuple[int, _Calendar] | None = None
+        for calendar in calendars:
+            start = calendar.first_free_between(first, last)
+            if start is not None and (best is None or start < best[0]):
+                best = (start, calendar)
+        return _slot(best)
 
     def _rank(self, technician: Technician) -> bytes:
         """Tie order: by id, or shuffled per process so workers rarely race for one slot."""
-        rank = self._ranks.get(technician.technician_id)
-        if rank is None:
-            rank = technician.technician_id.encode()
-            if self._salt:
-                rank = hashlib.blake2b(rank, key=self._salt).digest()
-            self._ranks[technician.technician_id] = rank
+        rank = technician.technician_id.encode()
+        if self._salt:
+            rank = hashlib.blake2b(rank, key=self._salt).digest()
         return rank
 
-    def _first_free(self, technician: Technician, since: int, last: int) -> int | None:
-        """Return the first free grid slot (epoch) from ``since`` to ``last``, or None."""
-        key = technician.technician_id
-        taken = self._taken.get(key, set())
-        scan_from = since
-        hint = self._hints.get(key)
-        if hint is not None and hint[0] <= since <= hint[1]:
-            if hint[1] not in taken:  # the common case: nothing to walk
-                return hint[1] if hint[1] <= last else None
-            since, scan_from = hint
-        for start in technician.slots(
-            datetime.fromtimestamp(scan_from, UTC), datetime.fromtimestamp(last, UTC), self._rules
-        ):
-            epoch = int(start.timestamp())
-            if epoch not in taken:
-                self._hints[key] = (since, epoch)
-                return epoch
-        # Booked up to the deadline: remember it too (hint at the next grid slot after it), or
-        # every later ticket would walk the whole full calendar again to learn the same.
-        after = datetime.fromtimestamp(last + 1, UTC)
-        following = next(technician.slots(after, after + _HINT_HORIZON, self._rules), None)
-        if following is not None:
-            self._hints[key] = (since, int(following.timestamp()))
-        return None
-
-    def _earliest_in_window(
-        self, technicians: Sequence[Technician], low: datetime, high: datetime
-    ) -> Slot | None:
-        best: Slot | None = None
-        for technician in technicians:
-            taken = self._taken.get(technician.technician_id, set())
-            for start in technician.slots(low, high, self._rules):
-                if start + self._rules.visit > high:
-                    break
-                if int(start.timestamp()) not in taken:
-                    if best is None or self._before(start, technician, best):
-                        best = Slot(technician, start)
-                    break
-        return best
-
-    async def _technicians(
-        self, conn: Connection, zone: str, skill: str | None
-    ) -> list[Technician]:
-        now = self._clock()
-        cached = self._roster.get((zone, skill))
+    def _cached_roster(self, zone: str, skill: str | None, now: float) -> list[_Calendar] | None:
+        """Return the calendars for ``zone`` and ``skill`` in tie order, unless due a read."""
+        cached = self._rosters.get((zone, skill))
         if cached is not None and now - cached[0] < self._refresh:
             return cached[1]
+        return None
+
+    async def _read_roster(
+        self, conn: Connection, zone: str, skill: str | None, now: float
+    ) -> list[_Calendar]:
         rows = await repository.technicians_for(conn, zone, skill)
-        technicians = [Technician.from_row(row) for row in rows]
-        self._roster[(zone, skill)] = (now, technicians)
-        return technicians
+        calendars = [self._calendar(Technician.from_row(row)) for row in rows]
+        calendars.sort(key=lambda calendar: calendar.rank)
+        self._rosters[(zone, skill)] = (now, calendars)
+        return calendars
+
+    def _calendar(self, technician: Technician) -> _Calendar:
+        """Return the technician's calendar, listed again if their working hours changed."""
+        calendar = self._calendars.get(technician.technician_id)
+        if calendar is None:
+            calendar = _Calendar(technician, self._rules, self._rank(technician), -self._refresh)
+            self._calendars[technician.technician_id] = calendar
+        elif calendar.technician != technician:
+            calendar.relist(technician, calendar.grid.covered_from)
+            calendar.forget_hint()
+        return calendar
+
+    def _stale(self, calendars: Sequence[_Calendar], now: float) -> list[_Calendar]:
+        """Return the calendars whose bookings are due to be read again."""
+        refresh = self._refresh
+        for calendar in calendars:
+            if now - calendar.loaded_at >= refresh:
+                return [c for c in calendars if now - c.loaded_at >= refresh]
+        return []
 
     async def _load_bookings(
-        self, conn: Connection, technicians: Sequence[Technician], earliest: datetime
+        self, conn: Connection, stale: Sequence[_Calendar], earliest: datetime, now: float
     ) -> None:
-        now = self._clock()
-        stale = [
-            technician.technician_id
-            for technician in technicians
-            if now - self._loaded_at.get(technician.technician_id, -self._refresh) >= self._refresh
-        ]
-        if not stale:
-            return
         since = int((earliest - self._rules.slot).timestamp())
-        booked = await repository.taken_slots(conn, stale, since, _FAR_FUTURE)
-        for technician_id in stale:
-            self._taken[technician_id] = set()
-            self._hints.pop(technician_id, None)
-            self._loaded_at[technician_id] = now
+        by_id = {calendar.technician.technician_id: calendar for calendar in stale}
+        booked = await repository.taken_slots(conn, list(by_id), since, _FAR_FUTURE)
+        for calendar in stale:
+            calendar.taken = set()
+            # Up to a quarter of the period earlier, by technician: read together at start-up,
+            # their next reads spread out instead of all landing in one batch.
+            calendar.loaded_at = now - self._refresh / 4 * calendar.rank[0] / 256
+            calendar.forget_hint()
         for technician_id, start in booked:
-            self._taken[technician_id].add(start)
+            by_id[technician_id].taken.add(start)
+
+
+def _slot(best: tuple[int, _Calendar] | None) -> Slot | None:
+    """Return the chosen ``(start, calendar)`` as the slot the intake books."""
+    if best is None:
+        return None
+    return Slot(best[1].technician, datetime.fromtimestamp(best[0], UTC))

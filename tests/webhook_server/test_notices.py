@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,15 +40,16 @@ async def _notice_rows(client: TestClient[Any, Any]) -> list[dict[str, Any]]:
 
 
 async def test_default_channel_records_message_as_sent(client: TestClient[Any, Any]) -> None:
+    """The console's delivery is the stored row: sent with the ticket, nothing left to do."""
     outbox = client.app[SERVICES].outbox
     await outbox.stop()
     secret = await register(client)
     await post_ticket(client, secret, make_ticket())
-    assert (await _notice_rows(client))[0]["status"] == "pending"
-    assert await outbox.deliver_due() == 1
     rows = await _notice_rows(client)
     assert (rows[0]["status"], rows[0]["channel"]) == ("sent", "console")
+    assert rows[0]["sent_at"] == rows[0]["created_at"]
     assert "is booked for" in rows[0]["body"]
+    assert await outbox.deliver_due() == 0
 
 
 async def test_gateway_failures_are_retried_then_delivered(
@@ -102,3 +104,18 @@ def test_every_event_renders_in_every_language(language: str) -> None:
         text = render(event, language, ticket="45B-881", model="X", timezone=zone)
         assert "45B-881" in text
         assert "{" not in text
+
+
+def test_booked_time_reads_the_same_in_any_time_zone_given() -> None:
+    madrid = ZoneInfo("Europe/Madrid")
+    start = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST, before the clocks go back
+    texts = {
+        render("booked", "es", ticket="T", technician="Ana", start=moment, timezone=madrid)
+        for moment in (start, start.astimezone(madrid), start, start.astimezone(madrid))
+    }
+    assert len(texts) == 1
+    assert "el 2026-10-25 02:30" in texts.pop()
+    later = start + timedelta(hours=1)  # 02:30 CET, the second time round
+    assert "2026-10-25 02:30" in render(
+        "rescheduled", "en", ticket="T", start=later, timezone=madrid
+    )

@@ -246,6 +246,10 @@ _INSERT_NOTICE = (
     "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
     " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"
 )
+_INSERT_DELIVERED_NOTICE = (
+    "INSERT INTO notices (ticket_id, language, recipient, body, status, channel, attempts,"
+    " next_attempt_at, created_at, sent_at) VALUES (?, ?, ?, ?, 'sent', ?, 1, ?, ?, ?)"
+)
 
 
 async def insert_new_tickets(
@@ -254,19 +258,26 @@ async def insert_new_tickets(
     appointments: Sequence[tuple[str, str, int, int]],
     notices: Sequence[tuple[str, str, str | None, str, int]],
     *,
+    delivered_by: str | None = None,
     commit: bool = False,
 ) -> None:
     """Store tickets with their appointments and notices, all or none, in one trip.
 
+    Notices ``(ticket_id, language, recipient, body, now)`` wait for the outbox, or with
+    ``delivered_by`` (a channel whose delivery is the stored row) are stored as sent by it.
     UniqueViolationError if a ticket id exists or a slot is taken; nothing is then written.
     ``commit``: the transaction writes nothing else (see ``Connection.execute_batch``).
     """
+    notice_rows: tuple[str, Sequence[Sequence[object]]]
+    if delivered_by is None:
+        notice_rows = (_INSERT_NOTICE, [(*row, row[-1]) for row in notices])
+    else:
+        notice_rows = (
+            _INSERT_DELIVERED_NOTICE,
+            [(*row[:4], delivered_by, row[4], row[4], row[4]) for row in notices],
+        )
     await conn.execute_batch(
-        [
-            (_INSERT_TICKET, tickets),
-            (_INSERT_APPOINTMENT, appointments),
-            (_INSERT_NOTICE, [(*row, row[-1]) for row in notices]),
-        ],
+        [(_INSERT_TICKET, tickets), (_INSERT_APPOINTMENT, appointments), notice_rows],
         commit=commit,
     )
 

@@ -1,19 +1,27 @@
-"""SQLite backend (aiosqlite, WAL): the embedded default for one server process.
+"""SQLite backend: the embedded default for one server process.
 
-One write connection carries every transaction, one at a time; a second connection serves
-reads, which WAL lets run beside a write. ``synchronous=FULL`` makes a commit durable before the
-service acknowledges anything; group commit in the intake keeps that affordable.
+Writes run in the event loop's own thread, on a plain ``sqlite3`` connection: SQLite is a
+library, and a statement of the intake takes microseconds. Sending statements to a helper
+thread instead (aiosqlite) made every statement wait for the busy loop to hand the GIL back,
+milliseconds each, which is what limited intake. The one slow step, the ``COMMIT`` that waits
+for the disk (``synchronous=FULL``), runs on a helper thread while the loop goes on; the
+transaction stays held until it is durable, and only then does anyone hear back.
+
+Reads that may scan (the agent console, status lookups) use a second connection through
+aiosqlite; WAL lets them run beside a write.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 import contextlib
 from contextlib import asynccontextmanager
 import itertools
 from pathlib import Path
 import sqlite3
+import time
 from typing import cast
 
 import aiosqlite
@@ -24,8 +32,11 @@ _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
 )
+_BUSY_TIMEOUT_S = 5.0
+"""How long to wait for another process's write lock (a CLI command run beside the server)."""
+_BEGIN_RETRY_S = 0.002
+"""Pause between tries to begin a write while another process holds the lock."""
 
 
 @contextlib.contextmanager
@@ -41,55 +52,25 @@ def _translated_errors() -> Iterator[None]:
 async def _in_thread[T](conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     """Run ``work(sqlite3 connection)`` on the connection's aiosqlite thread, in one trip.
 
-    Every trip to that thread and back waits for a turn of the busy event loop, so a group commit
-    sends its statements together rather than one at a time. aiosqlite has no public call for
-    this: ``_execute`` is the one its own methods use (hence aiosqlite's exact pin).
+    aiosqlite has no public call for this: ``_execute`` is the one its own methods use (hence
+    aiosqlite's exact pin).
     """
     run = cast("Callable[..., Awaitable[T]]", conn._execute)  # untyped in aiosqlite
     return await run(work, conn._conn)
 
 
-class SqliteConnection:
-    """:class:`~webhook_server.store.base.Connection` over one aiosqlite connection."""
+class _Statements:
+    """The :class:`~webhook_server.store.base.Connection` calls, over some way to run SQLite work.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    Subclasses say where ``work(sqlite3 connection)`` runs: in the loop's thread, or on
+    aiosqlite's thread.
+    """
+
+    def __init__(self) -> None:
         self._savepoints = itertools.count()
-        self._begin = False
-        self._open = False
-
-    def begin_with_next_statement(self) -> None:
-        """Open an immediate transaction in the same trip as the next statement."""
-        self._begin = True
 
     async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
-        begin, self._begin = self._begin, False
-
-        def job(db: sqlite3.Connection) -> T:
-            try:
-                if begin:
-                    db.execute("BEGIN IMMEDIATE")
-                with _translated_errors():
-                    return work(db)
-            finally:
-                self._open = db.in_transaction
-
-        return await _in_thread(self._conn, job)
-
-    async def finish(self, statement: str) -> None:
-        """``COMMIT`` or ``ROLLBACK`` the transaction, if a statement opened one.
-
-        A commit costs no trip if :meth:`execute_batch` already committed (or nothing ran).
-        """
-        self._begin = False
-        if statement == "COMMIT" and not self._open:
-            return
-
-        def job(db: sqlite3.Connection) -> None:
-            if db.in_transaction:
-                db.execute(statement)
-
-        await _in_thread(self._conn, job)
+        raise NotImplementedError
 
     async def execute(self, sql: str, *args: object) -> None:
         """Run a statement that returns no rows."""
@@ -100,7 +81,7 @@ class SqliteConnection:
         return await self._run(lambda db: [dict(row) for row in db.execute(sql, args)])
 
     async def fetch_each(self, queries: Sequence[tuple[str, Sequence[object]]]) -> list[list[Row]]:
-        """Run queries in order and return the rows of each, in one trip to the thread."""
+        """Run queries in order and return the rows of each."""
         return await self._run(
             lambda db: [[dict(row) for row in db.execute(sql, args)] for sql, args in queries]
         )
@@ -117,27 +98,11 @@ class SqliteConnection:
     async def execute_batch(
         self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]], *, commit: bool = False
     ) -> None:
-        """Run each statement once per parameter tuple, all or none, in one trip to the thread.
-
-        With ``commit``, the transaction commits (durably) in that same trip.
-        """
-        name = f"sp{next(self._savepoints)}"
-
-        def work(db: sqlite3.Connection) -> None:
-            db.execute(f"SAVEPOINT {name}")
-            try:
-                for sql, rows in statements:
-                    if rows:
-                        db.executemany(sql, rows)
-            except BaseException:
-                db.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                db.execute(f"RELEASE SAVEPOINT {name}")
-                raise
-            db.execute(f"RELEASE SAVEPOINT {name}")
-            if commit:
-                db.execute("COMMIT")
-
-        await self._run(work)
+        """Run each statement once per parameter tuple, all or none (``commit``: see below)."""
+        async with self.savepoint():
+            for sql, rows in statements:
+                if rows:
+                    await self.executemany(sql, rows)
 
     async def notify(self, channel: str, payload: str) -> None:
         """Do nothing: one process writes a SQLite file, so nobody else listens."""
@@ -156,54 +121,133 @@ class SqliteConnection:
         await self.execute(f"RELEASE SAVEPOINT {name}")
 
 
+class WriteConnection(_Statements):
+    """The write connection: statements run in the loop's thread, the commit's wait does not.
+
+    Only :meth:`SqliteDatabase.transaction` hands it out, to one holder at a time.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        super().__init__()
+        self._db = db
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="fridgecare-sqlite-commit")
+        self._committing: asyncio.Future[object] | None = None
+
+    async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with _translated_errors():
+            return work(self._db)
+
+    async def begin(self) -> None:
+        """Take the write lock (``BEGIN IMMEDIATE``); wait for another process without blocking."""
+        deadline = time.monotonic() + _BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(_BEGIN_RETRY_S)
+            else:
+                return
+
+    async def commit(self) -> None:
+        """Commit what is open; return once it is on disk (the loop goes on meanwhile)."""
+        if not self._db.in_transaction:
+            return
+        loop = asyncio.get_running_loop()
+        self._committing = loop.run_in_executor(self._committer, self._db.execute, "COMMIT")
+        # Shielded: a cancelled caller leaves the commit to finish; rollback() waits for it.
+        await asyncio.shield(self._committing)
+        self._committing = None
+
+    async def rollback(self) -> None:
+        """Roll back what is open, once a commit still on its way (cancelled caller) landed."""
+        if self._committing is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await self._committing
+            self._committing = None
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    async def execute_batch(
+        self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]], *, commit: bool = False
+    ) -> None:
+        """Run each statement once per parameter tuple, all or none.
+
+        With ``commit``, the transaction also commits (durably) before this returns.
+        """
+        await super().execute_batch(statements)
+        if commit:
+            await self.commit()
+
+    def close(self) -> None:
+        """Close the connection and its commit thread."""
+        self._committer.shutdown()
+        self._db.close()
+
+
+class ReadConnection(_Statements):
+    """The read connection: queries run on aiosqlite's thread, so a long scan never stalls."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        super().__init__()
+        self._conn = conn
+
+    async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
+        def job(db: sqlite3.Connection) -> T:
+            with _translated_errors():
+                return work(db)
+
+        return await _in_thread(self._conn, job)
+
+
 class SqliteDatabase:
     """A SQLite file opened for the service, migrated on :meth:`open`."""
 
     dialect = "sqlite"
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
-        self._writer = SqliteConnection(writer)
-        self._reader = SqliteConnection(reader)
-        self._raw = (writer, reader)
+    def __init__(self, writer: sqlite3.Connection, reader: aiosqlite.Connection) -> None:
+        self._writer = WriteConnection(writer)
+        self._reader = ReadConnection(reader)
+        self._raw_reader = reader
         self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
         """Open (creating if needed) and migrate the database file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        connections = []
-        for _ in range(2):
-            raw = await aiosqlite.connect(path, isolation_level=None)
-            raw.row_factory = sqlite3.Row
-            for pragma in _PRAGMAS:
-                await raw.execute(pragma)
-            connections.append(raw)
-        database = cls(*connections)
+        # The commit runs on a helper thread, always while the write lock is held.
+        writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        writer.row_factory = sqlite3.Row
+        for pragma in _PRAGMAS:
+            writer.execute(pragma)
+        writer.execute("PRAGMA busy_timeout=0")  # begin() waits for other processes instead
+        reader = await aiosqlite.connect(path, isolation_level=None)
+        reader.row_factory = sqlite3.Row
+        for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}"):
+            await reader.execute(pragma)
+        database = cls(writer, reader)
         async with database.transaction() as conn:
             await apply_migrations(conn, cls.dialect)
         return database
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteConnection]:
+    async def transaction(self) -> AsyncIterator[WriteConnection]:
         """Return the write connection in an immediate transaction; writers queue on a lock.
 
-        ``BEGIN IMMEDIATE`` goes with the first statement (one trip fewer); the commit is its
-        own trip, and the caller hears back only once it is durable (``synchronous=FULL``).
+        The caller hears back only once the commit is durable (``synchronous=FULL``).
         """
         async with self._write_lock:
-            self._writer.begin_with_next_statement()
+            await self._writer.begin()
             try:
                 yield self._writer
+                await self._writer.commit()
             except BaseException:
-                # Also when cancelled during a statement: the worker thread still runs it, and
-                # the rollback queues behind it on that thread.
-                with contextlib.suppress(sqlite3.OperationalError):
-                    await asyncio.shield(self._writer.finish("ROLLBACK"))
+                await asyncio.shield(self._writer.rollback())
                 raise
-            await self._writer.finish("COMMIT")
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[SqliteConnection]:
+    async def read(self) -> AsyncIterator[ReadConnection]:
         """Return the read connection (autocommit: WAL gives each read a snapshot)."""
         yield self._reader
 
@@ -212,5 +256,5 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         """Close both connections."""
-        for conn in self._raw:
-            await conn.close()
+        self._writer.close()
+        await self._raw_reader.close()
