@@ -271,7 +271,7 @@ def _length(validator: vol.Length, kind: type[Any] = object) -> _Check:
 
     def accepts(value: Any) -> bool:
         size = len(value)
-        return (low is None or size >= low) and (high is None or size <= high)
+        return bool((low is None or size >= low) and (high is None or size <= high))
 
     return _guarded(validator, accepts, kind)
 
