@@ -262,6 +262,7 @@ class SqliteDatabase:
         self._raw_reader = reader
         self.checkpointer = checkpointer
         self._write_lock = asyncio.Lock()
+        self._closed = False
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
@@ -309,7 +310,10 @@ class SqliteDatabase:
         """Do nothing: one process writes a SQLite file, so there are no other writers."""
 
     async def close(self) -> None:
-        """Close the connections, the WAL copied into the database file."""
+        """Close the connections, the WAL copied into the database file (again: nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         await self.checkpointer.close()
         self._writer.close()
         await self._raw_reader.close()
