@@ -168,18 +168,13 @@ class Intake:
         # Other processes' bookings arrive as they commit (listen_for_bookings) or as a lost
         # race; the periodic read (a minute) picks up freed slots and roster changes.
         self._schedule = Schedule(catalog.booking, spread_ties=spread_ties)
-        several_writers = database.dialect == "postgresql"
         self._group = GroupCommit[Delivery | Receipt, IntakeResult](
-            database,
-            self._process,
-            lanes=4 if several_writers else 1,
-            max_batch=32 if several_writers else 256,
-            on_commit=on_commit,
+            database, self._process, on_commit=on_commit
         )
         self._in_flight: set[str] = set()
         self._receipts_in_flight: set[Receipt] = set()
         self._prune_at = 0.0
-        self._prune_skip_locked = several_writers
+        self._prune_skip_locked = database.dialect == "postgresql"  # several writers
         self._keys: dict[tuple[str, str], tuple[float, str, list[bytes]]] = {}
 
     @property

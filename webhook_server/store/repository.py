@@ -243,13 +243,23 @@ _INSERT_APPOINTMENT = (
     "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end) VALUES (?, ?, ?, ?)"
 )
 _INSERT_NOTICE = (
-    "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
-    " created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)"
-)
-_INSERT_DELIVERED_NOTICE = (
     "INSERT INTO notices (ticket_id, language, recipient, body, status, channel, attempts,"
-    " next_attempt_at, created_at, sent_at) VALUES (?, ?, ?, ?, 'sent', ?, 1, ?, ?, ?)"
+    " next_attempt_at, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def _notice_row(
+    ticket_id: str,
+    language: str,
+    recipient: str | None,
+    body: str,
+    now: int,
+    delivered_by: str | None = None,
+) -> tuple[object, ...]:
+    """Return a notice row waiting for the outbox, or one ``delivered_by`` a storing channel."""
+    if delivered_by is None:
+        return (ticket_id, language, recipient, body, "pending", None, 0, now, now, None)
+    return (ticket_id, language, recipient, body, "sent", delivered_by, 1, now, now, now)
 
 
 async def insert_new_tickets(
@@ -268,16 +278,12 @@ async def insert_new_tickets(
     UniqueViolationError if a ticket id exists or a slot is taken; nothing is then written.
     ``commit``: the transaction writes nothing else (see ``Connection.execute_batch``).
     """
-    notice_rows: tuple[str, Sequence[Sequence[object]]]
-    if delivered_by is None:
-        notice_rows = (_INSERT_NOTICE, [(*row, row[-1]) for row in notices])
-    else:
-        notice_rows = (
-            _INSERT_DELIVERED_NOTICE,
-            [(*row[:4], delivered_by, row[4], row[4], row[4]) for row in notices],
-        )
     await conn.execute_batch(
-        [(_INSERT_TICKET, tickets), (_INSERT_APPOINTMENT, appointments), notice_rows],
+        [
+            (_INSERT_TICKET, tickets),
+            (_INSERT_APPOINTMENT, appointments),
+            (_INSERT_NOTICE, [_notice_row(*row, delivered_by) for row in notices]),
+        ],
         commit=commit,
     )
 
@@ -330,7 +336,7 @@ async def insert_notice(
     conn: Connection, ticket_id: str, language: str, recipient: str | None, body: str, now: int
 ) -> None:
     """Queue one customer message for the outbox worker."""
-    await conn.execute(_INSERT_NOTICE, ticket_id, language, recipient, body, now, now)
+    await conn.execute(_INSERT_NOTICE, *_notice_row(ticket_id, language, recipient, body, now))
 
 
 async def claim_due_notices(
