@@ -8,6 +8,7 @@ Home Assistant integration: ``ticket_id`` is the episode id and the idempotency 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+import functools
 from typing import Final
 
 import voluptuous as vol
@@ -212,3 +213,9 @@ def validation_errors(error: vol.MultipleInvalid) -> list[dict[str, str]]:
 def isoformat(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``, the one format the service writes."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def epoch_isoformat(seconds: int) -> str:
+    """:func:`isoformat` of epoch seconds, remembered: visits start on a few grid times."""
+    return isoformat(datetime.fromtimestamp(seconds, UTC))

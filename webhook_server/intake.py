@@ -30,7 +30,7 @@ from typing import Any, Final
 import orjson
 
 from webhook_server import notices
-from webhook_server.contract import isoformat
+from webhook_server.contract import epoch_isoformat, isoformat
 from webhook_server.group_commit import GroupCommit
 from webhook_server.problems import IN_PROGRESS, KEY_REUSED, REPLAYED, UNAVAILABLE, ProblemError
 from webhook_server.schedule import Schedule
@@ -125,8 +125,8 @@ def booking_view(row: Row | None, zone: str) -> dict[str, str] | None:
     return {
         "technician_id": row["technician_id"],
         "technician_name": row["technician_name"],
-        "start": isoformat(datetime.fromtimestamp(row["slot_start"], UTC)),
-        "end": isoformat(datetime.fromtimestamp(row["slot_end"], UTC)),
+        "start": epoch_isoformat(row["slot_start"]),
+        "end": epoch_isoformat(row["slot_end"]),
         "zone": zone,
     }
 

@@ -95,11 +95,11 @@ def verify(
                 continue
     if not offered:
         raise SignatureError("webhook-signature has no v1,<base64> signature")
+    signed = _signed_content(msg_id, stamp, body)
     for key in keys:
-        expected = base64.b64decode(_signature(key, msg_id, stamp, body))
+        expected = hmac.digest(key, signed, "sha256")
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
-            digest = hashlib.sha256(_signed_content(msg_id, stamp, body)).hexdigest()
-            return SignedMessage(msg_id, int(stamp), digest)
+            return SignedMessage(msg_id, int(stamp), hashlib.sha256(signed).hexdigest())
     raise SignatureError("no signature matches this appliance's secrets")
 
 
