@@ -275,9 +275,9 @@ class Intake:
             else:
                 results[index] = _REMEMBERED
         pending = list(batch)
-        if not pending:
-            return results
         for attempt in range(_BATCH_ATTEMPTS):
+            if not pending:
+                return results
             if attempt:  # a lost race: another process may have stored some of them since
                 stored = await repository.tickets_by_id(conn, [batch[i].ticket_id for i in pending])
             new = []
@@ -288,18 +288,12 @@ class Intake:
                 else:
                     results[index] = _repeat(batch[index], existing)
             pending = new
-            plans = [await self._plan(conn, batch[index]) for index in pending]
             try:
-                await self._write(conn, plans, last=True)
+                written = await self._write(conn, [batch[index] for index in pending])
             except (UniqueViolationError, RetryableTransactionError):
-                # Another process stored some of these tickets or booked some of these slots
-                # meanwhile: look at what it stored, learn its bookings, plan again.
-                for plan in plans:
-                    if plan.appointment is not None:
-                        self._schedule.reload(plan.appointment[1])
-                continue
-            for index, plan in zip(pending, plans, strict=True):
-                results[index] = IntakeResult(201, plan.response)
+                continue  # another process stored one of these ids, or a deadlock: look again
+            for index, result in zip(pending, written, strict=True):
+                results[index] = result
             return results
         # Still losing races: one ticket at a time, in key order (no lock cycles).
         for index in sorted(pending, key=lambda i: batch[i].ticket_id):
@@ -318,45 +312,62 @@ class Intake:
         self._prune_at = now if deleted >= PRUNE_LIMIT else now + PRUNE_INTERVAL_SECONDS
 
     async def _store_alone(self, conn: Connection, delivery: Delivery) -> IntakeResult | Exception:
-        """Store one ticket in its own savepoint, retrying while other processes win slots."""
+        """Store one ticket on its own, retrying while other processes store the same id."""
         for _ in range(_STORE_ATTEMPTS):
-            plan = None
             try:
-                async with conn.savepoint():
-                    existing = await repository.ticket_record(conn, delivery.ticket_id)
-                    if existing is not None:
-                        return _repeat(delivery, existing)
-                    plan = await self._plan(conn, delivery)
-                    await self._write(conn, [plan])
-                    return IntakeResult(201, plan.response)
+                existing = await repository.ticket_record(conn, delivery.ticket_id)
+                if existing is not None:
+                    return _repeat(delivery, existing)
+                return (await self._write(conn, [delivery]))[0]
             except (UniqueViolationError, RetryableTransactionError):
-                if plan is not None and plan.appointment is not None:
-                    self._schedule.reload(plan.appointment[1])
-        return ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
+                continue
+        return ProblemError(UNAVAILABLE, "storage contention: retry the delivery")
 
     async def listen_for_bookings(self) -> None:
         """Hear other processes' bookings as they commit, so this process rarely races them."""
         await self._database.listen(BOOKINGS_CHANNEL, self._schedule.learn)
 
-    async def _write(self, conn: Connection, plans: Sequence[Plan], *, last: bool = False) -> None:
-        """Write the plans, all or none; ``last``: the batch's transaction writes nothing after.
+    async def _write(
+        self, conn: Connection, deliveries: Sequence[Delivery]
+    ) -> list[IntakeResult | Exception]:
+        """Plan, book and store new tickets, all or none; return each one's answer.
 
-        Rows go in key order, so two processes writing overlapping batches take their locks in
-        the same order and wait for each other instead of deadlocking. With ``last``, SQLite
-        commits in the same trip as the rows (the answers still wait for that commit).
+        Slots are booked first, each insert skipping a slot that another process holds: a ticket
+        that lost its slot is planned again (the view now knows that slot is taken) until it
+        has one or no slot is left. So two processes racing for the same slots cost a second
+        look for the losing tickets, not a failed batch. Then tickets and notices go in (the
+        appointments' reference to their ticket is checked at commit). Slots are inserted in
+        key order, so overlapping batches wait for each other rather than deadlock.
         """
-        appointments = [plan.appointment for plan in plans if plan.appointment is not None]
-        await repository.insert_new_tickets(
-            conn,
-            sorted(plan.ticket_row for plan in plans),
-            sorted(appointments, key=lambda a: a[1:3]),
-            [plan.notice for plan in plans],
-            delivered_by=self._notices_delivered_by,
-            commit=last,
-        )
-        if appointments:
-            booked = [[technician, start] for _, technician, start, _ in appointments]
-            await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked).decode())
+        async with conn.savepoint():
+            plans = [await self._plan(conn, delivery) for delivery in deliveries]
+            waiting = [i for i, plan in enumerate(plans) if plan.appointment is not None]
+            for _ in range(_STORE_ATTEMPTS):
+                if not waiting:
+                    break
+                slots = [plans[i].appointment for i in waiting]
+                wanted = sorted((slot for slot in slots if slot is not None), key=_slot_key)
+                booked = await repository.book_slots(conn, wanted)
+                lost = [i for i in waiting if deliveries[i].ticket_id not in booked]
+                for i in lost:
+                    plans[i] = await self._plan(conn, deliveries[i])
+                waiting = [i for i in lost if plans[i].appointment is not None]
+            stored = [i for i in range(len(plans)) if i not in waiting]
+            await repository.insert_new_tickets(
+                conn,
+                sorted(plans[i].ticket_row for i in stored),
+                [plans[i].notice for i in stored],
+                delivered_by=self._notices_delivered_by,
+            )
+            appointments = [plans[i].appointment for i in stored]
+            booked_slots = [[slot[1], slot[2]] for slot in appointments if slot is not None]
+            if booked_slots:
+                await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked_slots).decode())
+        contention = ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
+        return [
+            contention if i in waiting else IntakeResult(201, plan.response)
+            for i, plan in enumerate(plans)
+        ]
 
     async def _plan(self, conn: Connection, delivery: Delivery) -> Plan:
         """Triage and book one new ticket (in this process's view) and word its answer."""
@@ -440,6 +451,11 @@ _REPLAY_DETAIL: Final = (
     "the same webhook-id, webhook-timestamp and body were already received: "
     "a retry must be signed again with a new webhook-timestamp"
 )
+
+
+def _slot_key(appointment: tuple[str, str, int, int]) -> tuple[str, int]:
+    """Technician and start: the order slots are inserted in by every process."""
+    return appointment[1], appointment[2]
 
 
 def _repeat(delivery: Delivery, existing: Row) -> IntakeResult | Exception:

@@ -242,7 +242,7 @@ async def test_slot_taken_behind_the_service_back_is_not_double_booked(
         assert row is not None
         values = ("other", row["appliance_id"], "h", "booked", "sensor_fault", "info")
         await repository.insert_new_tickets(
-            conn, [(*values, "madrid-centro", "en", "{}", "{}", "{}", taken_at, taken_at)], [], []
+            conn, [(*values, "madrid-centro", "en", "{}", "{}", "{}", taken_at, taken_at)], []
         )
         await repository.insert_appointment(conn, "other", "tech-luis", taken_at, taken_at + 1)
     second = await (await post_ticket(client, secret, make_ticket())).json()

@@ -118,7 +118,7 @@ async def test_learns_about_bookings_made_by_another_process(database: Database)
         appliance = {"manufacturer": "M", "model": "X", "serial": "1"}
         await repository.insert_appliance(conn, "apl", appliance, start)
         row = ("t-1", "apl", "h", "booked", "sensor_fault", "info", "north", "en", "{}", "{}")
-        await repository.insert_new_tickets(conn, [(*row, "{}", start, start)], [], [])
+        await repository.insert_new_tickets(conn, [(*row, "{}", start, start)], [])
         await repository.insert_appointment(conn, "t-1", "a-tech", start, start + 3600)
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)  # still believes it free
     schedule.reload("a-tech")

@@ -262,29 +262,43 @@ def _notice_row(
     return (ticket_id, language, recipient, body, "sent", delivered_by, 1, now, now, now)
 
 
+async def book_slots(
+    conn: Connection, appointments: Sequence[tuple[str, str, int, int]]
+) -> set[str]:
+    """Insert ``(ticket_id, technician_id, start, end)`` slots; return the tickets that got theirs.
+
+    A slot already booked (by another process, committed or not yet) is skipped, not an error:
+    the caller plans those tickets again. Send them in ``(technician_id, start)`` order.
+    """
+    if not appointments:
+        return set()
+    values = ", ".join(["(?, ?, ?, ?)"] * len(appointments))
+    rows = await conn.fetch(
+        "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"  # noqa: S608  (only ? placeholders)
+        f" VALUES {values} ON CONFLICT (technician_id, slot_start) DO NOTHING RETURNING ticket_id",
+        *[value for appointment in appointments for value in appointment],
+    )
+    return {row["ticket_id"] for row in rows}
+
+
 async def insert_new_tickets(
     conn: Connection,
     tickets: Sequence[Sequence[object]],
-    appointments: Sequence[tuple[str, str, int, int]],
     notices: Sequence[tuple[str, str, str | None, str, int]],
     *,
     delivered_by: str | None = None,
-    commit: bool = False,
 ) -> None:
-    """Store tickets with their appointments and notices, all or none, in one trip.
+    """Store tickets and their customer notices, all or none.
 
     Notices ``(ticket_id, language, recipient, body, now)`` wait for the outbox, or with
     ``delivered_by`` (a channel whose delivery is the stored row) are stored as sent by it.
-    UniqueViolationError if a ticket id exists or a slot is taken; nothing is then written.
-    ``commit``: the transaction writes nothing else (see ``Connection.execute_batch``).
+    UniqueViolationError if a ticket id exists; nothing is then written.
     """
     await conn.execute_batch(
         [
             (_INSERT_TICKET, tickets),
-            (_INSERT_APPOINTMENT, appointments),
             (_INSERT_NOTICE, [_notice_row(*row, delivered_by) for row in notices]),
-        ],
-        commit=commit,
+        ]
     )
 
 

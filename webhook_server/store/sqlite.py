@@ -153,6 +153,9 @@ class WriteConnection(_Statements):
                     raise
                 await asyncio.sleep(_BEGIN_RETRY_S)
             else:
+                # References are checked at commit, as on PostgreSQL: slots are booked before
+                # their tickets are written.
+                self._db.execute("PRAGMA defer_foreign_keys=ON")
                 return
 
     async def commit(self) -> None:
