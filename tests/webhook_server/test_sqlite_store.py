@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import contextlib
 from pathlib import Path
-import shutil
 import sqlite3
 
 import pytest
@@ -66,18 +65,3 @@ async def test_an_error_rolls_back_and_an_empty_transaction_is_fine(
         rows = await conn.fetch_each([("SELECT 1 AS one", []), ("SELECT 2 AS two", [])])
     assert rows == [[{"one": 1}], [{"two": 2}]]
     assert _usernames(tmp_path / "store.db") == []
-
-
-async def test_the_wal_is_copied_into_the_database_file_beside_the_writer(
-    database: SqliteDatabase, tmp_path: Path
-) -> None:
-    """Commits leave the WAL to the checkpointer; what they wrote reaches the database file."""
-    async with database.transaction() as conn:
-        await conn.executemany(_INSERT, [(f"agent{n}", "h", 1) for n in range(200)])
-    frames, copied = await database.checkpointer.checkpoint()
-    assert frames > 0
-    assert copied == frames
-    # The database file alone, without its WAL, now holds the rows.
-    shutil.copy(tmp_path / "store.db", tmp_path / "copy.db")
-    with contextlib.closing(sqlite3.connect(tmp_path / "copy.db")) as conn:
-        assert conn.execute("SELECT count(*) FROM agents").fetchone() == (200,)

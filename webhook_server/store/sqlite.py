@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 import contextlib
 from contextlib import asynccontextmanager
 import itertools
-import logging
 from pathlib import Path
 import sqlite3
 import time
@@ -29,8 +28,6 @@ import aiosqlite
 
 from webhook_server.store.base import Row, UniqueViolationError, apply_migrations
 
-_LOGGER = logging.getLogger(__name__)
-
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
@@ -38,8 +35,8 @@ _PRAGMAS = (
 )
 _BUSY_TIMEOUT_S = 5.0
 """How long to wait for another process's write lock (a CLI command run beside the server)."""
-_CHECKPOINT_INTERVAL_S = 0.5
-"""How often the WAL is copied into the database file (see :class:`_Checkpointer`)."""
+_CHECKPOINT_PAGES = 256
+"""WAL pages (4 KiB) after which a commit copies the WAL into the database file."""
 _BEGIN_RETRY_S = 0.002
 """Pause between tries to begin a write while another process holds the lock."""
 
@@ -209,61 +206,15 @@ class ReadConnection(_Statements):
         return await _in_thread(self._conn, job)
 
 
-class _Checkpointer:
-    """Copies the WAL into the database file beside the writer, never inside its commit.
-
-    SQLite's automatic checkpoint runs inside the ``COMMIT`` that takes the WAL past 1,000 pages,
-    so now and then one batch of tickets waited while megabytes were copied and synced. The
-    writer has it turned off; this PASSIVE checkpoint, on a connection of its own, does the
-    same work without taking the write lock.
-    """
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Checkpoint every :data:`_CHECKPOINT_INTERVAL_S` until closed."""
-        self._task = asyncio.create_task(self._run(), name="fridgecare-sqlite-checkpoint")
-
-    async def checkpoint(self) -> tuple[int, int]:
-        """Copy what the WAL holds; return its frames and how many are now in the database."""
-        async with self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)") as cursor:
-            row = await cursor.fetchone()
-        assert row is not None  # the pragma always answers one row
-        return int(row[1]), int(row[2])
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(_CHECKPOINT_INTERVAL_S)
-            try:
-                await self.checkpoint()
-            except sqlite3.Error:
-                _LOGGER.warning("WAL checkpoint failed; trying again", exc_info=True)
-
-    async def close(self) -> None:
-        """Stop, copy what is left, and close the connection."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        with contextlib.suppress(sqlite3.Error):
-            await self.checkpoint()
-        await self._conn.close()
-
-
 class SqliteDatabase:
     """A SQLite file opened for the service, migrated on :meth:`open`."""
 
     dialect = "sqlite"
 
-    def __init__(
-        self, writer: sqlite3.Connection, reader: aiosqlite.Connection, checkpointer: _Checkpointer
-    ) -> None:
+    def __init__(self, writer: sqlite3.Connection, reader: aiosqlite.Connection) -> None:
         self._writer = WriteConnection(writer)
         self._reader = ReadConnection(reader)
         self._raw_reader = reader
-        self.checkpointer = checkpointer
         self._write_lock = asyncio.Lock()
         self._closed = False
 
@@ -277,16 +228,17 @@ class SqliteDatabase:
         for pragma in _PRAGMAS:
             writer.execute(pragma)
         writer.execute("PRAGMA busy_timeout=0")  # begin() waits for other processes instead
-        writer.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer does it
-        reader, checkpointing = [await aiosqlite.connect(path, isolation_level=None) for _ in "rc"]
-        for side in (reader, checkpointing):
-            for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}"):
-                await side.execute(pragma)
+        # The commit that takes the WAL past this many pages copies it into the database file,
+        # on the commit thread. A megabyte at a time keeps that commit short; a checkpointer
+        # beside the writer was tried and made the disk stall commits for up to half a second.
+        writer.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
+        reader = await aiosqlite.connect(path, isolation_level=None)
         reader.row_factory = sqlite3.Row
-        database = cls(writer, reader, _Checkpointer(checkpointing))
+        for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}"):
+            await reader.execute(pragma)
+        database = cls(writer, reader)
         async with database.transaction() as conn:
             await apply_migrations(conn, cls.dialect)
-        database.checkpointer.start()
         return database
 
     @asynccontextmanager
@@ -313,10 +265,9 @@ class SqliteDatabase:
         """Do nothing: one process writes a SQLite file, so there are no other writers."""
 
     async def close(self) -> None:
-        """Close the connections, the WAL copied into the database file (again: nothing)."""
+        """Close both connections (closing again does nothing)."""
         if self._closed:
             return
         self._closed = True
-        await self.checkpointer.close()
         self._writer.close()
         await self._raw_reader.close()
