@@ -21,6 +21,7 @@ from tests.webhook_server.conftest import (
 from webhook_server.contract import PROBLEM, TICKET_STATE
 from webhook_server.services import SERVICES
 from webhook_server.store import repository
+from webhook_server.store.base import RetryableTransactionError
 
 
 async def test_ticket_is_booked_with_part_and_technician(client: TestClient[Any, Any]) -> None:
@@ -248,3 +249,44 @@ async def test_slot_taken_behind_the_service_back_is_not_double_booked(
     second = await (await post_ticket(client, secret, make_ticket())).json()
     booking = second["booking"]
     assert (booking["technician_id"], booking["start"]) == ("tech-oncall", "2026-06-01T10:30:00Z")
+
+
+async def _stored_ids(client: TestClient[Any, Any]) -> list[str]:
+    async with client.app[SERVICES].database.read() as conn:
+        return [row["ticket_id"] for row in await conn.fetch("SELECT ticket_id FROM tickets")]
+
+
+async def test_a_deadlocked_write_is_tried_again_and_stored_once(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database gives up on a write (deadlock): the batch goes again, then ticket by ticket."""
+    secret = await register(client)
+    real = repository.insert_new_tickets
+    failures = iter(range(4))  # every batch attempt and the first lone attempt fail
+
+    async def deadlocking(*args: Any, **kwargs: Any) -> None:
+        if next(failures, None) is not None:
+            raise RetryableTransactionError("deadlock detected")
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "insert_new_tickets", deadlocking)
+    ticket = make_ticket()
+    response = await post_ticket(client, secret, ticket)
+    assert response.status == 201
+    assert (await response.json())["status"] == "booked"
+    assert await _stored_ids(client) == [ticket["ticket_id"]]
+
+
+async def test_endless_contention_is_a_503_to_retry_and_stores_nothing(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = await register(client)
+
+    async def always_deadlocked(*args: Any, **kwargs: Any) -> None:
+        raise RetryableTransactionError("deadlock detected")
+
+    monkeypatch.setattr(repository, "insert_new_tickets", always_deadlocked)
+    response = await post_ticket(client, secret, make_ticket())
+    assert response.status == 503
+    assert "contention" in (await response.json())["detail"]
+    assert await _stored_ids(client) == []

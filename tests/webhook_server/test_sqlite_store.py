@@ -1,7 +1,8 @@
-"""The SQLite backend's trips: lazy BEGIN, batched writes, commit in the batch's own trip."""
+"""The SQLite backend: statements in the loop's thread, durable commits, savepoints."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import contextlib
 from pathlib import Path
@@ -28,24 +29,24 @@ def _usernames(path: Path) -> list[str]:
         return [row[0] for row in conn.execute("SELECT username FROM agents ORDER BY username")]
 
 
-async def test_a_batch_that_commits_is_durable_before_the_transaction_ends(
+async def test_a_transaction_is_durable_only_once_it_committed(
     database: SqliteDatabase, tmp_path: Path
 ) -> None:
     async with database.transaction() as conn:
-        await conn.execute_batch([(_INSERT, [("a", "h", 1), ("b", "h", 1)])], commit=True)
-        assert _usernames(tmp_path / "store.db") == ["a", "b"]
+        await conn.executemany(_INSERT, [("a", "h", 1), ("b", "h", 1)])
+        assert _usernames(tmp_path / "store.db") == []  # another connection sees nothing yet
     assert _usernames(tmp_path / "store.db") == ["a", "b"]
 
 
-async def test_a_failed_batch_writes_nothing_and_the_transaction_goes_on(
+async def test_a_failed_savepoint_writes_nothing_and_the_transaction_goes_on(
     database: SqliteDatabase, tmp_path: Path
 ) -> None:
     async with database.transaction() as conn:
         await conn.execute(_INSERT, "a", "h", 1)
         with pytest.raises(UniqueViolationError):
-            await conn.execute_batch([(_INSERT, [("b", "h", 1), ("a", "h", 1)])], commit=True)
-        assert _usernames(tmp_path / "store.db") == []  # neither committed nor half-written
-        await conn.execute_batch([(_INSERT, [("c", "h", 1)]), (_INSERT, [])])
+            async with conn.savepoint():
+                await conn.executemany(_INSERT, [("b", "h", 1), ("a", "h", 1)])
+        await conn.executemany(_INSERT, [("c", "h", 1)])
     assert _usernames(tmp_path / "store.db") == ["a", "c"]
 
 
@@ -65,3 +66,45 @@ async def test_an_error_rolls_back_and_an_empty_transaction_is_fine(
         rows = await conn.fetch_each([("SELECT 1 AS one", []), ("SELECT 2 AS two", [])])
     assert rows == [[{"one": 1}], [{"two": 2}]]
     assert _usernames(tmp_path / "store.db") == []
+
+
+async def test_a_write_waits_for_another_process_lock_without_blocking_the_loop(
+    database: SqliteDatabase, tmp_path: Path
+) -> None:
+    """A CLI command holding the write lock delays the service's write; the loop keeps going."""
+    other = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute(_INSERT, ("cli", "h", 1))
+    ticks = 0
+
+    async def write() -> None:
+        async with database.transaction() as conn:
+            await conn.execute(_INSERT, "service", "h", 1)
+
+    writing = asyncio.create_task(write())
+    while ticks < 5:  # the loop runs while the write waits for the lock
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert not writing.done()
+    other.execute("COMMIT")
+    other.close()
+    await writing
+    assert _usernames(tmp_path / "store.db") == ["cli", "service"]
+
+
+async def test_a_lock_held_too_long_is_an_error(
+    database: SqliteDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("webhook_server.store.sqlite._BUSY_TIMEOUT_S", 0.02)
+    other = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with database.transaction():
+                pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    async with database.transaction() as conn:  # usable again
+        await conn.execute(_INSERT, "after", "h", 1)
+    assert _usernames(tmp_path / "store.db") == ["after"]

@@ -41,17 +41,6 @@ class Connection(Protocol):
     async def fetch_each(self, queries: Sequence[tuple[str, Sequence[object]]]) -> list[list[Row]]:
         """Run queries in order and return the rows of each, in one trip where the driver allows."""
 
-    async def execute_batch(
-        self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]], *, commit: bool = False
-    ) -> None:
-        """Run each statement once per parameter tuple, in order, all or none.
-
-        One trip to the database where the driver allows: a group commit writes several tables.
-        ``commit`` says no other statement follows in this transaction, so a backend may commit
-        in the same trip (SQLite does; on PostgreSQL the transaction commits when it ends, and a
-        :meth:`notify` may still follow). Either way the transaction's end reports a failure.
-        """
-
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """Scope whose statements are rolled back together if it raises."""
 

@@ -68,18 +68,6 @@ class PostgresConnection:
         """Run queries in order and return the rows of each."""
         return [await self.fetch(sql, *args) for sql, args in queries]
 
-    async def execute_batch(
-        self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]], *, commit: bool = False
-    ) -> None:
-        """Run each statement once per parameter tuple, in order, all or none (a savepoint).
-
-        ``commit`` changes nothing here: the transaction commits when its block ends.
-        """
-        async with _translated_errors(), self._conn.transaction():
-            for sql, rows in statements:
-                if rows:
-                    await self._conn.executemany(_sql(sql), rows)
-
     async def notify(self, channel: str, payload: str) -> None:
         """NOTIFY the channel; PostgreSQL delivers it when the transaction commits."""
         await self.execute("SELECT pg_notify(?, ?)", channel, payload)

@@ -288,18 +288,16 @@ async def insert_new_tickets(
     *,
     delivered_by: str | None = None,
 ) -> None:
-    """Store tickets and their customer notices, all or none.
+    """Store tickets and their customer notices, inside the caller's transaction or savepoint.
 
     Notices ``(ticket_id, language, recipient, body, now)`` wait for the outbox, or with
     ``delivered_by`` (a channel whose delivery is the stored row) are stored as sent by it.
-    UniqueViolationError if a ticket id exists; nothing is then written.
+    UniqueViolationError if a ticket id exists: the caller rolls back what it began.
     """
-    await conn.execute_batch(
-        [
-            (_INSERT_TICKET, tickets),
-            (_INSERT_NOTICE, [_notice_row(*row, delivered_by) for row in notices]),
-        ]
-    )
+    if tickets:
+        await conn.executemany(_INSERT_TICKET, tickets)
+    if notices:
+        await conn.executemany(_INSERT_NOTICE, [_notice_row(*row, delivered_by) for row in notices])
 
 
 async def tickets_by_id(conn: Connection, ticket_ids: Sequence[str]) -> dict[str, Row]:

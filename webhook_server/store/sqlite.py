@@ -97,15 +97,6 @@ class _Statements:
         """Run one statement once per parameter tuple."""
         await self._run(lambda db: db.executemany(sql, args))
 
-    async def execute_batch(
-        self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]], *, commit: bool = False
-    ) -> None:
-        """Run each statement once per parameter tuple, all or none (``commit``: see below)."""
-        async with self.savepoint():
-            for sql, rows in statements:
-                if rows:
-                    await self.executemany(sql, rows)
-
     async def notify(self, channel: str, payload: str) -> None:
         """Do nothing: one process writes a SQLite file, so nobody else listens."""
 
@@ -173,17 +164,6 @@ class WriteConnection(_Statements):
             self._committing = None
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
-
-    async def execute_batch(
-        self, statements: Sequence[tuple[str, Sequence[Sequence[object]]]], *, commit: bool = False
-    ) -> None:
-        """Run each statement once per parameter tuple, all or none.
-
-        With ``commit``, the transaction also commits (durably) before this returns.
-        """
-        await super().execute_batch(statements)
-        if commit:
-            await self.commit()
 
     def close(self) -> None:
         """Close the connection and its commit thread."""
