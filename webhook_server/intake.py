@@ -12,9 +12,10 @@ re-signed with a new timestamp, so it is a new message and gets the idempotent a
 remembered messages are pruned once their timestamps are past the tolerance, in batches that
 commit anyway (no transaction of its own).
 
-A batch is written with one statement per table. If another process got in first (a slot, or the
-same ticket id on another server), the batch is rolled back to a savepoint and its tickets go in
-one at a time, each looking again at what is free.
+A batch is written with one statement per table, slots first: a slot another process holds is
+skipped and only the tickets that lost theirs are planned again. If another server stored one of
+the same ticket ids meanwhile (or the database gave up on a deadlock), the batch is rolled back to
+a savepoint and looked at again, and in the end its tickets go in one at a time.
 """
 
 from __future__ import annotations

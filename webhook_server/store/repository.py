@@ -100,7 +100,7 @@ async def record_signed_messages(
 
     A pair already stored (committed by any process) is not returned: that message is a
     replay. Rows go in key order, so concurrent writers take their locks in the same order.
-    In the same trip, return the stored tickets among ``ticket_ids`` (see :func:`tickets_by_id`).
+    With it, return the stored tickets among ``ticket_ids`` (see :func:`tickets_by_id`).
     """
     queries = [_record_signed_messages(rows)]
     if ticket_ids:

@@ -52,7 +52,7 @@ def _translated_errors() -> Iterator[None]:
 
 
 async def _in_thread[T](conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work(sqlite3 connection)`` on the connection's aiosqlite thread, in one trip.
+    """Run ``work(sqlite3 connection)`` on the connection's aiosqlite thread.
 
     aiosqlite has no public call for this: ``_execute`` is the one its own methods use (hence
     aiosqlite's exact pin).
