@@ -108,3 +108,24 @@ async def test_a_lock_held_too_long_is_an_error(
     async with database.transaction() as conn:  # usable again
         await conn.execute(_INSERT, "after", "h", 1)
     assert _usernames(tmp_path / "store.db") == ["after"]
+
+
+async def test_references_are_checked_at_commit_and_a_broken_one_writes_nothing(
+    database: SqliteDatabase, tmp_path: Path
+) -> None:
+    """Slots may be booked before their tickets are written, but never without them."""
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with database.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
+                " VALUES (?, ?, ?, ?)",
+                "no-such-ticket",
+                "no-such-technician",
+                1,
+                2,
+            )
+            await conn.execute(_INSERT, "a", "h", 1)
+    assert _usernames(tmp_path / "store.db") == []
+    async with database.transaction() as conn:  # usable again
+        await conn.execute(_INSERT, "b", "h", 1)
+    assert _usernames(tmp_path / "store.db") == ["b"]
