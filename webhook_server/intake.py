@@ -59,8 +59,9 @@ PRUNE_INTERVAL_SECONDS: Final = 30.0
 """How often a process deletes remembered messages whose timestamps are past the tolerance."""
 PRUNE_SLACK_SECONDS: Final = 60
 """Kept past the tolerance this much longer, for processes whose clocks differ a little."""
-PRUNE_LIMIT: Final = 5000
-"""At most this many rows per prune; a full prune runs again with the next batch."""
+PRUNE_LIMIT: Final = 1000
+"""At most this many rows per prune (a few milliseconds of a SQLite batch, which runs in the
+event loop); a full prune runs again with the next batch."""
 
 
 @dataclass(frozen=True, slots=True)
