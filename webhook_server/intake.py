@@ -354,7 +354,8 @@ class Intake:
                 for i in lost:
                     plans[i] = await self._plan(conn, deliveries[i])
                 waiting = [i for i in lost if plans[i].appointment is not None]
-            stored = [i for i in range(len(plans)) if i not in waiting]
+            unbooked = set(waiting)  # still contended after every attempt
+            stored = [i for i in range(len(plans)) if i not in unbooked]
             await repository.insert_new_tickets(
                 conn,
                 sorted(plans[i].ticket_row for i in stored),
@@ -367,7 +368,7 @@ class Intake:
                 await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked_slots).decode())
         contention = ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
         return [
-            contention if i in waiting else IntakeResult(201, plan.response)
+            contention if i in unbooked else IntakeResult(201, plan.response)
             for i, plan in enumerate(plans)
         ]
 

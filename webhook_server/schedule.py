@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import hashlib
 import secrets
 import time
+import zlib
 
 import orjson
 
@@ -263,8 +264,10 @@ class Schedule:
         for calendar in stale:
             calendar.taken = set()
             # Up to a quarter of the period earlier, by technician: read together at start-up,
-            # their next reads spread out instead of all landing in one batch.
-            calendar.loaded_at = now - self._refresh / 4 * calendar.rank[0] / 256
+            # their next reads spread out instead of all landing in one batch. (By a hash of
+            # the id: ids often share their first characters.)
+            spread = zlib.crc32(calendar.technician.technician_id.encode()) % 256 / 256
+            calendar.loaded_at = now - self._refresh / 4 * spread
             calendar.forget_hint()
         for technician_id, start in booked:
             by_id[technician_id].taken.add(start)
