@@ -129,3 +129,14 @@ async def test_references_are_checked_at_commit_and_a_broken_one_writes_nothing(
     async with database.transaction() as conn:  # usable again
         await conn.execute(_INSERT, "b", "h", 1)
     assert _usernames(tmp_path / "store.db") == ["b"]
+
+
+async def test_insert_all_or_none_inserts_nothing_when_one_row_is_taken(
+    database: SqliteDatabase, tmp_path: Path
+) -> None:
+    insert = f"{_INSERT} ON CONFLICT DO NOTHING"
+    async with database.transaction() as conn:
+        assert await conn.insert_all_or_none(insert, [("a", "h", 1), ("b", "h", 1)])
+        assert not await conn.insert_all_or_none(insert, [("c", "h", 1), ("a", "h", 2)])
+        assert await conn.insert_all_or_none(insert, [("d", "h", 1)])  # the transaction goes on
+    assert _usernames(tmp_path / "store.db") == ["a", "b", "d"]

@@ -41,6 +41,14 @@ class Connection(Protocol):
     async def fetch_each(self, queries: Sequence[tuple[str, Sequence[object]]]) -> list[list[Row]]:
         """Run queries in order and return the rows of each, in one trip where the driver allows."""
 
+    async def insert_all_or_none(self, sql: str, rows: Sequence[Sequence[object]]) -> bool:
+        """Insert every row with ``sql`` (one row's ``INSERT … ON CONFLICT DO NOTHING``).
+
+        Return True if they all went in. Return False, having inserted none, if one of them
+        conflicts, or if the backend would rather the caller ran its own multi-row statement
+        (PostgreSQL, where that is one round trip either way).
+        """
+
     def savepoint(self) -> AbstractAsyncContextManager[None]:
         """Scope whose statements are rolled back together if it raises."""
 

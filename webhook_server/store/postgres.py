@@ -23,7 +23,12 @@ from webhook_server.store.base import (
 
 _MIGRATION_LOCK = 0x46524447  # "FRDG": one process migrates at a time.
 
-_sql = functools.lru_cache(maxsize=512)(numbered_placeholders)
+_STATEMENT_CACHE_SIZE = 1024
+"""Prepared statements kept per connection. A batch's multi-row statements differ by their row
+count, so every size up to the largest batch gets one; asyncpg's default of 100 made them be
+prepared again and again (a round trip and a plan each time)."""
+
+_sql = functools.lru_cache(maxsize=_STATEMENT_CACHE_SIZE)(numbered_placeholders)
 
 
 @asynccontextmanager
@@ -68,6 +73,10 @@ class PostgresConnection:
         """Run queries in order and return the rows of each."""
         return [await self.fetch(sql, *args) for sql, args in queries]
 
+    async def insert_all_or_none(self, sql: str, rows: Sequence[Sequence[object]]) -> bool:
+        """Decline: the caller's multi-row statement is one round trip, this would be one a row."""
+        return False
+
     async def notify(self, channel: str, payload: str) -> None:
         """NOTIFY the channel; PostgreSQL delivers it when the transaction commits."""
         await self.execute("SELECT pg_notify(?, ?)", channel, payload)
@@ -92,7 +101,12 @@ class PostgresDatabase:
     @classmethod
     async def open(cls, dsn: str, *, max_connections: int = 10) -> PostgresDatabase:
         """Connect and migrate. Query parameters such as ``?search_path=x`` become settings."""
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_connections)
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=1,
+            max_size=max_connections,
+            statement_cache_size=_STATEMENT_CACHE_SIZE,
+        )
         database = cls(pool)
         try:
             async with database.transaction() as conn:

@@ -75,14 +75,25 @@ async def live_secrets(conn: Connection, appliance_id: str, now: int) -> list[st
 # Signed messages already received (the replay guard).
 
 
-def _record_signed_messages(rows: Sequence[tuple[str, str, int]]) -> tuple[str, list[object]]:
-    unique = sorted(dict.fromkeys(rows))
+_INSERT_SIGNED_MESSAGE = (
+    "INSERT INTO signed_messages (appliance_id, message_hash, webhook_timestamp)"
+    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
+def _record_signed_messages(unique: Sequence[tuple[str, str, int]]) -> tuple[str, list[object]]:
     values = ", ".join(["(?, ?, ?)"] * len(unique))
     return (
         "INSERT INTO signed_messages (appliance_id, message_hash, webhook_timestamp)"  # noqa: S608  (only ? placeholders)
         f" VALUES {values} ON CONFLICT DO NOTHING RETURNING appliance_id, message_hash",
         [value for row in unique for value in row],
     )
+
+
+def _signed_message_key(row: tuple[str, str, int]) -> tuple[int, str, str]:
+    """Return the table's key order: timestamp, appliance, hash."""
+    appliance_id, message_hash, timestamp = row
+    return timestamp, appliance_id, message_hash
 
 
 def _tickets_by_id(ticket_ids: Sequence[str]) -> tuple[str, list[object]]:
@@ -99,15 +110,21 @@ async def record_signed_messages(
     """Remember ``(appliance_id, message_hash, webhook_timestamp)``; return the new pairs.
 
     A pair already stored (committed by any process) is not returned: that message is a
-    replay. Rows go in key order, so concurrent writers take their locks in the same order.
+    replay. Rows go in the table's key order (timestamp first), so concurrent writers take
+    their locks in the same order.
     With it, return the stored tickets among ``ticket_ids`` (see :func:`tickets_by_id`).
     """
-    queries = [_record_signed_messages(rows)]
+    unique = sorted(dict.fromkeys(rows), key=_signed_message_key)
+    all_fresh = await conn.insert_all_or_none(_INSERT_SIGNED_MESSAGE, unique)
+    queries = [] if all_fresh else [_record_signed_messages(unique)]
     if ticket_ids:
         queries.append(_tickets_by_id(ticket_ids))
-    inserted, *tickets = await conn.fetch_each(queries)
-    fresh = {(row["appliance_id"], row["message_hash"]) for row in inserted}
-    return fresh, {row["ticket_id"]: row for rows in tickets for row in rows}
+    results = await conn.fetch_each(queries)
+    if all_fresh:
+        fresh = {(appliance_id, message_hash) for appliance_id, message_hash, _ in unique}
+    else:
+        fresh = {(row["appliance_id"], row["message_hash"]) for row in results.pop(0)}
+    return fresh, {row["ticket_id"]: row for rows in results for row in rows}
 
 
 async def forget_signed_messages(
@@ -116,8 +133,10 @@ async def forget_signed_messages(
     """Delete up to ``limit`` messages stamped before ``before``; return how many went."""
     lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     deleted = await conn.fetch(
-        "DELETE FROM signed_messages WHERE (appliance_id, message_hash) IN ("  # noqa: S608  (only ? placeholders and fixed names are interpolated)
-        " SELECT appliance_id, message_hash FROM signed_messages WHERE webhook_timestamp < ?"
+        "DELETE FROM signed_messages"  # noqa: S608  (only ? placeholders and fixed names are interpolated)
+        " WHERE (webhook_timestamp, appliance_id, message_hash) IN ("
+        " SELECT webhook_timestamp, appliance_id, message_hash FROM signed_messages"
+        " WHERE webhook_timestamp < ?"
         f" LIMIT ?{lock}) RETURNING webhook_timestamp",
         before,
         limit,
@@ -242,6 +261,7 @@ _INSERT_TICKET = (
 _INSERT_APPOINTMENT = (
     "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end) VALUES (?, ?, ?, ?)"
 )
+_INSERT_FREE_SLOT = f"{_INSERT_APPOINTMENT} ON CONFLICT (technician_id, slot_start) DO NOTHING"
 _INSERT_NOTICE = (
     "INSERT INTO notices (ticket_id, language, recipient, body, status, channel, attempts,"
     " next_attempt_at, created_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -272,6 +292,8 @@ async def book_slots(
     """
     if not appointments:
         return set()
+    if await conn.insert_all_or_none(_INSERT_FREE_SLOT, appointments):
+        return {appointment[0] for appointment in appointments}
     values = ", ".join(["(?, ?, ?, ?)"] * len(appointments))
     rows = await conn.fetch(
         "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"  # noqa: S608  (only ? placeholders)

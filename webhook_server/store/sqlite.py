@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 from concurrent.futures import ThreadPoolExecutor
 import contextlib
 from contextlib import asynccontextmanager
-import itertools
 from pathlib import Path
 import sqlite3
 import time
@@ -37,6 +36,10 @@ _BUSY_TIMEOUT_S = 5.0
 """How long to wait for another process's write lock (a CLI command run beside the server)."""
 _CHECKPOINT_PAGES = 256
 """WAL pages (4 KiB) after which a commit copies the WAL into the database file."""
+_CACHED_STATEMENTS = 1024
+"""Prepared statements kept per connection. A batch's multi-row statements differ by their row
+count, so every size up to the largest batch gets one; the default of 128 made them compile
+again and again."""
 _BEGIN_RETRY_S = 0.002
 """Pause between tries to begin a write while another process holds the lock."""
 
@@ -69,7 +72,7 @@ class _Statements:
     """
 
     def __init__(self) -> None:
-        self._savepoints = itertools.count()
+        self._savepoint_depth = 0
 
     async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
         raise NotImplementedError
@@ -97,21 +100,46 @@ class _Statements:
         """Run one statement once per parameter tuple."""
         await self._run(lambda db: db.executemany(sql, args))
 
+    async def insert_all_or_none(self, sql: str, rows: Sequence[Sequence[object]]) -> bool:
+        """Insert the rows one statement each; undo them all if any was skipped.
+
+        SQLite runs a prepared one-row insert per row several times faster than one statement
+        with a row of placeholders per row (measured: 1.9 against 6-9 us a row).
+        """
+
+        def insert(db: sqlite3.Connection) -> bool:
+            db.execute("SAVEPOINT insert_all")
+            all_in = False
+            try:
+                all_in = db.executemany(sql, rows).rowcount == len(rows)
+            finally:
+                if not all_in:
+                    db.execute("ROLLBACK TO insert_all")
+                db.execute("RELEASE insert_all")
+            return all_in
+
+        return await self._run(insert)
+
     async def notify(self, channel: str, payload: str) -> None:
         """Do nothing: one process writes a SQLite file, so nobody else listens."""
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """Scope whose statements are rolled back together if it raises."""
-        name = f"sp{next(self._savepoints)}"
-        await self.execute(f"SAVEPOINT {name}")
+        # Named by depth, not numbered: a few fixed statements stay in the statement cache.
+        name = f"sp{self._savepoint_depth}"
+        self._savepoint_depth += 1
         try:
-            yield
-        except BaseException:
-            await self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            await self.execute(f"SAVEPOINT {name}")
+            try:
+                yield
+            except BaseException:
+                await self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                await self.execute(f"RELEASE SAVEPOINT {name}")
+                raise
             await self.execute(f"RELEASE SAVEPOINT {name}")
-            raise
-        await self.execute(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._savepoint_depth -= 1
 
 
 class WriteConnection(_Statements):
@@ -203,7 +231,12 @@ class SqliteDatabase:
         """Open (creating if needed) and migrate the database file at ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
         # The commit runs on a helper thread, always while the write lock is held.
-        writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        writer = sqlite3.connect(
+            path,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=_CACHED_STATEMENTS,
+        )
         writer.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
             writer.execute(pragma)
