@@ -38,35 +38,51 @@ class GroupCommit[Item, Result]:
         self._process = process
         self._max_batch = max_batch
         self._on_commit = on_commit
-        self._queue: asyncio.Queue[tuple[Item, asyncio.Future[Result]]] = asyncio.Queue()
+        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._wakeup: asyncio.Future[None] | None = None
+        """Set by the first item that arrives while the loop sleeps."""
+        self._unfinished = 0
+        self._all_done = asyncio.Event()
+        self._all_done.set()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         """Transactions committed so far (for tests and the benchmark)."""
 
     async def run(self, item: Item) -> Result:
         """Process ``item`` in the next batch and return its result once that batch committed."""
+        loop = asyncio.get_running_loop()
         if self._task is None:
             self._task = asyncio.create_task(self._loop(), name="fridgecare-group-commit")
-        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((item, future))
+        future: asyncio.Future[Result] = loop.create_future()
+        # A list and one wake-up future: an asyncio.Queue's bookkeeping cost more per ticket.
+        self._waiting.append((item, future))
+        self._unfinished += 1
+        self._all_done.clear()
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
         return await future
 
     async def close(self) -> None:
         """Finish what is queued, then stop."""
-        await self._queue.join()
+        await self._all_done.wait()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            while len(batch) < self._max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            if not self._waiting:
+                self._wakeup = loop.create_future()
+                await self._wakeup
+                self._wakeup = None
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
             await self._run_batch(batch)
-            for _ in batch:
-                self._queue.task_done()
+            self._unfinished -= len(batch)
+            if not self._unfinished:
+                self._all_done.set()
 
     async def _run_batch(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         outcomes: list[Result | Exception]

@@ -72,6 +72,11 @@ class Receipt:
     message: SignedMessage
 
     @property
+    def key(self) -> tuple[str, str]:
+        """What makes the message unique: its appliance and the digest of its signed content."""
+        return (self.appliance_id, self.message.digest)
+
+    @property
     def row(self) -> tuple[str, str, int]:
         """``(appliance_id, message_hash, webhook_timestamp)`` for the replay table."""
         return (self.appliance_id, self.message.digest, self.message.timestamp)
@@ -174,7 +179,8 @@ class Intake:
             database, self._process, on_commit=on_commit
         )
         self._in_flight: set[str] = set()
-        self._receipts_in_flight: set[Receipt] = set()
+        self._receipts_in_flight: set[tuple[str, str]] = set()
+        """Keys of the signed messages in hand (hashing the strings beats hashing the dataclass)."""
         self._prune_at = 0.0
         self._prune_skip_locked = database.dialect == "postgresql"  # several writers
         self._keys: dict[tuple[str, str], tuple[float, str, list[bytes]]] = {}
@@ -226,13 +232,13 @@ class Intake:
         if ticket_id in self._in_flight:
             raise ProblemError(IN_PROGRESS, "retry after the first delivery has been answered")
         self._in_flight.add(ticket_id)
-        self._receipts_in_flight.add(receipt)
+        self._receipts_in_flight.add(receipt.key)
         received_at = datetime.fromtimestamp(self._clock(), UTC)
         try:
             return await self._group.run(Delivery(ticket, fingerprint, receipt, received_at))
         finally:
             self._in_flight.discard(ticket_id)
-            self._receipts_in_flight.discard(receipt)
+            self._receipts_in_flight.discard(receipt.key)
 
     async def remember(self, receipt: Receipt) -> None:
         """Record a signed request that stores nothing else (a status read), durably.
@@ -240,14 +246,14 @@ class Intake:
         Raises the replay problem if this very signed request was received before.
         """
         self._refuse_replay_in_flight(receipt)
-        self._receipts_in_flight.add(receipt)
+        self._receipts_in_flight.add(receipt.key)
         try:
             await self._group.run(receipt)
         finally:
-            self._receipts_in_flight.discard(receipt)
+            self._receipts_in_flight.discard(receipt.key)
 
     def _refuse_replay_in_flight(self, receipt: Receipt) -> None:
-        if receipt in self._receipts_in_flight:
+        if receipt.key in self._receipts_in_flight:
             raise ProblemError(REPLAYED, _REPLAY_DETAIL)
 
     async def _process(

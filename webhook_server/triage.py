@@ -20,6 +20,8 @@ import yaml
 
 from webhook_server.contract import LANGUAGES, SEVERITIES
 
+_FAMILIES_REMEMBERED: Final = 4096
+"""Model numbers whose family is remembered (a fleet has a few models; senders choose them)."""
 _LOCALISED = {vol.Required(language): str for language in LANGUAGES}
 
 CATALOG_SCHEMA: Final = vol.Schema(
@@ -93,6 +95,7 @@ class Catalog:
             ]
         except (vol.Invalid, re.error) as err:
             raise ValueError(f"invalid fault catalog: {err}") from err
+        self._family_of: dict[str, str | None] = {}
         self.timezone = timezone
         booking = self._data["booking"]
         self.booking = BookingRules(
@@ -117,10 +120,13 @@ class Catalog:
 
     def family(self, model: str) -> str | None:
         """Return the model family of a model number, by the first matching pattern."""
-        for pattern, family in self._families:
-            if pattern.search(model):
-                return str(family)
-        return None
+        if model in self._family_of:
+            return self._family_of[model]
+        matches = (str(name) for pattern, name in self._families if pattern.search(model))
+        family = next(matches, None)
+        if len(self._family_of) < _FAMILIES_REMEMBERED:
+            self._family_of[model] = family
+        return family
 
     def deadline(self, severity: str, received_at: datetime) -> datetime:
         """Latest visit start the severity allows."""
