@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Mapping, Sequence
+import gc
 import getpass
 import logging
 import os
@@ -45,9 +46,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     return _tool(options, settings, environ)
 
 
+_YOUNG_COLLECTION_ALLOCATIONS = 50_000
+
+
 def serve(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM, then let in-flight requests finish (``--shutdown-timeout``)."""
     app = create_app(settings)
+    # Every request allocates a few hundred objects, nearly all freed at once by reference
+    # counting; a young-generation collection every 2,000 of them (the default) cost the
+    # intake a few per cent of its time for nothing. Cycles still go, in bigger rounds.
+    gc.set_threshold(_YOUNG_COLLECTION_ALLOCATIONS, *gc.get_threshold()[1:])
     _LOGGER.info("listening", extra={"host": settings.host, "port": settings.port})
     web.run_app(
         app,
