@@ -228,32 +228,34 @@ class Intake:
         Raises the replay problem if this very signed request was received before.
         """
         ticket_id = ticket["ticket_id"]
-        self._refuse_replay_in_flight(receipt)
+        key = receipt.key
+        self._refuse_replay_in_flight(key)
         if ticket_id in self._in_flight:
             raise ProblemError(IN_PROGRESS, "retry after the first delivery has been answered")
         self._in_flight.add(ticket_id)
-        self._receipts_in_flight.add(receipt.key)
+        self._receipts_in_flight.add(key)
         received_at = datetime.fromtimestamp(self._clock(), UTC)
         try:
             return await self._group.run(Delivery(ticket, fingerprint, receipt, received_at))
         finally:
             self._in_flight.discard(ticket_id)
-            self._receipts_in_flight.discard(receipt.key)
+            self._receipts_in_flight.discard(key)
 
     async def remember(self, receipt: Receipt) -> None:
         """Record a signed request that stores nothing else (a status read), durably.
 
         Raises the replay problem if this very signed request was received before.
         """
-        self._refuse_replay_in_flight(receipt)
-        self._receipts_in_flight.add(receipt.key)
+        key = receipt.key
+        self._refuse_replay_in_flight(key)
+        self._receipts_in_flight.add(key)
         try:
             await self._group.run(receipt)
         finally:
-            self._receipts_in_flight.discard(receipt.key)
+            self._receipts_in_flight.discard(key)
 
-    def _refuse_replay_in_flight(self, receipt: Receipt) -> None:
-        if receipt.key in self._receipts_in_flight:
+    def _refuse_replay_in_flight(self, key: tuple[str, str]) -> None:
+        if key in self._receipts_in_flight:
             raise ProblemError(REPLAYED, _REPLAY_DETAIL)
 
     async def _process(
@@ -273,7 +275,7 @@ class Intake:
         await self._prune(conn)
         batch: dict[int, Delivery] = {}
         for index, (item, receipt) in enumerate(zip(items, receipts, strict=True)):
-            key = receipt.row[:2]
+            key = receipt.key
             if key not in fresh:  # stored before, or earlier in this batch: a replay
                 results[index] = ProblemError(REPLAYED, _REPLAY_DETAIL)
                 continue
