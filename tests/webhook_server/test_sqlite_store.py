@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 
+from webhook_server.store import repository
 from webhook_server.store.base import UniqueViolationError
 from webhook_server.store.sqlite import SqliteDatabase
 
@@ -140,3 +141,25 @@ async def test_insert_all_or_none_inserts_nothing_when_one_row_is_taken(
         assert not await conn.insert_all_or_none(insert, [("c", "h", 1), ("a", "h", 2)])
         assert await conn.insert_all_or_none(insert, [("d", "h", 1)])  # the transaction goes on
     assert _usernames(tmp_path / "store.db") == ["a", "b", "d"]
+
+
+async def test_remembered_messages_survive_the_move_to_a_time_keyed_table(tmp_path: Path) -> None:
+    """A database from before migration 4 keeps refusing the messages it had remembered."""
+    path = tmp_path / "old.db"
+    folder = Path(repository.__file__).parent / "migrations" / "sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at)")
+        for entry in sorted(folder.glob("000[1-3]_*.sql")):
+            conn.executescript(entry.read_text())
+            conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (int(entry.name[:4]), ""))
+        conn.execute("INSERT INTO signed_messages VALUES ('apl_1', 'abc', 1700000000)")
+        conn.commit()
+
+    database = await SqliteDatabase.open(path)
+    try:
+        async with database.transaction() as conn:
+            rows = [("apl_1", "abc", 1700000000), ("apl_1", "def", 1700000001)]
+            fresh, _ = await repository.record_signed_messages(conn, rows, [])
+    finally:
+        await database.close()
+    assert fresh == {("apl_1", "def")}  # the remembered one is still a replay
