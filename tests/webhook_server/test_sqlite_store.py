@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 import contextlib
 from pathlib import Path
 import sqlite3
+import threading
+import time
 
 import pytest
 
@@ -130,6 +132,38 @@ async def test_references_are_checked_at_commit_and_a_broken_one_writes_nothing(
     async with database.transaction() as conn:  # usable again
         await conn.execute(_INSERT, "b", "h", 1)
     assert _usernames(tmp_path / "store.db") == ["b"]
+
+
+async def test_a_cancelled_writer_leaves_its_commit_to_land_before_the_next_write(
+    database: SqliteDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request cancelled while its batch commits (client gone, shutdown) loses nothing."""
+    committer = database._writer._committer
+    connection = committer._db
+    committing = threading.Event()
+
+    class SlowDisk:
+        def execute(self, sql: str) -> sqlite3.Cursor:
+            committing.set()
+            time.sleep(0.2)
+            return connection.execute(sql)
+
+    monkeypatch.setattr(committer, "_db", SlowDisk())
+
+    async def write() -> None:
+        async with database.transaction() as conn:
+            await conn.execute(_INSERT, "a", "h", 1)
+
+    task = asyncio.create_task(write())
+    await asyncio.to_thread(committing.wait)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert _usernames(tmp_path / "store.db") == ["a"]  # the commit landed all the same
+    monkeypatch.setattr(committer, "_db", connection)
+    async with database.transaction() as conn:  # and the writer is free again
+        await conn.execute(_INSERT, "b", "h", 1)
+    assert _usernames(tmp_path / "store.db") == ["a", "b"]
 
 
 async def test_insert_all_or_none_inserts_nothing_when_one_row_is_taken(
