@@ -177,17 +177,25 @@ async def test_insert_all_or_none_inserts_nothing_when_one_row_is_taken(
     assert _usernames(tmp_path / "store.db") == ["a", "b", "d"]
 
 
-async def test_remembered_messages_survive_the_move_to_a_time_keyed_table(tmp_path: Path) -> None:
-    """A database from before migration 4 keeps refusing the messages it had remembered."""
-    path = tmp_path / "old.db"
+def _database_before(path: Path, version: int, *statements: str) -> None:
+    """Write a database migrated up to ``version`` (excluded), holding ``statements``' rows."""
     folder = Path(repository.__file__).parent / "migrations" / "sqlite"
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at)")
-        for entry in sorted(folder.glob("000[1-3]_*.sql")):
+        for entry in sorted(folder.glob("*.sql")):
+            if int(entry.name[:4]) >= version:
+                break
             conn.executescript(entry.read_text())
             conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", (int(entry.name[:4]), ""))
-        conn.execute("INSERT INTO signed_messages VALUES ('apl_1', 'abc', 1700000000)")
+        for statement in statements:
+            conn.execute(statement)
         conn.commit()
+
+
+async def test_remembered_messages_survive_the_move_to_a_time_keyed_table(tmp_path: Path) -> None:
+    """A database from before migration 4 keeps refusing the messages it had remembered."""
+    path = tmp_path / "old.db"
+    _database_before(path, 4, "INSERT INTO signed_messages VALUES ('apl_1', 'abc', 1700000000)")
 
     database = await SqliteDatabase.open(path)
     try:
@@ -197,3 +205,37 @@ async def test_remembered_messages_survive_the_move_to_a_time_keyed_table(tmp_pa
     finally:
         await database.close()
     assert fresh == {("apl_1", "def")}  # the remembered one is still a replay
+
+
+async def test_bookings_survive_the_move_to_a_deferred_ticket_reference(tmp_path: Path) -> None:
+    """A database from before migration 5 keeps its bookings and still refuses a double one."""
+    path = tmp_path / "old.db"
+    _database_before(
+        path,
+        5,
+        "INSERT INTO appliances VALUES ('apl_1', 'Acme', 'FC-1', 'S1', 1)",
+        "INSERT INTO technicians VALUES ('tech-1', 'Ana', 'UTC', '08:00', '17:00', 'mon')",
+        "INSERT INTO tickets VALUES ('t-1', 'apl_1', 'h', 'booked', 'c', 'info', 'z', 'en',"
+        " '{}', '{}', '{}', 1, 1)",
+        "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
+        " VALUES ('t-1', 'tech-1', 3600, 7200)",
+    )
+
+    database = await SqliteDatabase.open(path)
+    try:
+        async with database.transaction() as conn:
+            assert await repository.taken_slots(conn, ["tech-1"], 0, 10**9) == {("tech-1", 3600)}
+            # The slot is still the technician's alone; a new one books before its ticket exists.
+            booked = await repository.book_slots(
+                conn, [("t-2", "tech-1", 3600, 7200), ("t-3", "tech-1", 9000, 12600)]
+            )
+            assert booked == {"t-3"}
+            await conn.execute(
+                "INSERT INTO tickets VALUES ('t-3', 'apl_1', 'h', 'booked', 'c', 'info', 'z',"
+                " 'en', '{}', '{}', '{}', 2, 2)"
+            )
+    finally:
+        await database.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT ticket_id, slot_start FROM appointments ORDER BY 1").fetchall()
+    assert rows == [("t-1", 3600), ("t-3", 9000)]

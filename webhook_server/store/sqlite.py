@@ -220,9 +220,8 @@ class WriteConnection(_Statements):
                     raise
                 await asyncio.sleep(_BEGIN_RETRY_S)
             else:
-                # References are checked at commit, as on PostgreSQL: slots are booked before
-                # their tickets are written.
-                self._db.execute("PRAGMA defer_foreign_keys=ON")
+                # No PRAGMA here: setting one expires every prepared statement (the deferred
+                # reference of an appointment to its ticket is in the schema instead).
                 return
 
     async def commit(self) -> None:
