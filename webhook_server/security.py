@@ -12,6 +12,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+import functools
 import hashlib
 import hmac
 import secrets
@@ -97,10 +98,21 @@ def verify(
         raise SignatureError("webhook-signature has no v1,<base64> signature")
     signed = _signed_content(msg_id, stamp, body)
     for key in keys:
-        expected = hmac.digest(key, signed, "sha256")
+        mac = _keyed_sha256(key).copy()
+        mac.update(signed)
+        expected = mac.digest()
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
             return SignedMessage(msg_id, int(stamp), hashlib.sha256(signed).hexdigest())
     raise SignatureError("no signature matches this appliance's secrets")
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyed_sha256(key: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 keyed once per secret, to be copied per message.
+
+    A one-shot ``hmac.digest`` has OpenSSL 3 look the algorithm up and key it on every call.
+    """
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 class SecretBox:
