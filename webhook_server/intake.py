@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import hashlib
+import hmac
 import logging
 import time
 from typing import Any, Final
@@ -35,7 +36,7 @@ from webhook_server.contract import epoch_isoformat, isoformat
 from webhook_server.group_commit import GroupCommit
 from webhook_server.problems import IN_PROGRESS, KEY_REUSED, REPLAYED, UNAVAILABLE, ProblemError
 from webhook_server.schedule import Schedule
-from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, secret_key_bytes
+from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, verifier
 from webhook_server.store import repository
 from webhook_server.store.base import (
     Connection,
@@ -183,7 +184,7 @@ class Intake:
         """Keys of the signed messages in hand (hashing the strings beats hashing the dataclass)."""
         self._prune_at = 0.0
         self._prune_skip_locked = database.dialect == "postgresql"  # several writers
-        self._keys: dict[tuple[str, str], tuple[float, str, list[bytes]]] = {}
+        self._keys: dict[tuple[str, str], tuple[float, str, list[hmac.HMAC]]] = {}
 
     @property
     def batches(self) -> int:
@@ -194,8 +195,8 @@ class Intake:
         """Finish queued tickets."""
         await self._group.close()
 
-    async def appliance_keys(self, manufacturer: str, serial: str) -> tuple[str, list[bytes]]:
-        """Return ``(appliance_id, HMAC keys)`` of an appliance; empty keys if unknown."""
+    async def appliance_keys(self, manufacturer: str, serial: str) -> tuple[str, list[hmac.HMAC]]:
+        """Return ``(appliance_id, keyed HMACs)`` of an appliance; no keys if unknown."""
         cache_key = (manufacturer, serial)
         now = time.monotonic()
         cached = self._keys.get(cache_key)
@@ -208,7 +209,7 @@ class Intake:
             sealed = await repository.live_secrets(
                 conn, appliance["appliance_id"], int(self._clock())
             )
-        keys = [secret_key_bytes(self._secret_box.open(item)) for item in sealed]
+        keys = [verifier(self._secret_box.open(item)) for item in sealed]
         self._keys[cache_key] = (now, appliance["appliance_id"], keys)
         return appliance["appliance_id"], keys
 

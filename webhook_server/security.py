@@ -12,7 +12,6 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-import functools
 import hashlib
 import hmac
 import secrets
@@ -54,6 +53,15 @@ def secret_key_bytes(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
+def verifier(secret: str) -> hmac.HMAC:
+    """Return HMAC-SHA256 keyed with a ``whsec_`` secret, for :func:`verify` to copy per message.
+
+    Keyed once per secret: a one-shot ``hmac.digest`` has OpenSSL 3 look the algorithm up and
+    key it again on every call.
+    """
+    return hmac.new(secret_key_bytes(secret), digestmod=hashlib.sha256)
+
+
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """Return the ``v1,<signature>`` value a sender puts in ``webhook-signature``."""
     return "v1," + _signature(secret_key_bytes(secret), msg_id, str(timestamp), body)
@@ -69,9 +77,9 @@ def _signature(key: bytes, msg_id: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(
-    headers: Mapping[str, str], body: bytes, keys: Iterable[bytes], *, now: float
+    headers: Mapping[str, str], body: bytes, keys: Iterable[hmac.HMAC], *, now: float
 ) -> SignedMessage:
-    """Check a signed request against any of ``keys``; return what identifies the message.
+    """Check a signed request against any of ``keys`` (:func:`verifier`); return the message.
 
     Raises :class:`SignatureError` with a reason safe to show the caller: missing or malformed
     headers, a timestamp outside the tolerance, or no match. A message inside the tolerance
@@ -98,21 +106,12 @@ def verify(
         raise SignatureError("webhook-signature has no v1,<base64> signature")
     signed = _signed_content(msg_id, stamp, body)
     for key in keys:
-        mac = _keyed_sha256(key).copy()
+        mac = key.copy()
         mac.update(signed)
         expected = mac.digest()
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
             return SignedMessage(msg_id, int(stamp), hashlib.sha256(signed).hexdigest())
     raise SignatureError("no signature matches this appliance's secrets")
-
-
-@functools.lru_cache(maxsize=4096)
-def _keyed_sha256(key: bytes) -> hmac.HMAC:
-    """HMAC-SHA256 keyed once per secret, to be copied per message.
-
-    A one-shot ``hmac.digest`` has OpenSSL 3 look the algorithm up and key it on every call.
-    """
-    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 class SecretBox:
