@@ -7,7 +7,7 @@ honest (no double booking, one ticket per id). Deadlocks and serialization failu
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 import functools
 
@@ -31,14 +31,40 @@ prepared again and again (a round trip and a plan each time)."""
 _sql = functools.lru_cache(maxsize=_STATEMENT_CACHE_SIZE)(numbered_placeholders)
 
 
+_TRANSLATED = (
+    asyncpg.UniqueViolationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
+"""asyncpg's errors that the store's callers handle, as their own exceptions."""
+
+
+def _store_error(err: Exception) -> Exception:
+    """Return the store's exception for one of :data:`_TRANSLATED`."""
+    if isinstance(err, asyncpg.UniqueViolationError):
+        return UniqueViolationError(str(err))
+    return RetryableTransactionError(str(err))
+
+
+async def _translated[T](statement: Awaitable[T]) -> T:
+    """Await one statement, its errors translated.
+
+    A ``try``, not an async context manager: it wraps every statement, and entering an
+    ``asynccontextmanager`` costs a few microseconds each time.
+    """
+    try:
+        return await statement
+    except _TRANSLATED as err:
+        raise _store_error(err) from err
+
+
 @asynccontextmanager
 async def _translated_errors() -> AsyncIterator[None]:
+    """Translate the errors of a whole transaction, its commit included."""
     try:
         yield
-    except asyncpg.UniqueViolationError as err:
-        raise UniqueViolationError(str(err)) from err
-    except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as err:
-        raise RetryableTransactionError(str(err)) from err
+    except _TRANSLATED as err:
+        raise _store_error(err) from err
 
 
 class PostgresConnection:
@@ -49,25 +75,21 @@ class PostgresConnection:
 
     async def execute(self, sql: str, *args: object) -> None:
         """Run a statement that returns no rows."""
-        async with _translated_errors():
-            await self._conn.execute(_sql(sql), *args)
+        await _translated(self._conn.execute(_sql(sql), *args))
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
         """Run a query and return every row."""
-        async with _translated_errors():
-            rows = await self._conn.fetch(_sql(sql), *args)
+        rows = await _translated(self._conn.fetch(_sql(sql), *args))
         return [dict(row) for row in rows]
 
     async def fetchrow(self, sql: str, *args: object) -> Row | None:
         """Run a query and return its first row, if any."""
-        async with _translated_errors():
-            row = await self._conn.fetchrow(_sql(sql), *args)
+        row = await _translated(self._conn.fetchrow(_sql(sql), *args))
         return None if row is None else dict(row)
 
     async def executemany(self, sql: str, args: Sequence[Sequence[object]]) -> None:
         """Run one statement once per parameter tuple."""
-        async with _translated_errors():
-            await self._conn.executemany(_sql(sql), args)
+        await _translated(self._conn.executemany(_sql(sql), args))
 
     async def fetch_each(self, queries: Sequence[tuple[str, Sequence[object]]]) -> list[list[Row]]:
         """Run queries in order and return the rows of each."""

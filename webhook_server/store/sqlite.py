@@ -14,9 +14,9 @@ aiosqlite; WAL lets them run beside a write.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+import functools
 from pathlib import Path
 import queue
 import sqlite3
@@ -45,10 +45,14 @@ _BEGIN_RETRY_S = 0.002
 """Pause between tries to begin a write while another process holds the lock."""
 
 
-@contextlib.contextmanager
-def _translated_errors() -> Iterator[None]:
+def _translated[T](work: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
+    """Run ``work(db)``; a broken unique key comes out as :class:`UniqueViolationError`.
+
+    A ``try``, not a context manager: it wraps every statement of the intake, and entering a
+    generator-based context manager costs more than some of those statements.
+    """
     try:
-        yield
+        return work(db)
     except sqlite3.IntegrityError as err:
         if "UNIQUE" in str(err) or "PRIMARY KEY" in str(err):
             raise UniqueViolationError(str(err)) from err
@@ -206,8 +210,7 @@ class WriteConnection(_Statements):
         self._committer = _CommitThread(db)
 
     async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
-        with _translated_errors():
-            return work(self._db)
+        return _translated(work, self._db)
 
     async def begin(self) -> None:
         """Take the write lock (``BEGIN IMMEDIATE``); wait for another process without blocking."""
@@ -252,11 +255,7 @@ class ReadConnection(_Statements):
         self._conn = conn
 
     async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def job(db: sqlite3.Connection) -> T:
-            with _translated_errors():
-                return work(db)
-
-        return await _in_thread(self._conn, job)
+        return await _in_thread(self._conn, functools.partial(_translated, work))
 
 
 class SqliteDatabase:
