@@ -36,7 +36,7 @@ from webhook_server.contract import epoch_isoformat, isoformat
 from webhook_server.group_commit import GroupCommit
 from webhook_server.problems import IN_PROGRESS, KEY_REUSED, REPLAYED, UNAVAILABLE, ProblemError
 from webhook_server.schedule import Schedule
-from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, verifier
+from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, signing_key
 from webhook_server.store import repository
 from webhook_server.store.base import (
     Connection,
@@ -209,7 +209,7 @@ class Intake:
             sealed = await repository.live_secrets(
                 conn, appliance["appliance_id"], int(self._clock())
             )
-        keys = [verifier(self._secret_box.open(item)) for item in sealed]
+        keys = [signing_key(self._secret_box.open(item)) for item in sealed]
         self._keys[cache_key] = (now, appliance["appliance_id"], keys)
         return appliance["appliance_id"], keys
 

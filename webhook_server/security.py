@@ -53,8 +53,8 @@ def secret_key_bytes(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
-def verifier(secret: str) -> hmac.HMAC:
-    """Return HMAC-SHA256 keyed with a ``whsec_`` secret, for :func:`verify` to copy per message.
+def signing_key(secret: str) -> hmac.HMAC:
+    """Return HMAC-SHA256 keyed with a ``whsec_`` secret, to be copied for each message.
 
     Keyed once per secret: a one-shot ``hmac.digest`` has OpenSSL 3 look the algorithm up and
     key it again on every call.
@@ -64,22 +64,25 @@ def verifier(secret: str) -> hmac.HMAC:
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """Return the ``v1,<signature>`` value a sender puts in ``webhook-signature``."""
-    return "v1," + _signature(secret_key_bytes(secret), msg_id, str(timestamp), body)
+    mac = _mac(signing_key(secret), _signed_content(msg_id, str(timestamp), body))
+    return "v1," + base64.b64encode(mac).decode()
 
 
 def _signed_content(msg_id: str, timestamp: str, body: bytes) -> bytes:
     return f"{msg_id}.{timestamp}.".encode() + body
 
 
-def _signature(key: bytes, msg_id: str, timestamp: str, body: bytes) -> str:
-    signed = _signed_content(msg_id, timestamp, body)
-    return base64.b64encode(hmac.digest(key, signed, hashlib.sha256)).decode()
+def _mac(key: hmac.HMAC, signed: bytes) -> bytes:
+    """Return the HMAC of ``signed`` under ``key``, computed on a copy so the key can be reused."""
+    mac = key.copy()
+    mac.update(signed)
+    return mac.digest()
 
 
 def verify(
     headers: Mapping[str, str], body: bytes, keys: Iterable[hmac.HMAC], *, now: float
 ) -> SignedMessage:
-    """Check a signed request against any of ``keys`` (:func:`verifier`); return the message.
+    """Check a signed request against any of ``keys`` (:func:`signing_key`); return the message.
 
     Raises :class:`SignatureError` with a reason safe to show the caller: missing or malformed
     headers, a timestamp outside the tolerance, or no match. A message inside the tolerance
@@ -106,9 +109,7 @@ def verify(
         raise SignatureError("webhook-signature has no v1,<base64> signature")
     signed = _signed_content(msg_id, stamp, body)
     for key in keys:
-        mac = key.copy()
-        mac.update(signed)
-        expected = mac.digest()
+        expected = _mac(key, signed)
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
             return SignedMessage(msg_id, int(stamp), hashlib.sha256(signed).hexdigest())
     raise SignatureError("no signature matches this appliance's secrets")

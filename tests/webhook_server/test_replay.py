@@ -186,7 +186,7 @@ def test_verify_names_the_signed_content() -> None:
     body = b'{"a": 1}'
     signature = security.sign(secret, "msg_1", 1_780_000_000, body)
     headers = {"webhook-id": "msg_1", "webhook-timestamp": "1780000000"}
-    keys = [security.verifier(secret)]
+    keys = [security.signing_key(secret)]
     message = security.verify(
         headers | {"webhook-signature": signature}, body, keys, now=1_780_000_000
     )

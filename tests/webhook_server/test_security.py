@@ -32,7 +32,7 @@ def test_our_signature_is_the_reference_one() -> None:
     body = b'{"a": 1}'
     ours = security.sign(secret, "msg_1", 1_780_000_000, body)
     headers = {"webhook-id": "msg_1", "webhook-timestamp": "1780000000", "webhook-signature": ours}
-    assert security.verify(headers, body, [security.verifier(secret)], now=1_780_000_010)
+    assert security.verify(headers, body, [security.signing_key(secret)], now=1_780_000_010)
     theirs = Webhook(secret).sign(
         "msg_1", datetime.fromtimestamp(1_780_000_000, UTC), body.decode()
     )
