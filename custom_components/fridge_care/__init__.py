@@ -7,11 +7,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_SERVICE_URL, CONF_SIGNING_SECRET, DOMAIN
 from .data import FridgeCareConfigEntry, FridgeCareData
 from .entity import fridge_device_info
 from .monitor import FridgeMonitor, async_forget_fridge
 from .services import async_setup_services
+from .tickets.outbox import ServiceSettings, TicketOutbox
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 
@@ -29,9 +30,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **fridge_device_info(hass, entry)
     )
-    monitor = FridgeMonitor(hass, entry, device.id)
+    tickets = None
+    if url := entry.data.get(CONF_SERVICE_URL):
+        tickets = TicketOutbox(hass, entry, ServiceSettings(url, entry.data[CONF_SIGNING_SECRET]))
+        await tickets.async_load()
+        entry.async_on_unload(tickets.async_shutdown)
+    monitor = FridgeMonitor(hass, entry, device.id, tickets)
     await monitor.async_config_entry_first_refresh()
-    entry.runtime_data = FridgeCareData(monitor=monitor)
+    entry.runtime_data = FridgeCareData(monitor=monitor, tickets=tickets)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -1,10 +1,11 @@
-"""Config, options and reconfigure flows: describe the fridge, then pick its sensors."""
+"""Config, options, reconfigure and reauth flows: the fridge, its sensors, its ticket service."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
@@ -16,11 +17,14 @@ from homeassistant.config_entries import (
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import voluptuous as vol
+import yarl
 
 from .analysis.model import COMPARTMENT_ROLES, FaultFamily, Role
 from .const import (
     APPLIANCE_KEYS,
+    CONF_CONTACT,
     CONF_FREEZER_LIMIT,
     CONF_FRIDGE_LIMIT,
     CONF_LEARNING_PERIOD,
@@ -29,14 +33,19 @@ from .const import (
     CONF_NOTIFY,
     CONF_SENSITIVITY,
     CONF_SERIAL_NUMBER,
+    CONF_SERVICE_URL,
+    CONF_SERVICE_ZONE,
+    CONF_SIGNING_SECRET,
     DEFAULT_FREEZER_LIMIT_C,
     DEFAULT_FRIDGE_LIMIT_C,
     DEFAULT_LEARNING_PERIOD_H,
     DEFAULT_NOTIFY,
     DEFAULT_SENSITIVITY,
     DOMAIN,
+    SERVICE_KEYS,
     SOURCE_KEYS,
 )
+from .tickets.signing import is_signing_secret
 from .units import converter_for
 
 APPLIANCE_SCHEMA = vol.Schema(
@@ -102,19 +111,75 @@ def chosen_sources(user_input: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+SERVICE_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_SERVICE_URL): selector.TextSelector(
+            selector.TextSelectorConfig(type=selector.TextSelectorType.URL)
+        ),
+        vol.Optional(CONF_SIGNING_SECRET): selector.TextSelector(
+            selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+        ),
+        vol.Optional(CONF_SERVICE_ZONE): selector.TextSelector(),
+        vol.Optional(CONF_CONTACT): selector.TextSelector(),
+    }
+)
+SECRET_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SIGNING_SECRET): selector.TextSelector(
+            selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+        )
+    }
+)
+HEALTH_PATH = "/api/v1/health"
+
+
+def chosen_service(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Keep the service settings the owner filled in (none: tickets are not forwarded)."""
+    chosen = {key: str(user_input.get(key) or "").strip() for key in SERVICE_KEYS}
+    if not chosen[CONF_SERVICE_URL]:
+        return {}
+    return {key: value for key, value in chosen.items() if value}
+
+
+async def validate_service(hass: HomeAssistant, service: Mapping[str, str]) -> dict[str, str]:
+    """Check the service settings and that the service answers; return form errors."""
+    if not service:
+        return {}
+    errors: dict[str, str] = {}
+    url = yarl.URL(service[CONF_SERVICE_URL])
+    if url.scheme not in ("http", "https") or not url.host:
+        errors[CONF_SERVICE_URL] = "invalid_url"
+    if not is_signing_secret(service.get(CONF_SIGNING_SECRET, "")):
+        errors[CONF_SIGNING_SECRET] = "invalid_secret"
+    if not service.get(CONF_SERVICE_ZONE):
+        errors[CONF_SERVICE_ZONE] = "zone_required"
+    if errors:
+        return errors
+    try:
+        async with async_get_clientsession(hass).get(
+            str(url).rstrip("/") + HEALTH_PATH, timeout=aiohttp.ClientTimeout(total=10)
+        ) as response:
+            if response.status != 200:
+                return {"base": "cannot_connect"}
+    except (aiohttp.ClientError, TimeoutError):
+        return {"base": "cannot_connect"}
+    return {}
+
+
 def _unique_id(manufacturer: str, serial_number: str) -> str:
     """One entry per physical appliance: its maker plus its serial number."""
     return f"{manufacturer.strip().casefold()}:{serial_number.strip().casefold()}"
 
 
 class FridgeCareConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a fridge: what it is, then which sensors watch it."""
+    """Add a fridge: what it is, which sensors watch it, and where its tickets go."""
 
     VERSION = 1
 
     def __init__(self) -> None:
         """Start with no appliance details."""
         self._appliance: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
 
     @staticmethod
     @callback
@@ -140,29 +205,88 @@ class FridgeCareConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask which existing sensors measure this fridge."""
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := validate_sources(self.hass, user_input)):
-            return self.async_create_entry(
-                title=self._appliance[CONF_NAME],
-                data={**self._appliance, **chosen_sources(user_input)},
-            )
+            self._sources = chosen_sources(user_input)
+            return await self.async_step_service()
         return self.async_show_form(
             step_id="sensors",
             data_schema=sources_schema(user_input or {}),
             errors=errors,
         )
 
+    async def async_step_service(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask where to send tickets (optional: left empty, nothing leaves the home)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            service = chosen_service(user_input)
+            if not (errors := await validate_service(self.hass, service)):
+                return self.async_create_entry(
+                    title=self._appliance[CONF_NAME],
+                    data={**self._appliance, **self._sources, **service},
+                )
+        return self.async_show_form(
+            step_id="service",
+            data_schema=self.add_suggested_values_to_schema(SERVICE_SCHEMA, user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Ask for the current secret: the manufacturer's service refused the signature."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take the appliance's new signing secret; tickets that waited are sent with it."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            service = {**chosen_service(entry.data), **chosen_service({**entry.data, **user_input})}
+            if not (errors := await validate_service(self.hass, service)):
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_SIGNING_SECRET: service[CONF_SIGNING_SECRET]}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=SECRET_SCHEMA,
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change which sensors watch an existing fridge."""
+        """Change which sensors watch an existing fridge, then where its tickets go."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := validate_sources(self.hass, user_input)):
-            return self.async_update_reload_and_abort(
-                entry, data={**appliance_of(entry.data), **chosen_sources(user_input)}
-            )
+            self._sources = chosen_sources(user_input)
+            return await self.async_step_reconfigure_service()
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=sources_schema(user_input or entry.data),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure_service(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change or clear where the fridge's tickets go; saving reloads the entry."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            service = chosen_service(user_input)
+            if not (errors := await validate_service(self.hass, service)):
+                return self.async_update_reload_and_abort(
+                    entry, data={**appliance_of(entry.data), **self._sources, **service}
+                )
+        return self.async_show_form(
+            step_id="reconfigure_service",
+            data_schema=self.add_suggested_values_to_schema(
+                SERVICE_SCHEMA, user_input or entry.data
+            ),
             errors=errors,
             description_placeholders={"name": entry.title},
         )

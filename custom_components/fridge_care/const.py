@@ -4,7 +4,9 @@ Config entry shape (``entry.data``)::
 
     {"name": str, "manufacturer": str, "model": str, "serial_number": str,
      "fridge_temp": entity_id, "freezer_temp": entity_id, "ambient_temp": entity_id,
-     "compressor_power": entity_id, "door": entity_id}   # source keys only when chosen
+     "compressor_power": entity_id, "door": entity_id,   # source keys only when chosen
+     "service_url": str, "signing_secret": str, "service_zone": str, "contact": str}
+                                                          # manufacturer service, when chosen
 
 ``entry.options``::
 
@@ -30,6 +32,13 @@ APPLIANCE_KEYS: Final = (CONF_NAME, CONF_MANUFACTURER, CONF_MODEL, CONF_SERIAL_N
 
 # entry.data: one key per source sensor role; the key is the role's value ("fridge_temp", …).
 SOURCE_KEYS: Final = tuple(Role)
+
+# entry.data: the manufacturer's ticket service (all absent: tickets are not forwarded).
+CONF_SERVICE_URL: Final = "service_url"
+CONF_SIGNING_SECRET: Final = "signing_secret"  # noqa: S105  (a key name, not a secret)
+CONF_SERVICE_ZONE: Final = "service_zone"
+CONF_CONTACT: Final = "contact"
+SERVICE_KEYS: Final = (CONF_SERVICE_URL, CONF_SIGNING_SECRET, CONF_SERVICE_ZONE, CONF_CONTACT)
 
 # entry.options.
 CONF_SENSITIVITY: Final = "sensitivity"

@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .monitor import FridgeMonitor
+    from .tickets.outbox import TicketOutbox
 
 
 @dataclass
@@ -16,6 +17,8 @@ class FridgeCareData:
     """What a loaded fridge entry holds while Home Assistant runs."""
 
     monitor: FridgeMonitor
+    tickets: TicketOutbox | None = None
+    """The outbox to the manufacturer's service; None when tickets are not forwarded."""
 
 
 type FridgeCareConfigEntry = ConfigEntry[FridgeCareData]

@@ -72,6 +72,7 @@ from .repairs import (
     async_report_source_unavailable,
     source_issue_id,
 )
+from .tickets.outbox import TicketOutbox, outbox_store, rejected_issue_id
 from .units import converter_for
 
 _LOGGER = logging.getLogger(__name__)
@@ -113,7 +114,9 @@ async def async_forget_fridge(hass: HomeAssistant, entry: FridgeCareConfigEntry)
     for role in Role:
         for problem in (SOURCE_REMOVED, SOURCE_UNAVAILABLE):
             ir.async_delete_issue(hass, DOMAIN, source_issue_id(entry, problem, role))
+    ir.async_delete_issue(hass, DOMAIN, rejected_issue_id(entry))
     await engine_store(hass, entry).async_remove()
+    await outbox_store(hass, entry).async_remove()
 
 
 class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
@@ -121,8 +124,17 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
 
     config_entry: FridgeCareConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: FridgeCareConfigEntry, device_id: str) -> None:
-        """Prepare the monitor; it starts with the entry's first refresh."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: FridgeCareConfigEntry,
+        device_id: str,
+        tickets: TicketOutbox | None = None,
+    ) -> None:
+        """Prepare the monitor; it starts with the entry's first refresh.
+
+        ``tickets``: where ticket-worthy faults go, when the manufacturer's service is set up.
+        """
         super().__init__(
             hass,
             _LOGGER,
@@ -142,6 +154,7 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         self.device_id = device_id
         self.notices = FaultNotices(hass, entry, entry.options.get(CONF_NOTIFY, DEFAULT_NOTIFY))
         self._silent_sources: set[Role] = set()
+        self.tickets = tickets
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -324,13 +337,17 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         for kind, episodes in ((TYPE_DETECTED, report.detected), (TYPE_CLEARED, report.cleared)):
             for episode in episodes:
                 self.hass.bus.async_fire(EVENT_FAULT, self.fault_event_data(kind, episode))
+        if self.tickets is not None:
+            for episode in report.detected:
+                if episode.ticket_worthy and episode.active:
+                    self.tickets.async_raise(episode, report)
         for code in [code for code, until in self.acknowledged.items() if until <= now]:
             del self.acknowledged[code]  # expired: the owner is told again if it is still on
         self.notices.async_reconcile(report.active, self.acknowledged, now)
         self._check_silent_sources(now)
 
     def fault_event_data(self, kind: str, episode: FaultEpisode) -> dict[str, Any]:
-        """Describe a fault change for automations (and, later, a ticket to the maker)."""
+        """Describe a fault change for automations."""
         return {
             ATTR_DEVICE_ID: self.device_id,
             ATTR_CONFIG_ENTRY_ID: self.config_entry.entry_id,

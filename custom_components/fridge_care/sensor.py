@@ -21,6 +21,7 @@ from homeassistant.util import dt as dt_util
 from .analysis.model import HealthReport, Role, Status
 from .data import FridgeCareConfigEntry
 from .entity import FridgeCareEntity
+from .ticket_sensor import ticket_sensors
 
 PARALLEL_UPDATES = 0  # entities only read the monitor's latest report
 
@@ -151,6 +152,8 @@ async def async_setup_entry(
         for description in SENSORS
         if description.needs is None or description.needs in monitor.sources
     )
+    if (tickets := entry.runtime_data.tickets) is not None:
+        async_add_entities(ticket_sensors(entry, tickets))
 
 
 class FridgeSensor(FridgeCareEntity, SensorEntity):

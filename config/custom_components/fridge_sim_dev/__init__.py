@@ -3,13 +3,18 @@
 It runs ``fridge_sim`` in real time and shows what a real home would have: two compartment
 thermometers, a kitchen thermometer, a smart plug's power reading and a door contact. On first
 start it adds a FridgeCare entry for that fridge through FridgeCare's own config flow, so the
-development instance shows the whole story without a single click.
+development instance shows the whole story without a single click. scripts/develop also runs the
+manufacturer's ticket service locally and passes its URL, the fridge's signing secret and the zone
+in ``FRIDGECARE_DEV_*`` variables (:data:`SERVICE_ENV`): the entry sends the fault's ticket there,
+and an entry from an earlier run is pointed at it too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 import logging
+import os
 import time
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, Platform
@@ -31,6 +36,9 @@ from custom_components.fridge_care.const import (
     CONF_NOTIFY,
     CONF_SENSITIVITY,
     CONF_SERIAL_NUMBER,
+    CONF_SERVICE_URL,
+    CONF_SERVICE_ZONE,
+    CONF_SIGNING_SECRET,
     DEFAULT_FREEZER_LIMIT_C,
     DEFAULT_FRIDGE_LIMIT_C,
     DEFAULT_NOTIFY,
@@ -44,6 +52,13 @@ SIGNAL_SAMPLES = f"{DOMAIN}_samples"
 STEP = timedelta(seconds=2)  # the plug and door report within seconds, as real ones do
 SERIAL = "SIM-0001"
 LEARNING_PERIOD_H = 1.0  # a demo cannot wait three days; the owner's default is 72 h
+
+# Where scripts/develop's local manufacturer service is, by FridgeCare entry key (unset: none).
+SERVICE_ENV: dict[str, str] = {
+    CONF_SERVICE_URL: "FRIDGECARE_DEV_SERVICE_URL",
+    CONF_SIGNING_SECRET: "FRIDGECARE_DEV_SIGNING_SECRET",
+    CONF_SERVICE_ZONE: "FRIDGECARE_DEV_SERVICE_ZONE",
+}
 
 CONF_FAULT = "fault"
 CONF_FAULT_AFTER = "fault_after_minutes"
@@ -103,6 +118,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async def _add_fridge_care_entry(_event: Event | None = None) -> None:
         if not hass.config_entries.async_entries(FRIDGE_CARE):
             await _create_fridge_care_entry(hass, conf[CONF_NAME])
+        else:
+            _point_at_local_service(hass, service_settings(os.environ))
 
     if hass.state is CoreState.running:
         await _add_fridge_care_entry()
@@ -126,6 +143,9 @@ async def _create_fridge_care_entry(hass: HomeAssistant, name: str) -> None:
     flow = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {role.value: entity_id for role, entity_id in ENTITY_IDS.items()}
     )
+    service = service_settings(os.environ)
+    if flow.get("type") == "form" and flow.get("step_id") == "service":
+        flow = await hass.config_entries.flow.async_configure(flow["flow_id"], service)
     if flow.get("type") != "create_entry":
         _LOGGER.error("Could not add the FridgeCare entry for the simulated fridge: %s", flow)
         return
@@ -141,4 +161,39 @@ async def _create_fridge_care_entry(hass: HomeAssistant, name: str) -> None:
             CONF_NOTIFY: DEFAULT_NOTIFY,
         },
     )
-    _LOGGER.info("Added FridgeCare entry %s watching the simulated fridge", entry.title)
+    _LOGGER.info(
+        "Added FridgeCare entry %s watching the simulated fridge (tickets: %s)",
+        entry.title,
+        service.get(CONF_SERVICE_URL, "not forwarded"),
+    )
+
+
+def service_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the local service's entry data from the environment: only the keys that are set."""
+    return {key: environ[name] for key, name in SERVICE_ENV.items() if environ.get(name)}
+
+
+@callback
+def _point_at_local_service(hass: HomeAssistant, service: dict[str, str]) -> None:
+    """Send an existing simulated-fridge entry's tickets to scripts/develop's local service.
+
+    An entry from an earlier run may predate the service step (no service URL), or hold a secret
+    the local service has since replaced; either is updated and reloaded. An entry that sends its
+    tickets somewhere else is left alone.
+    """
+    if CONF_SERVICE_URL not in service:
+        return
+    for entry in hass.config_entries.async_entries(FRIDGE_CARE):
+        if entry.data.get(CONF_SERIAL_NUMBER) != SERIAL:
+            continue
+        if entry.data.get(CONF_SERVICE_URL) not in (None, "", service[CONF_SERVICE_URL]):
+            continue
+        if all(entry.data.get(key) == value for key, value in service.items()):
+            continue
+        hass.config_entries.async_update_entry(entry, data={**entry.data, **service})
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+        _LOGGER.info(
+            "FridgeCare entry %s now sends its tickets to %s",
+            entry.title,
+            service[CONF_SERVICE_URL],
+        )

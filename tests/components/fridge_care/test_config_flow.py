@@ -24,6 +24,10 @@ async def test_user_flow_creates_and_loads_entry(hass: HomeAssistant, source_sta
     assert result["step_id"] == "sensors"
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], SOURCES)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "service"
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Kitchen fridge"
@@ -68,6 +72,7 @@ async def test_user_flow_validates_sensors(hass: HomeAssistant, source_states: N
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"freezer_temp": FREEZER_TEMP, "compressor_power": POWER}
     )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"] == {
@@ -97,6 +102,8 @@ async def test_reconfigure_changes_sensors(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"fridge_temp": FRIDGE_TEMP, "door": DOOR}
     )
+    assert result["step_id"] == "reconfigure_service"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"

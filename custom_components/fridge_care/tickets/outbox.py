@@ -1,0 +1,315 @@
+"""The outbox: tickets kept on disk until the manufacturer's service has answered them.
+
+A ticket is saved before it is sent, and leaves the outbox only with the service's answer: a
+network failure, a timeout or a busy service (409, 429, 5xx) means "try again later", with a
+growing pause. A refused signature (401) asks the owner for a new secret (re-authentication) and
+keeps the tickets; a ticket the service refuses outright (another 4xx) is kept aside with the
+service's problem and shown as a repair issue, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import time
+from typing import Any, Final
+
+import aiohttp
+from homeassistant.components import persistent_notification
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.json import json_bytes
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.loader import async_get_integration
+
+from ..analysis.model import FaultEpisode, HealthReport
+from ..const import (
+    CONF_CONTACT,
+    CONF_MANUFACTURER,
+    CONF_MODEL,
+    CONF_SERIAL_NUMBER,
+    CONF_SERVICE_ZONE,
+    DOMAIN,
+)
+from ..data import FridgeCareConfigEntry
+from .payload import Appliance, Customer, build_ticket
+from .signing import signature_headers
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION: Final = 1
+TICKETS_PATH: Final = "/api/v1/tickets"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
+FIRST_RETRY_S: Final = 30.0
+LAST_RETRY_S: Final = 3600.0
+"""Retries wait twice as long each time, from half a minute up to an hour."""
+TICKET_REJECTED: Final = "ticket_rejected"
+"""Repair issue: the service refused a ticket (kept, with the service's reason)."""
+ANSWERED_NOTICE: Final = "ticket_answered"
+"""Translation key (under ``issues``) of the notification that tells the owner the answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """Where the tickets go and how they are signed."""
+
+    url: str
+    secret: str
+
+
+def outbox_store(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> Store[dict[str, Any]]:
+    """Return where one fridge's tickets live on disk (private: they name the appliance)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.tickets", private=True)
+
+
+def rejected_issue_id(entry: FridgeCareConfigEntry) -> str:
+    """One repair issue per fridge for refused tickets."""
+    return f"{entry.entry_id}_{TICKET_REJECTED}"
+
+
+class TicketOutbox:
+    """One fridge's tickets: waiting to be sent, answered, or refused."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: FridgeCareConfigEntry, service: ServiceSettings
+    ) -> None:
+        """Send to ``service`` with Home Assistant's shared HTTP session."""
+        self._hass = hass
+        self._entry = entry
+        self._service = service
+        self._session = async_get_clientsession(hass)
+        self._store = outbox_store(hass, entry)
+        self.pending: dict[str, dict[str, Any]] = {}
+        """Tickets not yet answered, by id, in the order they were raised."""
+        self.answers: dict[str, dict[str, Any]] = {}
+        """The service's answer (``status``, ``booking``, ``notice``, …) by ticket id."""
+        self.rejected: dict[str, dict[str, Any]] = {}
+        """Refused tickets by id: the ticket and the service's problem document."""
+        self.latest: str | None = None
+        """The ticket answered last: what the entities show."""
+        self.retry_in: float | None = None
+        """Seconds until the next try while the service cannot be reached, else None."""
+        self.auth_failed = False
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._cancel_retry: CALLBACK_TYPE | None = None
+        self._sending = False
+        self._texts: dict[str, str] = {}
+        self._version = "unknown"
+
+    async def async_load(self) -> None:
+        """Read what was left from before a restart, and send what is still waiting."""
+        stored = await self._store.async_load() or {}
+        self.pending = stored.get("pending", {})
+        self.answers = stored.get("answers", {})
+        self.rejected = stored.get("rejected", {})
+        self.latest = stored.get("latest")
+        self._version = str((await async_get_integration(self._hass, DOMAIN)).version)
+        self._texts = await async_get_translations(
+            self._hass, self._hass.config.language, "issues", {DOMAIN}
+        )
+        if self.pending:
+            self._start_delivery()
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop retrying (the entry unloads); what is waiting stays on disk."""
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``update`` whenever a ticket's state changes; return the way to stop."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    @property
+    def latest_answer(self) -> dict[str, Any] | None:
+        """The answer to the latest ticket, if it has one."""
+        return None if self.latest is None else self.answers.get(self.latest)
+
+    @callback
+    def async_raise(self, episode: FaultEpisode, report: HealthReport) -> None:
+        """Turn a newly detected fault episode into a ticket and queue it."""
+        data = self._entry.data
+        unsafe = [
+            seconds
+            for seconds in (report.time_to_unsafe_s, report.freezer_time_to_unsafe_s)
+            if seconds is not None
+        ]
+        self.async_submit(
+            build_ticket(
+                episode,
+                Appliance(data[CONF_MANUFACTURER], data[CONF_MODEL], data[CONF_SERIAL_NUMBER]),
+                Customer(
+                    data[CONF_SERVICE_ZONE], self._hass.config.language, data.get(CONF_CONTACT)
+                ),
+                time_to_unsafe_s=min(unsafe, default=None),
+                version=self._version,
+            )
+        )
+
+    @callback
+    def async_submit(self, ticket: dict[str, Any]) -> None:
+        """Queue a ticket (once: an id seen before is ignored), save it, then send it."""
+        ticket_id = ticket["ticket_id"]
+        if ticket_id in self.pending or ticket_id in self.answers or ticket_id in self.rejected:
+            return
+        self.pending[ticket_id] = ticket
+        self.latest = ticket_id
+        _LOGGER.info("%s: ticket %s queued for the manufacturer", self._entry.title, ticket_id)
+        self._changed()
+        self._start_delivery()
+
+    @callback
+    def _start_delivery(self) -> None:
+        self._entry.async_create_background_task(
+            self._hass, self.async_deliver(), f"{DOMAIN} deliver tickets {self._entry.entry_id}"
+        )
+
+    async def async_deliver(self) -> None:
+        """Save the outbox, then send every waiting ticket in order until one has to wait."""
+        await self._async_save()
+        if self._sending or self.auth_failed:
+            return
+        self._sending = True
+        try:
+            # Oldest first; a ticket leaves ``pending`` once answered or refused, and one
+            # queued while this runs is sent in the same pass.
+            while self.pending and not self.auth_failed:
+                ticket_id, ticket = next(iter(self.pending.items()))
+                if not await self._async_send(ticket_id, ticket):
+                    break
+            else:
+                self._retry_after(None)
+        finally:
+            self._sending = False
+            await self._async_save()
+            self._changed()
+
+    async def _async_send(self, ticket_id: str, ticket: dict[str, Any]) -> bool:
+        """Send one ticket; return whether the next one may go (False: wait and retry)."""
+        body = json_bytes(ticket)
+        headers = {
+            "Content-Type": "application/json",
+            **signature_headers(self._service.secret, ticket_id, int(time.time()), body),
+        }
+        try:
+            async with self._session.post(
+                self._service.url.rstrip("/") + TICKETS_PATH,
+                data=body,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT,
+            ) as response:
+                status = response.status
+                answer = await _json_or_none(response)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            _LOGGER.warning("%s: ticket %s not sent yet: %s", self._entry.title, ticket_id, err)
+            self._retry_after(self._next_pause())
+            return False
+        if status in (200, 201) and answer is not None:
+            self._answered(ticket_id, answer)
+            return True
+        if status == 401:
+            _LOGGER.error("%s: the manufacturer's service refused the signature", self._entry.title)
+            self.auth_failed = True
+            self._entry.async_start_reauth(self._hass)
+            return False
+        if status in (408, 409, 425, 429) or status >= 500:
+            _LOGGER.warning(
+                "%s: ticket %s: service busy (%s)", self._entry.title, ticket_id, status
+            )
+            self._retry_after(self._next_pause())
+            return False
+        self._refused(ticket_id, status, answer)
+        return True
+
+    def _answered(self, ticket_id: str, answer: dict[str, Any]) -> None:
+        """Keep the service's answer and tell the owner what happens next."""
+        self.pending.pop(ticket_id, None)
+        self.answers[ticket_id] = {
+            "status": answer.get("status"),
+            "booking": answer.get("booking"),
+            "notice": answer.get("notice"),
+            "part": (answer.get("triage") or {}).get("part"),
+            "answered_at": time.time(),
+        }
+        self.latest = ticket_id
+        self._retry_after(None)
+        ir.async_delete_issue(self._hass, DOMAIN, rejected_issue_id(self._entry))
+        _LOGGER.info("%s: ticket %s %s", self._entry.title, ticket_id, answer.get("status"))
+        key = f"component.{DOMAIN}.issues.{ANSWERED_NOTICE}"
+        persistent_notification.async_create(
+            self._hass,
+            str(answer.get("notice") or answer.get("status")),
+            title=self._texts.get(f"{key}.title", "{name}").format(name=self._entry.title),
+            notification_id=f"{DOMAIN}_{self._entry.entry_id}_ticket",
+        )
+
+    def _refused(self, ticket_id: str, status: int, problem: dict[str, Any] | None) -> None:
+        """Set a refused ticket aside, with the service's reason, and show a repair issue."""
+        ticket = self.pending.pop(ticket_id)
+        detail = str((problem or {}).get("detail") or (problem or {}).get("title") or status)
+        self.rejected[ticket_id] = {"ticket": ticket, "status": status, "problem": problem}
+        _LOGGER.error(
+            "%s: ticket %s refused (%s): %s", self._entry.title, ticket_id, status, detail
+        )
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            rejected_issue_id(self._entry),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=TICKET_REJECTED,
+            translation_placeholders={
+                "name": self._entry.title,
+                "ticket": ticket_id,
+                "status": str(status),
+                "detail": detail,
+            },
+        )
+
+    def _next_pause(self) -> float:
+        return FIRST_RETRY_S if self.retry_in is None else min(self.retry_in * 2.0, LAST_RETRY_S)
+
+    @callback
+    def _retry_after(self, pause: float | None) -> None:
+        """Try again in ``pause`` seconds (None: stop waiting, nothing to retry)."""
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+        self.retry_in = pause
+        if pause is not None:
+            self._cancel_retry = async_call_later(self._hass, pause, self._retry)
+
+    @callback
+    def _retry(self, _now: object) -> None:
+        self._cancel_retry = None
+        self._start_delivery()
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(
+            {
+                "pending": self.pending,
+                "answers": self.answers,
+                "rejected": self.rejected,
+                "latest": self.latest,
+            }
+        )
+
+    @callback
+    def _changed(self) -> None:
+        for update in list(self._listeners):
+            update()
+
+
+async def _json_or_none(response: aiohttp.ClientResponse) -> dict[str, Any] | None:
+    """Return the answer's JSON object, or None when it has none (a proxy's error page)."""
+    try:
+        answer = await response.json(content_type=None)
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
