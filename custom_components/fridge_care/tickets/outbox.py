@@ -4,12 +4,14 @@ A ticket is saved before it is sent, and leaves the outbox only with the service
 network failure, a timeout or a busy service (409, 429, 5xx) means "try again later", with a
 growing pause. A refused signature (401) asks the owner for a new secret (re-authentication) and
 keeps the tickets; a ticket the service refuses outright (another 4xx) is kept aside with the
-service's problem and shown as a repair issue, never silently dropped.
+service's problem and shown as a repair issue, never silently dropped. Once answered, the latest
+ticket is looked up again now and then, so a visit an agent moves or closes shows at home too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 import logging
 import time
 from typing import Any, Final
@@ -19,7 +21,7 @@ from homeassistant.components import persistent_notification
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
@@ -46,6 +48,8 @@ REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=30)
 FIRST_RETRY_S: Final = 30.0
 LAST_RETRY_S: Final = 3600.0
 """Retries wait twice as long each time, from half a minute up to an hour."""
+FOLLOW_UP_INTERVAL: Final = timedelta(minutes=30)
+"""How often the latest ticket is looked up again: agents reschedule and close visits."""
 TICKET_REJECTED: Final = "ticket_rejected"
 """Repair issue: the service refused a ticket (kept, with the service's reason)."""
 ANSWERED_NOTICE: Final = "ticket_answered"
@@ -89,12 +93,13 @@ class TicketOutbox:
         self.rejected: dict[str, dict[str, Any]] = {}
         """Refused tickets by id: the ticket and the service's problem document."""
         self.latest: str | None = None
-        """The ticket answered last: what the entities show."""
+        """The ticket raised last: what the entities show."""
         self.retry_in: float | None = None
         """Seconds until the next try while the service cannot be reached, else None."""
         self.auth_failed = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._cancel_retry: CALLBACK_TYPE | None = None
+        self._cancel_follow_up: CALLBACK_TYPE | None = None
         self._sending = False
         self._texts: dict[str, str] = {}
         self._version = "unknown"
@@ -112,13 +117,19 @@ class TicketOutbox:
         )
         if self.pending:
             self._start_delivery()
+        self._cancel_follow_up = async_track_time_interval(
+            self._hass, self._follow_up, FOLLOW_UP_INTERVAL
+        )
 
     @callback
     def async_shutdown(self) -> None:
-        """Stop retrying (the entry unloads); what is waiting stays on disk."""
+        """Stop retrying and following up (the entry unloads); what waits stays on disk."""
         if self._cancel_retry is not None:
             self._cancel_retry()
             self._cancel_retry = None
+        if self._cancel_follow_up is not None:
+            self._cancel_follow_up()
+            self._cancel_follow_up = None
 
     @callback
     def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -192,20 +203,8 @@ class TicketOutbox:
 
     async def _async_send(self, ticket_id: str, ticket: dict[str, Any]) -> bool:
         """Send one ticket; return whether the next one may go (False: wait and retry)."""
-        body = json_bytes(ticket)
-        headers = {
-            "Content-Type": "application/json",
-            **signature_headers(self._service.secret, ticket_id, int(time.time()), body),
-        }
         try:
-            async with self._session.post(
-                self._service.url.rstrip("/") + TICKETS_PATH,
-                data=body,
-                headers=headers,
-                timeout=REQUEST_TIMEOUT,
-            ) as response:
-                status = response.status
-                answer = await _json_or_none(response)
+            status, answer = await self._async_call("POST", TICKETS_PATH, ticket_id, ticket)
         except (aiohttp.ClientError, TimeoutError) as err:
             _LOGGER.warning("%s: ticket %s not sent yet: %s", self._entry.title, ticket_id, err)
             self._retry_after(self._next_pause())
@@ -214,9 +213,7 @@ class TicketOutbox:
             self._answered(ticket_id, answer)
             return True
         if status == 401:
-            _LOGGER.error("%s: the manufacturer's service refused the signature", self._entry.title)
-            self.auth_failed = True
-            self._entry.async_start_reauth(self._hass)
+            self._signature_refused()
             return False
         if status in (408, 409, 425, 429) or status >= 500:
             _LOGGER.warning(
@@ -226,6 +223,63 @@ class TicketOutbox:
             return False
         self._refused(ticket_id, status, answer)
         return True
+
+    @callback
+    def _follow_up(self, _now: object = None) -> None:
+        """Look up the latest ticket again, unless it is closed or still being sent."""
+        answer = self.latest_answer
+        if self.latest is None or answer is None or answer.get("status") == "closed":
+            return
+        self._entry.async_create_background_task(
+            self._hass,
+            self._async_follow_up(self.latest),
+            f"{DOMAIN} follow up ticket {self._entry.entry_id}",
+        )
+
+    async def _async_follow_up(self, ticket_id: str) -> None:
+        """Take in a changed visit (rescheduled, closed) from the service; ignore failures."""
+        try:
+            status, state = await self._async_call("GET", f"{TICKETS_PATH}/{ticket_id}", ticket_id)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            _LOGGER.debug("%s: ticket %s not looked up: %s", self._entry.title, ticket_id, err)
+            return
+        if status == 401:
+            self._signature_refused()
+            return
+        known = self.answers.get(ticket_id, {})
+        if (
+            status != 200
+            or state is None
+            or all(state.get(key) == known.get(key) for key in ("status", "booking"))
+        ):
+            return
+        self._answered(ticket_id, state)
+        await self._async_save()
+        self._changed()
+
+    async def _async_call(
+        self, method: str, path: str, message_id: str, payload: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any] | None]:
+        """Make one signed request; return its status and JSON object (None if it has none)."""
+        body = b"" if payload is None else json_bytes(payload)
+        headers = signature_headers(self._service.secret, message_id, int(time.time()), body)
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        async with self._session.request(
+            method,
+            self._service.url.rstrip("/") + path,
+            data=body or None,
+            headers=headers,
+            timeout=REQUEST_TIMEOUT,
+        ) as response:
+            return response.status, await _json_or_none(response)
+
+    @callback
+    def _signature_refused(self) -> None:
+        """Stop sending and ask the owner for the appliance's current secret."""
+        _LOGGER.error("%s: the manufacturer's service refused the signature", self._entry.title)
+        self.auth_failed = True
+        self._entry.async_start_reauth(self._hass)
 
     def _answered(self, ticket_id: str, answer: dict[str, Any]) -> None:
         """Keep the service's answer and tell the owner what happens next."""
@@ -237,8 +291,6 @@ class TicketOutbox:
             "part": (answer.get("triage") or {}).get("part"),
             "answered_at": time.time(),
         }
-        self.latest = ticket_id
-        self._retry_after(None)
         ir.async_delete_issue(self._hass, DOMAIN, rejected_issue_id(self._entry))
         _LOGGER.info("%s: ticket %s %s", self._entry.title, ticket_id, answer.get("status"))
         key = f"component.{DOMAIN}.issues.{ANSWERED_NOTICE}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 import json
+import re
 from typing import Any
 
 import aiohttp
@@ -38,7 +39,11 @@ from custom_components.fridge_care.analysis.model import (
 )
 from custom_components.fridge_care.const import DOMAIN
 from custom_components.fridge_care.diagnostics import async_get_config_entry_diagnostics
-from custom_components.fridge_care.tickets.outbox import FIRST_RETRY_S, TicketOutbox
+from custom_components.fridge_care.tickets.outbox import (
+    FIRST_RETRY_S,
+    FOLLOW_UP_INTERVAL,
+    TicketOutbox,
+)
 from custom_components.fridge_care.tickets.payload import (
     Appliance,
     Customer,
@@ -409,6 +414,76 @@ async def test_booked_ticket_shows_the_visit_and_tells_the_owner(
     assert "comes at 16:00" in notice["message"]
 
 
+async def test_a_visit_moved_or_closed_by_the_manufacturer_shows_at_home(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The latest ticket is looked up again: a new time or a closed ticket reaches the sensors."""
+    ticket = _ticket()
+    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(ticket))
+    await _set_up_with_a_fault(hass, service_entry)
+    status_url = f"{TICKETS_URL}/{ticket['ticket_id']}"
+
+    async def follow_up(answer: dict[str, Any] | None = None, **mock: Any) -> None:
+        aioclient_mock.clear_requests()
+        if answer is not None:
+            TICKET_STATE(answer)
+            mock["json"] = answer
+        aioclient_mock.get(status_url, **mock)
+        freezer.tick(FOLLOW_UP_INTERVAL)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    await follow_up(exc=aiohttp.ClientConnectionError())  # unreachable: nothing changes
+    assert hass.states.get("sensor.kitchen_fridge_technician_visit").state == (
+        "2023-11-15T16:00:00+00:00"
+    )
+
+    moved = _answer(ticket)
+    moved["booking"] = {**moved["booking"], "start": "2023-11-16T09:00:00Z"}
+    moved["notice"] = "Ana García now comes on Thursday at 09:00."
+    await follow_up(moved)
+    method, url, body, headers = aioclient_mock.mock_calls[0]
+    assert (method, str(url), body) == ("GET", status_url, None)
+    signed_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
+    assert headers["webhook-signature"] == Webhook(SECRET).sign(ticket["ticket_id"], signed_at, "")
+    assert hass.states.get("sensor.kitchen_fridge_technician_visit").state == (
+        "2023-11-16T09:00:00+00:00"
+    )
+    notices = persistent_notification._async_get_or_create_notifications(hass)
+    assert notices[f"{DOMAIN}_{service_entry.entry_id}_ticket"]["message"] == moved["notice"]
+
+    await follow_up({**moved, "status": "closed"})
+    assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "closed"
+    await follow_up(moved)  # closed: not looked up any more
+    assert aioclient_mock.call_count == 0
+    assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "closed"
+
+
+async def test_follow_up_with_a_refused_signature_asks_for_the_secret(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A secret renewed after the booking shows on the next look-up, as re-authentication."""
+    ticket = _ticket()
+    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(ticket))
+    outbox = await _set_up_with_a_fault(hass, service_entry)
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(f"{TICKETS_URL}/{ticket['ticket_id']}", status=401, json={})
+    freezer.tick(FOLLOW_UP_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert outbox.auth_failed
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
 async def test_network_failure_keeps_the_ticket_and_retries_with_growing_pauses(
     hass: HomeAssistant,
     source_states: None,
@@ -561,8 +636,9 @@ async def test_simulated_relay_failure_books_a_technician(
     driver.load(
         simulated(0.5, FaultInjection(FaultCode.COMPRESSOR_START_FAILURE, start_h=3.0), seed=3)
     )
-    placeholder = {**_ticket(), "ticket_id": "FC-PLACEHOLDER"}
-    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(placeholder))
+    placeholder = _answer({**_ticket(), "ticket_id": "FC-PLACEHOLDER"})
+    aioclient_mock.post(TICKETS_URL, status=201, json=placeholder)
+    aioclient_mock.get(re.compile(rf"{TICKETS_URL}/FC-\w+"), json=placeholder)
     await set_up_fridge(hass, service_entry, driver)
     await driver.play()
 
