@@ -242,7 +242,8 @@ class FridgeCareConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            service = {**chosen_service(entry.data), **chosen_service({**entry.data, **user_input})}
+            # Only the secret changes; the address and zone are checked again with it.
+            service = chosen_service({**entry.data, **user_input})
             if not (errors := await validate_service(self.hass, service)):
                 return self.async_update_reload_and_abort(
                     entry, data_updates={CONF_SIGNING_SECRET: service[CONF_SIGNING_SECRET]}
