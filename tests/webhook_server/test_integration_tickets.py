@@ -1,0 +1,87 @@
+"""The Home Assistant integration's tickets, built and signed by its own code, against this service.
+
+The integration's tests check its tickets against the contract with a mocked service; here the
+real service (SQLite and PostgreSQL) takes them: one ticket books a technician, the integration's
+retry gets the same answer, and its signed status look-up reads the booking back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+import orjson
+
+from custom_components.fridge_care.analysis.model import (
+    FaultCode,
+    FaultEpisode,
+    FaultFamily,
+    Severity,
+)
+from custom_components.fridge_care.tickets.payload import Appliance, Customer, build_ticket
+from custom_components.fridge_care.tickets.signing import signature_headers
+
+from .conftest import APPLIANCE, MONDAY_9AM, Clock, register
+
+TICKETS_PATH = "/api/v1/tickets"
+
+
+def _relay_failure_ticket() -> dict[str, Any]:
+    episode = FaultEpisode(
+        episode_id=f"compressor_start_failure-{int(MONDAY_9AM)}-SN-0001",
+        code=FaultCode.COMPRESSOR_START_FAILURE,
+        family=FaultFamily.COMPRESSOR,
+        severity=Severity.CRITICAL,
+        confidence=0.9,
+        summary="The compressor tries to start but never keeps running.",
+        component="compressor start relay / overload protector",
+        part="compressor start relay (PTC) and overload protector",
+        ticket_worthy=True,
+        onset_at=MONDAY_9AM - 1800,
+        detected_at=MONDAY_9AM - 600,
+        evidence={"failed_starts": 4.0},
+    )
+    return build_ticket(
+        episode,
+        Appliance(APPLIANCE["manufacturer"], APPLIANCE["model"], APPLIANCE["serial"]),
+        Customer("madrid-centro", "es", "+34600000000"),
+        time_to_unsafe_s=7200.0,
+        version="0.1.0",
+    )
+
+
+async def test_integration_ticket_is_booked_retried_and_looked_up(
+    client: TestClient[Any, Any], clock: Clock
+) -> None:
+    """What the integration sends is booked once; its retry and its look-up read the same."""
+    secret = await register(client)
+    ticket = _relay_failure_ticket()
+    body = orjson.dumps(ticket)  # as Home Assistant's json_bytes writes it
+
+    def signed(payload: bytes) -> dict[str, str]:
+        return signature_headers(secret, ticket["ticket_id"], int(clock()), payload)
+
+    first = await client.post(
+        TICKETS_PATH, data=body, headers={"Content-Type": "application/json", **signed(body)}
+    )
+    assert first.status == 201, await first.text()
+    answer = await first.json()
+    assert answer["status"] == "booked"
+    assert answer["triage"]["part"] == "FC-P-2002 start relay PTC"  # FC-FD: french door
+    assert answer["booking"]["zone"] == "madrid-centro"
+    start = datetime.fromisoformat(answer["booking"]["start"])
+    assert start.date() == datetime.fromtimestamp(MONDAY_9AM, UTC).date()  # critical: today
+    assert "relé de arranque" in answer["notice"]  # the customer's language
+
+    clock.now += 40  # the outbox's retry: signed again, later
+    again = await client.post(
+        TICKETS_PATH, data=body, headers={"Content-Type": "application/json", **signed(body)}
+    )
+    assert again.status == 200
+    assert await again.json() == answer
+
+    clock.now += 1800  # the follow-up: a signed GET with an empty body
+    state = await client.get(f"{TICKETS_PATH}/{ticket['ticket_id']}", headers=signed(b""))
+    assert state.status == 200, await state.text()
+    assert (await state.json())["booking"] == answer["booking"]
