@@ -32,7 +32,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -
     )
     tickets = None
     if url := entry.data.get(CONF_SERVICE_URL):
-        tickets = TicketOutbox(hass, entry, ServiceSettings(url, entry.data[CONF_SIGNING_SECRET]))
+        service = ServiceSettings(url, entry.data[CONF_SIGNING_SECRET])
+        tickets = TicketOutbox(hass, entry, device.id, service)
         await tickets.async_load()
         entry.async_on_unload(tickets.async_shutdown)
     monitor = FridgeMonitor(hass, entry, device.id, tickets)

@@ -62,6 +62,9 @@ ATTR_TYPE: Final = "type"
 TYPE_DETECTED: Final = "detected"
 TYPE_CLEARED: Final = "cleared"
 
+# Bus event fired when the manufacturer's service answers a ticket (booked, moved, closed, …).
+EVENT_TICKET: Final = "fridge_care_ticket"
+
 # Services.
 SERVICE_ACKNOWLEDGE: Final = "acknowledge"
 SERVICE_RESET_BASELINE: Final = "reset_baseline"

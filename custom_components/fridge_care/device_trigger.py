@@ -1,4 +1,4 @@
-"""Device triggers: automate on a fridge's faults without writing event data by hand."""
+"""Device triggers: automate on a fridge's faults and visits without writing event data by hand."""
 
 from __future__ import annotations
 
@@ -14,12 +14,21 @@ from homeassistant.const import (
     CONF_TYPE,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
 from .analysis.model import FaultCode, Severity
-from .const import ATTR_TYPE, DOMAIN, EVENT_FAULT, TYPE_CLEARED, TYPE_DETECTED
+from .const import (
+    ATTR_TYPE,
+    CONF_SERVICE_URL,
+    DOMAIN,
+    EVENT_FAULT,
+    EVENT_TICKET,
+    TYPE_CLEARED,
+    TYPE_DETECTED,
+)
 
 # Trigger type -> the fridge_care_fault event data it matches (besides the device).
 TRIGGERS: Final[dict[str, dict[str, str]]] = {
@@ -30,16 +39,37 @@ TRIGGERS: Final[dict[str, dict[str, str]]] = {
     "unsafe_temperature": {ATTR_TYPE: TYPE_DETECTED, "code": FaultCode.UNSAFE_TEMPERATURE.value},
     "power_outage": {ATTR_TYPE: TYPE_DETECTED, "code": FaultCode.POWER_OUTAGE.value},
 }
+# Trigger type -> the fridge_care_ticket event data it matches; offered by fridges whose
+# tickets go to a manufacturer's service.
+TICKET_TRIGGERS: Final[dict[str, dict[str, str]]] = {
+    "technician_booked": {"status": "booked"},
+}
 
-TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend({vol.Required(CONF_TYPE): vol.In(TRIGGERS)})
+TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
+    {vol.Required(CONF_TYPE): vol.In([*TRIGGERS, *TICKET_TRIGGERS])}
+)
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
-    """List the triggers every fridge offers."""
+    """List the triggers every fridge offers, and the ticket ones where tickets are sent."""
+    kinds = list(TRIGGERS)
+    if _sends_tickets(hass, device_id):
+        kinds += TICKET_TRIGGERS
     return [
         {CONF_PLATFORM: "device", CONF_DEVICE_ID: device_id, CONF_DOMAIN: DOMAIN, CONF_TYPE: kind}
-        for kind in TRIGGERS
+        for kind in kinds
     ]
+
+
+def _sends_tickets(hass: HomeAssistant, device_id: str) -> bool:
+    """Whether the fridge's entry forwards tickets to a manufacturer's service."""
+    device = dr.async_get(hass).async_get(device_id)
+    return device is not None and any(
+        (entry := hass.config_entries.async_get_entry(entry_id)) is not None
+        and entry.domain == DOMAIN
+        and bool(entry.data.get(CONF_SERVICE_URL))
+        for entry_id in device.config_entries
+    )
 
 
 async def async_attach_trigger(
@@ -48,15 +78,18 @@ async def async_attach_trigger(
     action: TriggerActionType,
     trigger_info: TriggerInfo,
 ) -> CALLBACK_TYPE:
-    """Listen for this fridge's fridge_care_fault events of the chosen kind."""
+    """Listen for this fridge's fault or ticket events of the chosen kind."""
+    kind = config[CONF_TYPE]
+    event_type, data = (
+        (EVENT_TICKET, TICKET_TRIGGERS[kind])
+        if kind in TICKET_TRIGGERS
+        else (EVENT_FAULT, TRIGGERS[kind])
+    )
     event_config = event_trigger.TRIGGER_SCHEMA(
         {
             CONF_PLATFORM: "event",
-            event_trigger.CONF_EVENT_TYPE: EVENT_FAULT,
-            CONF_EVENT_DATA: {
-                CONF_DEVICE_ID: config[CONF_DEVICE_ID],
-                **TRIGGERS[config[CONF_TYPE]],
-            },
+            event_trigger.CONF_EVENT_TYPE: event_type,
+            CONF_EVENT_DATA: {CONF_DEVICE_ID: config[CONF_DEVICE_ID], **data},
         }
     )
     return await event_trigger.async_attach_trigger(

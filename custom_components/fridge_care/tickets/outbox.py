@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import aiohttp
 from homeassistant.components import persistent_notification
+from homeassistant.const import ATTR_DEVICE_ID, ATTR_NAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -29,12 +30,14 @@ from homeassistant.loader import async_get_integration
 
 from ..analysis.model import FaultEpisode, HealthReport
 from ..const import (
+    ATTR_CONFIG_ENTRY_ID,
     CONF_CONTACT,
     CONF_MANUFACTURER,
     CONF_MODEL,
     CONF_SERIAL_NUMBER,
     CONF_SERVICE_ZONE,
     DOMAIN,
+    EVENT_TICKET,
 )
 from ..data import FridgeCareConfigEntry
 from .payload import Appliance, Customer, build_ticket
@@ -78,11 +81,16 @@ class TicketOutbox:
     """One fridge's tickets: waiting to be sent, answered, or refused."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: FridgeCareConfigEntry, service: ServiceSettings
+        self,
+        hass: HomeAssistant,
+        entry: FridgeCareConfigEntry,
+        device_id: str,
+        service: ServiceSettings,
     ) -> None:
         """Send to ``service`` with Home Assistant's shared HTTP session."""
         self._hass = hass
         self._entry = entry
+        self._device_id = device_id
         self._service = service
         self._session = async_get_clientsession(hass)
         self._store = outbox_store(hass, entry)
@@ -293,6 +301,24 @@ class TicketOutbox:
         }
         ir.async_delete_issue(self._hass, DOMAIN, rejected_issue_id(self._entry))
         _LOGGER.info("%s: ticket %s %s", self._entry.title, ticket_id, answer.get("status"))
+        booking = answer.get("booking")
+        if not isinstance(booking, dict):
+            booking = {}
+        self._hass.bus.async_fire(
+            EVENT_TICKET,
+            {
+                ATTR_DEVICE_ID: self._device_id,
+                ATTR_CONFIG_ENTRY_ID: self._entry.entry_id,
+                ATTR_NAME: self._entry.title,
+                "ticket_id": ticket_id,
+                "status": answer.get("status"),
+                "visit_start": booking.get("start"),
+                "visit_end": booking.get("end"),
+                "technician": booking.get("technician_name"),
+                "part": self.answers[ticket_id]["part"],
+                "notice": answer.get("notice"),
+            },
+        )
         key = f"component.{DOMAIN}.issues.{ANSWERED_NOTICE}"
         persistent_notification.async_create(
             self._hass,

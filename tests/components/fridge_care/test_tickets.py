@@ -16,15 +16,20 @@ from typing import Any
 import aiohttp
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components import persistent_notification
+from homeassistant.components import automation, persistent_notification
+from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
+    async_get_device_automations,
+    async_mock_service,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from standardwebhooks import Webhook
@@ -37,7 +42,7 @@ from custom_components.fridge_care.analysis.model import (
     Severity,
     Status,
 )
-from custom_components.fridge_care.const import DOMAIN
+from custom_components.fridge_care.const import DOMAIN, EVENT_TICKET
 from custom_components.fridge_care.diagnostics import async_get_config_entry_diagnostics
 from custom_components.fridge_care.tickets.outbox import (
     FIRST_RETRY_S,
@@ -160,6 +165,14 @@ def service_entry(entry_options: dict[str, Any]) -> MockConfigEntry:
         data={**APPLIANCE, **SOURCES, **SERVICE_DATA},
         options=entry_options,
     )
+
+
+@pytest.fixture
+def ticket(aioclient_mock: AiohttpClientMocker) -> dict[str, Any]:
+    """The relay failure's ticket, which the mocked service books."""
+    booked = _ticket()
+    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(booked))
+    return booked
 
 
 async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> TicketOutbox:
@@ -368,8 +381,7 @@ async def test_refused_signature_asks_for_a_new_secret_and_keeps_the_ticket(
     new_secret = "whsec_" + base64.b64encode(b"fridgecare-rotated-secret").decode()
     aioclient_mock.clear_requests()
     aioclient_mock.get(f"{SERVICE}/api/v1/health", json={"status": "ok"})
-    ticket = _ticket()
-    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(ticket))
+    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(_ticket()))
     result = await hass.config_entries.flow.async_configure(
         flows[0]["flow_id"], {"signing_secret": new_secret}
     )
@@ -390,10 +402,9 @@ async def test_booked_ticket_shows_the_visit_and_tells_the_owner(
     source_states: None,
     service_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
+    ticket: dict[str, Any],
 ) -> None:
     """The service's booking reaches the dashboard and a notification, once per episode."""
-    ticket = _ticket()
-    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(ticket))
     outbox = await _set_up(hass, service_entry)
     outbox.async_raise(_episode(), _report())
     outbox.async_raise(_episode(), _report())  # the same episode again: no second ticket
@@ -420,10 +431,9 @@ async def test_a_visit_moved_or_closed_by_the_manufacturer_shows_at_home(
     service_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
+    ticket: dict[str, Any],
 ) -> None:
     """The latest ticket is looked up again: a new time or a closed ticket reaches the sensors."""
-    ticket = _ticket()
-    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(ticket))
     await _set_up_with_a_fault(hass, service_entry)
     status_url = f"{TICKETS_URL}/{ticket['ticket_id']}"
 
@@ -469,10 +479,9 @@ async def test_follow_up_with_a_refused_signature_asks_for_the_secret(
     service_entry: MockConfigEntry,
     aioclient_mock: AiohttpClientMocker,
     freezer: FrozenDateTimeFactory,
+    ticket: dict[str, Any],
 ) -> None:
     """A secret renewed after the booking shows on the next look-up, as re-authentication."""
-    ticket = _ticket()
-    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(ticket))
     outbox = await _set_up_with_a_fault(hass, service_entry)
     aioclient_mock.clear_requests()
     aioclient_mock.get(f"{TICKETS_URL}/{ticket['ticket_id']}", status=401, json={})
@@ -482,6 +491,53 @@ async def test_follow_up_with_a_refused_signature_asks_for_the_secret(
     assert outbox.auth_failed
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+async def test_booking_drives_an_automation_through_the_device_trigger(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    ticket: dict[str, Any],
+) -> None:
+    """The fridge offers "a technician was booked", which runs an automation with the visit."""
+    outbox = await _set_up(hass, service_entry)
+    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
+    assert device is not None
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
+    assert "technician_booked" in {t["type"] for t in triggers if t["domain"] == DOMAIN}
+    calls = async_mock_service(hass, "test", "automation")
+    events = async_capture_events(hass, EVENT_TICKET)
+    trigger = {"trigger": "device", "device_id": device.id, "domain": DOMAIN}
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "triggers": [{**trigger, "type": "technician_booked"}],
+                "actions": {
+                    "action": "test.automation",
+                    "data": {"when": "{{ trigger.event.data.visit_start }}"},
+                },
+            }
+        },
+    )
+
+    outbox.async_raise(_episode(), _report())
+    await hass.async_block_till_done()
+    assert [call.data["when"] for call in calls] == [VISIT_START]
+    assert events[0].data == {
+        "device_id": device.id,
+        "config_entry_id": service_entry.entry_id,
+        "name": "Kitchen fridge",
+        "ticket_id": ticket["ticket_id"],
+        "status": "booked",
+        "visit_start": VISIT_START,
+        "visit_end": "2023-11-15T17:30:00Z",
+        "technician": "Ana García",
+        "part": "RLY-PTC-220",
+        "notice": _answer(ticket)["notice"],
+    }
 
 
 async def test_network_failure_keeps_the_ticket_and_retries_with_growing_pauses(
