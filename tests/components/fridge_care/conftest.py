@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Generator
 from datetime import UTC, datetime
+from pathlib import Path
+import shutil
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -233,3 +235,18 @@ async def door_left_open(
     await driver.play(until=DOOR_OPEN_AT + 1800)
     assert hass.states.get("binary_sensor.kitchen_fridge_door_problem").state == "on"
     return config_entry
+
+
+BLUEPRINTS = Path(__file__).parents[3] / "blueprints" / "automation" / "fridge_care"
+
+
+def use_blueprint(
+    hass: HomeAssistant, config_dir: Path, name: str, inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """Install the repository's blueprints in a config folder and return an automation using one."""
+    hass.config.config_dir = str(config_dir)
+    target = config_dir / "blueprints" / "automation" / "fridge_care"
+    target.mkdir(parents=True)
+    for path in BLUEPRINTS.glob("*.yaml"):
+        shutil.copy(path, target / path.name)
+    return {"use_blueprint": {"path": f"fridge_care/{name}", "input": inputs}}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-import shutil
 from typing import Any
 
 from homeassistant.components import automation
@@ -22,9 +21,14 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.fridge_care.const import DOMAIN
 
-from .conftest import DOOR_OPEN_AT, FridgeDriver, door_left_open_samples, set_up_fridge
-
-BLUEPRINTS = Path(__file__).parents[3] / "blueprints" / "automation" / "fridge_care"
+from .conftest import (
+    BLUEPRINTS,
+    DOOR_OPEN_AT,
+    FridgeDriver,
+    door_left_open_samples,
+    set_up_fridge,
+    use_blueprint,
+)
 
 
 def _fridge_device_id(hass: HomeAssistant) -> str:
@@ -92,19 +96,9 @@ async def test_device_trigger_and_condition_run_an_automation(
     assert [call.data["code"] for call in calls] == ["door_left_open", "cleared"]
 
 
-def _use_blueprint(
-    hass: HomeAssistant, config_dir: Path, name: str, inputs: dict[str, Any]
-) -> dict[str, Any]:
-    """Install the repository's blueprints in a config folder and return an automation using one."""
-    hass.config.config_dir = str(config_dir)
-    target = config_dir / "blueprints" / "automation" / "fridge_care"
-    target.mkdir(parents=True)
-    for path in BLUEPRINTS.glob("*.yaml"):
-        shutil.copy(path, target / path.name)
-    return {"use_blueprint": {"path": f"fridge_care/{name}", "input": inputs}}
-
-
-@pytest.mark.parametrize("name", ["notify_on_fault.yaml", "door_left_open_reminder.yaml"])
+@pytest.mark.parametrize(
+    "name", ["notify_on_fault.yaml", "door_left_open_reminder.yaml", "technician_booked.yaml"]
+)
 def test_blueprints_are_valid(name: str) -> None:
     """Each blueprint passes Home Assistant's automation blueprint schema."""
     blueprint = blueprint_models.Blueprint(
@@ -130,7 +124,7 @@ async def _run_blueprint(
     driver.wait_for_all_tasks = False
     driver.load(door_left_open_samples(door_open_h))
     await set_up_fridge(hass, config_entry, driver)
-    config = _use_blueprint(hass, config_dir, name, {"fridge": _fridge_device_id(hass), **inputs})
+    config = use_blueprint(hass, config_dir, name, {"fridge": _fridge_device_id(hass), **inputs})
     assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
     return notify_calls
 

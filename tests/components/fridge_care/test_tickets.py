@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 import json
+from pathlib import Path
 import re
 from typing import Any
 
@@ -59,7 +60,15 @@ from custom_components.fridge_care.tickets.signing import secret_key, signature_
 from fridge_sim import FaultInjection
 from webhook_server.contract import TICKET, TICKET_STATE
 
-from .conftest import APPLIANCE, SOURCES, START, FridgeDriver, set_up_fridge, simulated
+from .conftest import (
+    APPLIANCE,
+    SOURCES,
+    START,
+    FridgeDriver,
+    set_up_fridge,
+    simulated,
+    use_blueprint,
+)
 
 SECRET = "whsec_" + base64.b64encode(b"fridgecare-test-secret-24b").decode()
 SERVICE = "http://service.test"
@@ -538,6 +547,32 @@ async def test_booking_drives_an_automation_through_the_device_trigger(
         "part": "RLY-PTC-220",
         "notice": _answer(ticket)["notice"],
     }
+
+
+async def test_technician_booked_blueprint_sends_the_notice(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    ticket: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """The homeowner's blueprint forwards the manufacturer's notice with the visit time."""
+    await hass.config.async_set_time_zone("Europe/Madrid")
+    notify_calls = async_mock_service(hass, "notify", "notify")
+    outbox = await _set_up(hass, service_entry)
+    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
+    assert device is not None
+    config = use_blueprint(hass, tmp_path, "technician_booked.yaml", {"fridge": device.id})
+    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
+
+    outbox.async_raise(_episode(), _report())
+    await hass.async_block_till_done()
+    assert len(notify_calls) == 1
+    sent = notify_calls[0].data
+    assert sent["title"] == "Kitchen fridge: technician booked"
+    assert sent["message"].startswith(_answer(ticket)["notice"])
+    assert ticket["ticket_id"] in sent["message"]
+    assert "visit Wed 15 Nov 17:00" in sent["message"]  # 16:00 UTC, in the home's time zone
 
 
 async def test_network_failure_keeps_the_ticket_and_retries_with_growing_pauses(
