@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import time
 from typing import Any
 
 import aiohttp
@@ -36,6 +37,9 @@ from .const import (
     CONF_SERVICE_URL,
     CONF_SERVICE_ZONE,
     CONF_SIGNING_SECRET,
+    CONF_VISIT_DAYS,
+    CONF_VISIT_FROM,
+    CONF_VISIT_UNTIL,
     DEFAULT_FREEZER_LIMIT_C,
     DEFAULT_FRIDGE_LIMIT_C,
     DEFAULT_LEARNING_PERIOD_H,
@@ -45,6 +49,7 @@ from .const import (
     SERVICE_KEYS,
     SOURCE_KEYS,
 )
+from .tickets.payload import WEEKDAYS
 from .tickets.signing import is_signing_secret
 from .units import converter_for
 
@@ -342,16 +347,49 @@ OPTIONS_SCHEMA = vol.Schema(
 )
 
 
+VISIT_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_VISIT_FROM): selector.TimeSelector(),
+        vol.Optional(CONF_VISIT_UNTIL): selector.TimeSelector(),
+        vol.Optional(CONF_VISIT_DAYS, default=list(WEEKDAYS)): selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=list(WEEKDAYS), multiple=True, translation_key="weekday"
+            )
+        ),
+    }
+)
+
+
+def validate_visit_hours(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Check the preferred visit hours: both ends or neither, a day window, some days."""
+    start, end = user_input.get(CONF_VISIT_FROM), user_input.get(CONF_VISIT_UNTIL)
+    if start is None and end is None:
+        return {}
+    if start is None or end is None or time.fromisoformat(end) <= time.fromisoformat(start):
+        return {"base": "visit_hours"}
+    if not user_input.get(CONF_VISIT_DAYS):
+        return {CONF_VISIT_DAYS: "visit_days"}
+    return {}
+
+
 class FridgeCareOptionsFlow(OptionsFlowWithReload):
     """Let the owner tune how FridgeCare judges and reports this fridge."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the tunables; saving reloads the entry with the new settings."""
-        if user_input is not None:
+        """Show the tunables; saving reloads the entry with the new settings.
+
+        A fridge that sends tickets also gets the owner's preferred visit hours.
+        """
+        schema = OPTIONS_SCHEMA
+        if self.config_entry.data.get(CONF_SERVICE_URL):
+            schema = schema.extend(VISIT_SCHEMA.schema)
+        errors: dict[str, str] = {}
+        if user_input is not None and not (errors := validate_visit_hours(user_input)):
             return self.async_create_entry(data=user_input)
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
+                schema, user_input or self.config_entry.options
             ),
+            errors=errors,
         )

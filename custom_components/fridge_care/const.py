@@ -11,7 +11,9 @@ Config entry shape (``entry.data``)::
 ``entry.options``::
 
     {"sensitivity": float, "fridge_limit_c": float, "freezer_limit_c": float,
-     "learning_period_h": float, "notify": list[str]}     # notify: fault families to tell about
+     "learning_period_h": float, "notify": list[str],     # notify: fault families to tell about
+     "visit_from": "HH:MM:SS", "visit_until": "HH:MM:SS", "visit_days": list[str]}
+                                                          # preferred visits, with a service
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ CONF_FRIDGE_LIMIT: Final = "fridge_limit_c"
 CONF_FREEZER_LIMIT: Final = "freezer_limit_c"
 CONF_LEARNING_PERIOD: Final = "learning_period_h"
 CONF_NOTIFY: Final = "notify"
+
+# entry.options, only with a manufacturer's service: the owner's preferred visit hours.
+CONF_VISIT_FROM: Final = "visit_from"
+CONF_VISIT_UNTIL: Final = "visit_until"
+CONF_VISIT_DAYS: Final = "visit_days"
 
 DEFAULT_SENSITIVITY: Final = 1.0
 DEFAULT_FRIDGE_LIMIT_C: Final = 4.4

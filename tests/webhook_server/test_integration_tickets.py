@@ -1,8 +1,9 @@
 """The Home Assistant integration's tickets, built and signed by its own code, against this service.
 
 The integration's tests check its tickets against the contract with a mocked service; here the
-real service (SQLite and PostgreSQL) takes them: one ticket books a technician, the integration's
-retry gets the same answer, and its signed status look-up reads the booking back.
+real service (SQLite and PostgreSQL) takes them: one ticket books a technician in the owner's
+preferred hours, the integration's retry gets the same answer, and its signed status look-up
+reads the booking back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from custom_components.fridge_care.analysis.model import (
     FaultFamily,
     Severity,
 )
-from custom_components.fridge_care.tickets.payload import Appliance, Customer, build_ticket
+from custom_components.fridge_care.tickets.payload import (
+    Appliance,
+    Customer,
+    build_ticket,
+    visit_windows,
+)
 from custom_components.fridge_care.tickets.signing import signature_headers
 
 from .conftest import APPLIANCE, MONDAY_9AM, Clock, register
@@ -45,8 +51,19 @@ def _relay_failure_ticket() -> dict[str, Any]:
     return build_ticket(
         episode,
         Appliance(APPLIANCE["manufacturer"], APPLIANCE["model"], APPLIANCE["serial"]),
-        Customer("madrid-centro", "es", "+34600000000"),
-        time_to_unsafe_s=7200.0,
+        Customer(
+            "madrid-centro",
+            "es",
+            "+34600000000",
+            # The owner would rather have the visit on weekday evenings (UTC here).
+            visit_windows(
+                datetime.fromtimestamp(MONDAY_9AM, UTC),
+                "16:00",
+                "20:00",
+                ["mon", "tue", "wed", "thu", "fri"],
+            ),
+        ),
+        time_to_unsafe_s=None,  # food safe for now: the evening window is before the deadline
         version="0.1.0",
     )
 
@@ -72,6 +89,7 @@ async def test_integration_ticket_is_booked_retried_and_looked_up(
     assert answer["booking"]["zone"] == "madrid-centro"
     start = datetime.fromisoformat(answer["booking"]["start"])
     assert start.date() == datetime.fromtimestamp(MONDAY_9AM, UTC).date()  # critical: today
+    assert start.hour >= 16  # in the owner's preferred evening window
     assert "relé de arranque" in answer["notice"]  # the customer's language
 
     clock.now += 40  # the outbox's retry: signed again, later

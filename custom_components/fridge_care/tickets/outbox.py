@@ -11,7 +11,7 @@ ticket is looked up again now and then, so a visit an agent moves or closes show
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 import time
 from typing import Any, Final
@@ -27,6 +27,7 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.loader import async_get_integration
+from homeassistant.util import dt as dt_util
 
 from ..analysis.model import FaultEpisode, HealthReport
 from ..const import (
@@ -36,11 +37,14 @@ from ..const import (
     CONF_MODEL,
     CONF_SERIAL_NUMBER,
     CONF_SERVICE_ZONE,
+    CONF_VISIT_DAYS,
+    CONF_VISIT_FROM,
+    CONF_VISIT_UNTIL,
     DOMAIN,
     EVENT_TICKET,
 )
 from ..data import FridgeCareConfigEntry
-from .payload import Appliance, Customer, build_ticket
+from .payload import WEEKDAYS, Appliance, Customer, build_ticket, visit_windows
 from .signing import signature_headers
 
 _LOGGER = logging.getLogger(__name__)
@@ -164,12 +168,23 @@ class TicketOutbox:
                 episode,
                 Appliance(data[CONF_MANUFACTURER], data[CONF_MODEL], data[CONF_SERIAL_NUMBER]),
                 Customer(
-                    data[CONF_SERVICE_ZONE], self._hass.config.language, data.get(CONF_CONTACT)
+                    data[CONF_SERVICE_ZONE],
+                    self._hass.config.language,
+                    data.get(CONF_CONTACT),
+                    self._preferred_windows(),
                 ),
                 time_to_unsafe_s=min(unsafe, default=None),
                 version=self._version,
             )
         )
+
+    def _preferred_windows(self) -> list[tuple[datetime, datetime]]:
+        """Return the owner's preferred visit hours over the coming week, if they gave any."""
+        options = self._entry.options
+        start, end = options.get(CONF_VISIT_FROM), options.get(CONF_VISIT_UNTIL)
+        if start is None or end is None:
+            return []
+        return visit_windows(dt_util.now(), start, end, options.get(CONF_VISIT_DAYS, WEEKDAYS))
 
     @callback
     def async_submit(self, ticket: dict[str, Any]) -> None:

@@ -7,8 +7,9 @@ book a second technician for one fault.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 import hashlib
 import math
 from typing import Any, Final
@@ -36,6 +37,8 @@ class Customer:
     zone: str
     language: str
     contact: str | None = None
+    preferred_windows: Sequence[tuple[datetime, datetime]] = ()
+    """Times the owner would rather have the visit, tried first by the service."""
 
 
 def notice_language(language: str) -> str:
@@ -50,6 +53,33 @@ def ticket_id(appliance: Appliance, episode_id: str) -> str:
         f"{appliance.manufacturer}\n{appliance.serial}\n{episode_id}".encode()
     ).hexdigest()
     return f"FC-{digest[:16].upper()}"
+
+
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WINDOW_DAYS: Final = 7
+"""How many days ahead preferred windows are offered (the service's deadlines are within a week)."""
+
+
+def visit_windows(
+    now: datetime, start: str, end: str, weekdays: Collection[str]
+) -> list[tuple[datetime, datetime]]:
+    """Return the owner's preferred visit hours on the chosen days of the coming week.
+
+    ``now`` is aware, in the home's time zone; ``start`` and ``end`` are times of day there
+    (``HH:MM[:SS]``, ``end`` after ``start``: no overnight windows). Today's window is cut to
+    what is left of it.
+    """
+    opening, closing = time.fromisoformat(start), time.fromisoformat(end)
+    windows = []
+    for offset in range(WINDOW_DAYS):
+        day = now.date() + timedelta(days=offset)
+        if WEEKDAYS[day.weekday()] not in weekdays:
+            continue
+        opens = datetime.combine(day, opening, now.tzinfo)
+        closes = datetime.combine(day, closing, now.tzinfo)
+        if closes > now:
+            windows.append((max(opens, now), closes))
+    return windows
 
 
 def _rfc3339(at: float) -> str:
@@ -91,6 +121,11 @@ def build_ticket(
     who: dict[str, Any] = {"zone": customer.zone, "language": notice_language(customer.language)}
     if customer.contact:
         who["contact"] = customer.contact
+    if customer.preferred_windows:
+        who["preferred_windows"] = [
+            {"start": _rfc3339(start.timestamp()), "end": _rfc3339(end.timestamp())}
+            for start, end in customer.preferred_windows
+        ]
     return {
         "ticket_id": ticket_id(appliance, episode.episode_id),
         "appliance": {

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from freezegun import freeze_time
@@ -55,6 +56,7 @@ from custom_components.fridge_care.tickets.payload import (
     Customer,
     build_ticket,
     notice_language,
+    visit_windows,
 )
 from custom_components.fridge_care.tickets.signing import secret_key, signature_headers
 from fridge_sim import FaultInjection
@@ -277,6 +279,34 @@ def test_empty_diagnosis_texts_and_odd_figures_are_left_out() -> None:
     assert ticket["customer"]["language"] == "en"
 
 
+def test_preferred_visit_hours_cover_the_coming_week() -> None:
+    """Weekday evenings over the next seven days, today's cut to what is left of it."""
+    madrid = ZoneInfo("Europe/Madrid")
+    now = datetime(2026, 11, 30, 17, 30, tzinfo=madrid)  # a Monday
+    windows = visit_windows(now, "16:00:00", "20:00:00", ["mon", "tue", "wed", "thu", "fri"])
+    assert [(start.isoformat(), end.isoformat()) for start, end in windows] == [
+        ("2026-11-30T17:30:00+01:00", "2026-11-30T20:00:00+01:00"),
+        ("2026-12-01T16:00:00+01:00", "2026-12-01T20:00:00+01:00"),
+        ("2026-12-02T16:00:00+01:00", "2026-12-02T20:00:00+01:00"),
+        ("2026-12-03T16:00:00+01:00", "2026-12-03T20:00:00+01:00"),
+        ("2026-12-04T16:00:00+01:00", "2026-12-04T20:00:00+01:00"),
+    ]
+    late = datetime(2026, 11, 30, 21, 0, tzinfo=madrid)
+    assert visit_windows(late, "16:00", "20:00", ["mon"]) == []  # next Monday is 7 days out
+    ticket = build_ticket(
+        _episode(),
+        Appliance("Acme", "M", "S"),
+        Customer("madrid-centro", "es", preferred_windows=windows[:2]),
+        time_to_unsafe_s=None,
+        version="1",
+    )
+    TICKET(ticket)
+    assert ticket["customer"]["preferred_windows"] == [
+        {"start": "2026-11-30T16:30:00Z", "end": "2026-11-30T19:00:00Z"},
+        {"start": "2026-12-01T15:00:00Z", "end": "2026-12-01T19:00:00Z"},
+    ]
+
+
 @pytest.mark.parametrize(
     ("language", "expected"), [("es", "es"), ("es-419", "es"), ("en-GB", "en"), ("de", "en")]
 )
@@ -401,6 +431,53 @@ async def test_refused_signature_asks_for_a_new_secret_and_keeps_the_ticket(
     posted = [call for call in aioclient_mock.mock_calls if call[0] == "POST"]
     assert len(posted) == 1
     Webhook(new_secret).verify(posted[0][2], {k.lower(): v for k, v in posted[0][3].items()})
+
+
+async def test_options_ask_for_visit_hours_only_when_tickets_are_sent(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    config_entry: MockConfigEntry,
+    entry_options: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+    ticket: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """Visit hours are checked, saved, and sent with the next ticket as preferred windows."""
+    await hass.config.async_set_time_zone("Europe/Madrid")
+    freezer.move_to("2026-11-30T16:30:00+00:00")  # Monday 17:30 in Madrid
+    config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(config_entry.entry_id)
+    assert "visit_from" not in result["data_schema"].schema
+
+    await _set_up(hass, service_entry)
+    result = await hass.config_entries.options.async_init(service_entry.entry_id)
+    assert "visit_from" in result["data_schema"].schema
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**entry_options, "visit_from": "20:00:00", "visit_until": "16:00:00"}
+    )
+    assert result["errors"] == {"base": "visit_hours"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**entry_options, "visit_from": "16:00:00", "visit_until": "20:00:00", "visit_days": []},
+    )
+    assert result["errors"] == {"visit_days": "visit_days"}
+    hours = {"visit_from": "16:00:00", "visit_until": "20:00:00", "visit_days": ["mon", "tue"]}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**entry_options, **hours}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert dict(service_entry.options) == {**entry_options, **hours}
+
+    outbox = service_entry.runtime_data.tickets
+    assert outbox is not None
+    outbox.async_raise(_episode(), _report())
+    await hass.async_block_till_done()
+    assert _sent(aioclient_mock)[0]["customer"]["preferred_windows"] == [
+        {"start": "2026-11-30T16:30:00Z", "end": "2026-11-30T19:00:00Z"},
+        {"start": "2026-12-01T15:00:00Z", "end": "2026-12-01T19:00:00Z"},
+    ]
 
 
 # --- the outbox: nothing is lost ----------------------------------------------------------
