@@ -57,6 +57,10 @@ LAST_RETRY_S: Final = 3600.0
 """Retries wait twice as long each time, from half a minute up to an hour."""
 FOLLOW_UP_INTERVAL: Final = timedelta(minutes=30)
 """How often the latest ticket is looked up again: agents reschedule and close visits."""
+OPEN_WITHOUT_VISIT: Final = timedelta(days=7)
+"""How long an answered ticket with no visit booked still counts as open for its fault."""
+KEPT_TICKETS: Final = 50
+"""Answered (and, apart, refused) tickets kept on disk, newest first: what diagnostics show."""
 TICKET_REJECTED: Final = "ticket_rejected"
 """Repair issue: the service refused a ticket (kept, with the service's reason)."""
 ANSWERED_NOTICE: Final = "ticket_answered"
@@ -156,7 +160,19 @@ class TicketOutbox:
 
     @callback
     def async_raise(self, episode: FaultEpisode, report: HealthReport) -> None:
-        """Turn a newly detected fault episode into a ticket and queue it."""
+        """Turn a newly detected fault episode into a ticket and queue it.
+
+        Not while a ticket for the same fault is still open: a fault that clears and comes back
+        before the technician's visit is the same repair, not a second booking.
+        """
+        if (open_ticket := self._open_ticket_for(episode.code.value)) is not None:
+            _LOGGER.info(
+                "%s: %s again; ticket %s is still open",
+                self._entry.title,
+                episode.code.value,
+                open_ticket,
+            )
+            return
         data = self._entry.data
         unsafe = [
             seconds
@@ -177,6 +193,27 @@ class TicketOutbox:
                 version=self._version,
             )
         )
+
+    def _open_ticket_for(self, code: str) -> str | None:
+        """Return the id of a ticket for ``code`` that is waiting, or answered and not done.
+
+        Answered tickets stay open until their visit ends, or for a week without a visit
+        (``needs_dispatch``, ``human_review``); a closed ticket is done.
+        """
+        for ticket_id, ticket in self.pending.items():
+            if ticket["fault"]["code"] == code:
+                return ticket_id
+        now = dt_util.utcnow()
+        for ticket_id, answer in self.answers.items():
+            if answer.get("code") != code or answer.get("status") == "closed":
+                continue
+            booking = answer.get("booking") or {}
+            end = dt_util.parse_datetime(str(booking.get("end", "")))
+            if end is None:
+                end = dt_util.utc_from_timestamp(answer["answered_at"]) + OPEN_WITHOUT_VISIT
+            if end > now:
+                return ticket_id
+        return None
 
     def _preferred_windows(self) -> list[tuple[datetime, datetime]]:
         """Return the owner's preferred visit hours over the coming week, if they gave any."""
@@ -306,14 +343,17 @@ class TicketOutbox:
 
     def _answered(self, ticket_id: str, answer: dict[str, Any]) -> None:
         """Keep the service's answer and tell the owner what happens next."""
-        self.pending.pop(ticket_id, None)
+        sent = self.pending.pop(ticket_id, None)
+        code = sent["fault"]["code"] if sent else self.answers.get(ticket_id, {}).get("code")
         self.answers[ticket_id] = {
+            "code": code,
             "status": answer.get("status"),
             "booking": answer.get("booking"),
             "notice": answer.get("notice"),
             "part": (answer.get("triage") or {}).get("part"),
             "answered_at": time.time(),
         }
+        _keep_latest(self.answers)
         ir.async_delete_issue(self._hass, DOMAIN, rejected_issue_id(self._entry))
         _LOGGER.info("%s: ticket %s %s", self._entry.title, ticket_id, answer.get("status"))
         booking = answer.get("booking")
@@ -347,6 +387,7 @@ class TicketOutbox:
         ticket = self.pending.pop(ticket_id)
         detail = str((problem or {}).get("detail") or (problem or {}).get("title") or status)
         self.rejected[ticket_id] = {"ticket": ticket, "status": status, "problem": problem}
+        _keep_latest(self.rejected)
         _LOGGER.error(
             "%s: ticket %s refused (%s): %s", self._entry.title, ticket_id, status, detail
         )
@@ -397,6 +438,12 @@ class TicketOutbox:
     def _changed(self) -> None:
         for update in list(self._listeners):
             update()
+
+
+def _keep_latest(tickets: dict[str, dict[str, Any]]) -> None:
+    """Forget the oldest answered or refused tickets beyond the last :data:`KEPT_TICKETS`."""
+    for ticket_id in list(tickets)[:-KEPT_TICKETS]:
+        del tickets[ticket_id]
 
 
 async def _json_or_none(response: aiohttp.ClientResponse) -> dict[str, Any] | None:

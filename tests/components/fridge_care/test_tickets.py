@@ -8,7 +8,7 @@ own contract (``webhook_server.contract``) and its signature against the referen
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 import re
@@ -478,6 +478,57 @@ async def test_options_ask_for_visit_hours_only_when_tickets_are_sent(
         {"start": "2026-11-30T16:30:00Z", "end": "2026-11-30T19:00:00Z"},
         {"start": "2026-12-01T15:00:00Z", "end": "2026-12-01T19:00:00Z"},
     ]
+
+
+# --- one fault, one visit --------------------------------------------------------------------
+
+
+async def test_a_fault_that_comes_back_before_the_visit_books_nothing_more(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    ticket: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The relay fault clears and returns: the booked visit covers it; after the visit, anew."""
+    freezer.move_to("2023-11-15T09:00:00+00:00")
+    outbox = await _set_up_with_a_fault(hass, service_entry)
+    again = _episode("compressor_start_failure-1700039000-SN-0042")
+    outbox.async_raise(again, _report())
+    await hass.async_block_till_done()
+    assert len(_sent(aioclient_mock)) == 1
+    assert outbox.latest == ticket["ticket_id"]
+
+    freezer.move_to("2023-11-15T18:00:00+00:00")  # the visit (16:00-17:30) is over
+    outbox.async_raise(again, _report())
+    await hass.async_block_till_done()
+    assert len(_sent(aioclient_mock)) == 2
+    assert outbox.latest != ticket["ticket_id"]
+
+
+async def test_a_ticket_without_a_visit_stays_open_for_a_week(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dispatcher's ticket covers the fault for a week; old answers are not kept forever."""
+    monkeypatch.setattr("custom_components.fridge_care.tickets.outbox.KEPT_TICKETS", 1)
+    aioclient_mock.post(TICKETS_URL, status=201, json=_answer(_ticket(), "needs_dispatch"))
+    outbox = await _set_up_with_a_fault(hass, service_entry)
+    freezer.tick(timedelta(days=6))
+    outbox.async_raise(_episode("compressor_start_failure-1700600000-SN-0042"), _report())
+    await hass.async_block_till_done()
+    assert len(_sent(aioclient_mock)) == 1
+
+    freezer.tick(timedelta(days=2))
+    outbox.async_raise(_episode("compressor_start_failure-1700800000-SN-0042"), _report())
+    await hass.async_block_till_done()
+    assert len(_sent(aioclient_mock)) == 2
+    assert list(outbox.answers) == [outbox.latest]  # only the newest answer is kept
 
 
 # --- the outbox: nothing is lost ----------------------------------------------------------
