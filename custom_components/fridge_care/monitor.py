@@ -72,7 +72,8 @@ from .repairs import (
     async_report_source_unavailable,
     source_issue_id,
 )
-from .tickets.outbox import TicketOutbox, outbox_store, rejected_issue_id
+from .tickets.announce import rejected_issue_id
+from .tickets.outbox import TicketOutbox, outbox_store
 from .units import converter_for
 
 _LOGGER = logging.getLogger(__name__)

@@ -17,10 +17,7 @@ import time
 from typing import Any, Final
 
 import aiohttp
-from homeassistant.components import persistent_notification
-from homeassistant.const import ATTR_DEVICE_ID, ATTR_NAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.json import json_bytes
@@ -31,7 +28,6 @@ from homeassistant.util import dt as dt_util
 
 from ..analysis.model import FaultEpisode, HealthReport
 from ..const import (
-    ATTR_CONFIG_ENTRY_ID,
     CONF_CONTACT,
     CONF_MANUFACTURER,
     CONF_MODEL,
@@ -41,9 +37,9 @@ from ..const import (
     CONF_VISIT_FROM,
     CONF_VISIT_UNTIL,
     DOMAIN,
-    EVENT_TICKET,
 )
 from ..data import FridgeCareConfigEntry
+from .announce import async_announce_answer, async_report_refused
 from .payload import WEEKDAYS, Appliance, Customer, build_ticket, visit_windows
 from .signing import signature_headers
 
@@ -60,11 +56,7 @@ FOLLOW_UP_INTERVAL: Final = timedelta(minutes=30)
 OPEN_WITHOUT_VISIT: Final = timedelta(days=7)
 """How long an answered ticket with no visit booked still counts as open for its fault."""
 KEPT_TICKETS: Final = 50
-"""Answered (and, apart, refused) tickets kept on disk, newest first: what diagnostics show."""
-TICKET_REJECTED: Final = "ticket_rejected"
-"""Repair issue: the service refused a ticket (kept, with the service's reason)."""
-ANSWERED_NOTICE: Final = "ticket_answered"
-"""Translation key (under ``issues``) of the notification that tells the owner the answer."""
+"""Answered tickets kept on disk (and, apart, refused ones): the newest, for diagnostics."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +70,6 @@ class ServiceSettings:
 def outbox_store(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> Store[dict[str, Any]]:
     """Return where one fridge's tickets live on disk (private: they name the appliance)."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.tickets", private=True)
-
-
-def rejected_issue_id(entry: FridgeCareConfigEntry) -> str:
-    """One repair issue per fridge for refused tickets."""
-    return f"{entry.entry_id}_{TICKET_REJECTED}"
 
 
 class TicketOutbox:
@@ -354,32 +341,14 @@ class TicketOutbox:
             "answered_at": time.time(),
         }
         _keep_latest(self.answers)
-        ir.async_delete_issue(self._hass, DOMAIN, rejected_issue_id(self._entry))
         _LOGGER.info("%s: ticket %s %s", self._entry.title, ticket_id, answer.get("status"))
-        booking = answer.get("booking")
-        if not isinstance(booking, dict):
-            booking = {}
-        self._hass.bus.async_fire(
-            EVENT_TICKET,
-            {
-                ATTR_DEVICE_ID: self._device_id,
-                ATTR_CONFIG_ENTRY_ID: self._entry.entry_id,
-                ATTR_NAME: self._entry.title,
-                "ticket_id": ticket_id,
-                "status": answer.get("status"),
-                "visit_start": booking.get("start"),
-                "visit_end": booking.get("end"),
-                "technician": booking.get("technician_name"),
-                "part": self.answers[ticket_id]["part"],
-                "notice": answer.get("notice"),
-            },
-        )
-        key = f"component.{DOMAIN}.issues.{ANSWERED_NOTICE}"
-        persistent_notification.async_create(
+        async_announce_answer(
             self._hass,
-            str(answer.get("notice") or answer.get("status")),
-            title=self._texts.get(f"{key}.title", "{name}").format(name=self._entry.title),
-            notification_id=f"{DOMAIN}_{self._entry.entry_id}_ticket",
+            self._entry,
+            self._device_id,
+            ticket_id,
+            self.answers[ticket_id],
+            self._texts,
         )
 
     def _refused(self, ticket_id: str, status: int, problem: dict[str, Any] | None) -> None:
@@ -391,20 +360,7 @@ class TicketOutbox:
         _LOGGER.error(
             "%s: ticket %s refused (%s): %s", self._entry.title, ticket_id, status, detail
         )
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            rejected_issue_id(self._entry),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=TICKET_REJECTED,
-            translation_placeholders={
-                "name": self._entry.title,
-                "ticket": ticket_id,
-                "status": str(status),
-                "detail": detail,
-            },
-        )
+        async_report_refused(self._hass, self._entry, ticket_id, status, detail)
 
     def _next_pause(self) -> float:
         return FIRST_RETRY_S if self.retry_in is None else min(self.retry_in * 2.0, LAST_RETRY_S)

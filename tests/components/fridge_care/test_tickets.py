@@ -75,6 +75,8 @@ from .conftest import (
 SECRET = "whsec_" + base64.b64encode(b"fridgecare-test-secret-24b").decode()
 SERVICE = "http://service.test"
 TICKETS_URL = f"{SERVICE}/api/v1/tickets"
+STATUS_URLS = re.compile(rf"{TICKETS_URL}/FC-\w+")
+"""Where the outbox looks its tickets up again (every 30 minutes)."""
 SERVICE_DATA = {
     "service_url": SERVICE,
     "signing_secret": SECRET,
@@ -180,9 +182,10 @@ def service_entry(entry_options: dict[str, Any]) -> MockConfigEntry:
 
 @pytest.fixture
 def ticket(aioclient_mock: AiohttpClientMocker) -> dict[str, Any]:
-    """The relay failure's ticket, which the mocked service books."""
+    """The relay failure's ticket, which the mocked service books (and shows when looked up)."""
     booked = _ticket()
     aioclient_mock.post(TICKETS_URL, status=201, json=_answer(booked))
+    aioclient_mock.get(STATUS_URLS, json=_answer(booked))
     return booked
 
 
@@ -518,6 +521,7 @@ async def test_a_ticket_without_a_visit_stays_open_for_a_week(
     """A dispatcher's ticket covers the fault for a week; old answers are not kept forever."""
     monkeypatch.setattr("custom_components.fridge_care.tickets.outbox.KEPT_TICKETS", 1)
     aioclient_mock.post(TICKETS_URL, status=201, json=_answer(_ticket(), "needs_dispatch"))
+    aioclient_mock.get(STATUS_URLS, json=_answer(_ticket(), "needs_dispatch"))
     outbox = await _set_up_with_a_fault(hass, service_entry)
     freezer.tick(timedelta(days=6))
     outbox.async_raise(_episode("compressor_start_failure-1700600000-SN-0042"), _report())
@@ -857,7 +861,7 @@ async def test_simulated_relay_failure_books_a_technician(
     )
     placeholder = _answer({**_ticket(), "ticket_id": "FC-PLACEHOLDER"})
     aioclient_mock.post(TICKETS_URL, status=201, json=placeholder)
-    aioclient_mock.get(re.compile(rf"{TICKETS_URL}/FC-\w+"), json=placeholder)
+    aioclient_mock.get(STATUS_URLS, json=placeholder)
     await set_up_fridge(hass, service_entry, driver)
     await driver.play()
 
