@@ -339,8 +339,10 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
             for episode in episodes:
                 self.hass.bus.async_fire(EVENT_FAULT, self.fault_event_data(kind, episode))
         if self.tickets is not None:
-            for episode in report.detected:
-                if episode.ticket_worthy and episode.active:
+            # Every active fault, not only new ones: one found while tickets were not sent yet
+            # (or in the recorder's history) gets its ticket too; a known one is not sent again.
+            for episode in report.active:
+                if episode.ticket_worthy:
                     self.tickets.async_raise(episode, report)
         for code in [code for code, until in self.acknowledged.items() if until <= now]:
             del self.acknowledged[code]  # expired: the owner is told again if it is still on

@@ -39,6 +39,7 @@ from ..const import (
     DOMAIN,
 )
 from ..data import FridgeCareConfigEntry
+from . import payload
 from .announce import async_announce_answer, async_report_refused
 from .payload import WEEKDAYS, Appliance, Customer, build_ticket, visit_windows
 from .signing import signature_headers
@@ -106,6 +107,8 @@ class TicketOutbox:
         self._sending = False
         self._texts: dict[str, str] = {}
         self._version = "unknown"
+        self._judged: set[str] = set()
+        """Episodes already turned into a ticket, or found covered by an open one."""
 
     async def async_load(self) -> None:
         """Read what was left from before a restart, and send what is still waiting."""
@@ -147,11 +150,18 @@ class TicketOutbox:
 
     @callback
     def async_raise(self, episode: FaultEpisode, report: HealthReport) -> None:
-        """Turn a newly detected fault episode into a ticket and queue it.
+        """Turn an active fault episode into a ticket and queue it, once per episode.
 
         Not while a ticket for the same fault is still open: a fault that clears and comes back
         before the technician's visit is the same repair, not a second booking.
         """
+        if episode.episode_id in self._judged:
+            return
+        self._judged.add(episode.episode_id)
+        data = self._entry.data
+        appliance = Appliance(data[CONF_MANUFACTURER], data[CONF_MODEL], data[CONF_SERIAL_NUMBER])
+        if self._known(payload.ticket_id(appliance, episode.episode_id)):
+            return
         if (open_ticket := self._open_ticket_for(episode.code.value)) is not None:
             _LOGGER.info(
                 "%s: %s again; ticket %s is still open",
@@ -160,7 +170,6 @@ class TicketOutbox:
                 open_ticket,
             )
             return
-        data = self._entry.data
         unsafe = [
             seconds
             for seconds in (report.time_to_unsafe_s, report.freezer_time_to_unsafe_s)
@@ -169,7 +178,7 @@ class TicketOutbox:
         self.async_submit(
             build_ticket(
                 episode,
-                Appliance(data[CONF_MANUFACTURER], data[CONF_MODEL], data[CONF_SERIAL_NUMBER]),
+                appliance,
                 Customer(
                     data[CONF_SERVICE_ZONE],
                     self._hass.config.language,
@@ -180,6 +189,10 @@ class TicketOutbox:
                 version=self._version,
             )
         )
+
+    def _known(self, ticket_id: str) -> bool:
+        """Whether this ticket is waiting, answered or refused already."""
+        return ticket_id in self.pending or ticket_id in self.answers or ticket_id in self.rejected
 
     def _open_ticket_for(self, code: str) -> str | None:
         """Return the id of a ticket for ``code`` that is waiting, or answered and not done.
@@ -214,7 +227,7 @@ class TicketOutbox:
     def async_submit(self, ticket: dict[str, Any]) -> None:
         """Queue a ticket (once: an id seen before is ignored), save it, then send it."""
         ticket_id = ticket["ticket_id"]
-        if ticket_id in self.pending or ticket_id in self.answers or ticket_id in self.rejected:
+        if self._known(ticket_id):
             return
         self.pending[ticket_id] = ticket
         self.latest = ticket_id

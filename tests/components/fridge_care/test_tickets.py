@@ -494,7 +494,10 @@ async def test_a_fault_that_comes_back_before_the_visit_books_nothing_more(
     ticket: dict[str, Any],
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """The relay fault clears and returns: the booked visit covers it; after the visit, anew."""
+    """The relay fault clears and returns: the booked visit covers it; after the visit, anew.
+
+    The monitor hands over every active fault at every evaluation: each episode is judged once.
+    """
     freezer.move_to("2023-11-15T09:00:00+00:00")
     outbox = await _set_up_with_a_fault(hass, service_entry)
     again = _episode("compressor_start_failure-1700039000-SN-0042")
@@ -503,8 +506,9 @@ async def test_a_fault_that_comes_back_before_the_visit_books_nothing_more(
     assert len(_sent(aioclient_mock)) == 1
     assert outbox.latest == ticket["ticket_id"]
 
+    outbox.async_raise(again, _report())  # evaluated again a minute later: still covered
     freezer.move_to("2023-11-15T18:00:00+00:00")  # the visit (16:00-17:30) is over
-    outbox.async_raise(again, _report())
+    outbox.async_raise(_episode("compressor_start_failure-1700071200-SN-0042"), _report())
     await hass.async_block_till_done()
     assert len(_sent(aioclient_mock)) == 2
     assert outbox.latest != ticket["ticket_id"]
@@ -874,3 +878,32 @@ async def test_simulated_relay_failure_books_a_technician(
     }
     assert sent[0]["customer"]["zone"] == "madrid-centro"
     assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "booked"
+
+
+async def test_a_fault_found_before_tickets_were_set_up_gets_its_ticket(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    driver: FridgeDriver,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """The owner adds the manufacturer's service while the relay fault is on: it is sent."""
+    driver.load(
+        simulated(0.5, FaultInjection(FaultCode.COMPRESSOR_START_FAILURE, start_h=3.0), seed=3)
+    )
+    await set_up_fridge(hass, config_entry, driver)
+    await driver.play(until=START + 5 * 3600)
+    assert hass.states.get("binary_sensor.kitchen_fridge_compressor_problem").state == "on"
+
+    placeholder = _answer({**_ticket(), "ticket_id": "FC-PLACEHOLDER"})
+    aioclient_mock.get(f"{SERVICE}/api/v1/health", json={"status": "ok"})
+    aioclient_mock.post(TICKETS_URL, status=201, json=placeholder)
+    aioclient_mock.get(STATUS_URLS, json=placeholder)
+    result = await config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], SOURCES)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], SERVICE_DATA)
+    assert result["reason"] == "reconfigure_successful"
+    await driver.play(until=START + 5 * 3600 + 120)
+
+    assert [ticket["fault"]["code"] for ticket in _sent(aioclient_mock)] == [
+        "compressor_start_failure"
+    ]
