@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time
 from typing import Any
 
@@ -222,18 +222,35 @@ class FridgeCareConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask where to send tickets (optional: left empty, nothing leaves the home)."""
+        return await self._async_service_form(
+            "service",
+            user_input,
+            {},
+            lambda service: self.async_create_entry(
+                title=self._appliance[CONF_NAME],
+                data={**self._appliance, **self._sources, **service},
+            ),
+        )
+
+    async def _async_service_form(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        current: Mapping[str, Any],
+        finish: Callable[[dict[str, str]], ConfigFlowResult],
+        placeholders: dict[str, str] | None = None,
+    ) -> ConfigFlowResult:
+        """Show the ticket-service form (pre-filled from ``current``); ``finish`` once valid."""
         errors: dict[str, str] = {}
         if user_input is not None:
             service = chosen_service(user_input)
             if not (errors := await validate_service(self.hass, service)):
-                return self.async_create_entry(
-                    title=self._appliance[CONF_NAME],
-                    data={**self._appliance, **self._sources, **service},
-                )
+                return finish(service)
         return self.async_show_form(
-            step_id="service",
-            data_schema=self.add_suggested_values_to_schema(SERVICE_SCHEMA, user_input or {}),
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(SERVICE_SCHEMA, user_input or current),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -281,20 +298,14 @@ class FridgeCareConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change or clear where the fridge's tickets go; saving reloads the entry."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            service = chosen_service(user_input)
-            if not (errors := await validate_service(self.hass, service)):
-                return self.async_update_reload_and_abort(
-                    entry, data={**appliance_of(entry.data), **self._sources, **service}
-                )
-        return self.async_show_form(
-            step_id="reconfigure_service",
-            data_schema=self.add_suggested_values_to_schema(
-                SERVICE_SCHEMA, user_input or entry.data
+        return await self._async_service_form(
+            "reconfigure_service",
+            user_input,
+            entry.data,
+            lambda service: self.async_update_reload_and_abort(
+                entry, data={**appliance_of(entry.data), **self._sources, **service}
             ),
-            errors=errors,
-            description_placeholders={"name": entry.title},
+            {"name": entry.title},
         )
 
 

@@ -6,6 +6,8 @@ which is not when the fridge is evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -28,30 +30,60 @@ TICKET_STATES: Final = [SENDING, "booked", "needs_dispatch", "human_review", "cl
 """``sending`` until the service answers; then the service's status; ``rejected`` if refused."""
 
 
-TICKET_STATE = SensorEntityDescription(
-    key="service_ticket",
-    translation_key="service_ticket",
-    device_class=SensorDeviceClass.ENUM,
-    options=TICKET_STATES,
-)
-TECHNICIAN_VISIT = SensorEntityDescription(
-    key="technician_visit",
-    translation_key="technician_visit",
-    device_class=SensorDeviceClass.TIMESTAMP,
+def _ticket_state(outbox: TicketOutbox) -> str | None:
+    """Return ``sending``, the service's status, or ``rejected`` for the latest ticket."""
+    if outbox.latest is None:
+        return None
+    if outbox.latest in outbox.pending:
+        return SENDING
+    if outbox.latest in outbox.rejected:
+        return REJECTED
+    status = (outbox.latest_answer or {}).get("status")
+    return status if status in TICKET_STATES else None
+
+
+def _visit_start(outbox: TicketOutbox) -> datetime | None:
+    """Return when the latest ticket's technician comes, if one is booked."""
+    booking = _booking(outbox)
+    return None if booking is None else dt_util.parse_datetime(str(booking["start"]))
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketSensorDescription(SensorEntityDescription):
+    """A sensor reading the latest ticket of the outbox."""
+
+    value_fn: Callable[[TicketOutbox], StateType | datetime]
+    with_notice: bool = False
+    """Whether the manufacturer's notice is one of the attributes."""
+
+
+TICKET_SENSORS: Final = (
+    TicketSensorDescription(
+        key="service_ticket",
+        translation_key="service_ticket",
+        device_class=SensorDeviceClass.ENUM,
+        options=TICKET_STATES,
+        value_fn=_ticket_state,
+        with_notice=True,
+    ),
+    TicketSensorDescription(
+        key="technician_visit",
+        translation_key="technician_visit",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_visit_start,
+    ),
 )
 
 
 def ticket_sensors(entry: FridgeCareConfigEntry, outbox: TicketOutbox) -> list[TicketSensor]:
     """Return the ticket sensors of a fridge whose tickets go to its manufacturer."""
-    return [
-        TicketSensor(entry, outbox, TICKET_STATE),
-        TicketSensor(entry, outbox, TECHNICIAN_VISIT),
-    ]
+    return [TicketSensor(entry, outbox, description) for description in TICKET_SENSORS]
 
 
 class TicketSensor(SensorEntity):
     """The state of the fridge's latest ticket, or when its technician comes."""
 
+    entity_description: TicketSensorDescription
     _attr_has_entity_name = True
     _attr_should_poll = False
 
@@ -59,7 +91,7 @@ class TicketSensor(SensorEntity):
         self,
         entry: FridgeCareConfigEntry,
         outbox: TicketOutbox,
-        description: SensorEntityDescription,
+        description: TicketSensorDescription,
     ) -> None:
         """Tie the sensor to the fridge's device and its outbox."""
         self.entity_description = description
@@ -74,18 +106,7 @@ class TicketSensor(SensorEntity):
     @property
     def native_value(self) -> StateType | datetime:
         """Return the latest ticket's state, or its visit's start."""
-        outbox = self._outbox
-        if self.entity_description.key == TICKET_STATE.key:
-            if outbox.latest is None:
-                return None
-            if outbox.latest in outbox.pending:
-                return SENDING
-            if outbox.latest in outbox.rejected:
-                return REJECTED
-            status = (outbox.latest_answer or {}).get("status")
-            return status if status in TICKET_STATES else None
-        booking = _booking(outbox)
-        return None if booking is None else dt_util.parse_datetime(str(booking["start"]))
+        return self.entity_description.value_fn(self._outbox)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -100,7 +121,7 @@ class TicketSensor(SensorEntity):
             "technician": booking.get("technician_name"),
             "part": answer.get("part"),
         }
-        if self.entity_description.key == TICKET_STATE.key:
+        if self.entity_description.with_notice:
             attributes["notice"] = answer.get("notice")
         return attributes
 

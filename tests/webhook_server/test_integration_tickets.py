@@ -14,12 +14,6 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 import orjson
 
-from custom_components.fridge_care.analysis.model import (
-    FaultCode,
-    FaultEpisode,
-    FaultFamily,
-    Severity,
-)
 from custom_components.fridge_care.tickets.payload import (
     Appliance,
     Customer,
@@ -27,6 +21,7 @@ from custom_components.fridge_care.tickets.payload import (
     visit_windows,
 )
 from custom_components.fridge_care.tickets.signing import signature_headers
+from tests.ticket_samples import relay_failure
 
 from .conftest import APPLIANCE, MONDAY_9AM, Clock, register
 
@@ -34,19 +29,10 @@ TICKETS_PATH = "/api/v1/tickets"
 
 
 def _relay_failure_ticket() -> dict[str, Any]:
-    episode = FaultEpisode(
-        episode_id=f"compressor_start_failure-{int(MONDAY_9AM)}-SN-0001",
-        code=FaultCode.COMPRESSOR_START_FAILURE,
-        family=FaultFamily.COMPRESSOR,
-        severity=Severity.CRITICAL,
-        confidence=0.9,
-        summary="The compressor tries to start but never keeps running.",
-        component="compressor start relay / overload protector",
-        part="compressor start relay (PTC) and overload protector",
-        ticket_worthy=True,
+    episode = relay_failure(
+        f"compressor_start_failure-{int(MONDAY_9AM)}-SN-0001",
         onset_at=MONDAY_9AM - 1800,
         detected_at=MONDAY_9AM - 600,
-        evidence={"failed_starts": 4.0},
     )
     return build_ticket(
         episode,

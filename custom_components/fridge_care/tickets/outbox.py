@@ -107,6 +107,8 @@ class TicketOutbox:
         self._sending = False
         self._texts: dict[str, str] = {}
         self._version = "unknown"
+        self._unsaved = False
+        """Set when a ticket is queued, answered or refused; cleared by each write."""
         self._judged: set[str] = set()
         """Episodes already turned into a ticket, or found covered by an open one."""
 
@@ -231,6 +233,7 @@ class TicketOutbox:
             return
         self.pending[ticket_id] = ticket
         self.latest = ticket_id
+        self._unsaved = True
         _LOGGER.info("%s: ticket %s queued for the manufacturer", self._entry.title, ticket_id)
         self._changed()
         self._start_delivery()
@@ -242,7 +245,7 @@ class TicketOutbox:
         )
 
     async def async_deliver(self) -> None:
-        """Save the outbox, then send every waiting ticket in order until one has to wait."""
+        """Save what changed, then send every waiting ticket in order until one has to wait."""
         await self._async_save()
         if self._sending or self.auth_failed:
             return
@@ -343,6 +346,7 @@ class TicketOutbox:
 
     def _answered(self, ticket_id: str, answer: dict[str, Any]) -> None:
         """Keep the service's answer and tell the owner what happens next."""
+        self._unsaved = True
         sent = self.pending.pop(ticket_id, None)
         code = sent["fault"]["code"] if sent else self.answers.get(ticket_id, {}).get("code")
         self.answers[ticket_id] = {
@@ -366,6 +370,7 @@ class TicketOutbox:
 
     def _refused(self, ticket_id: str, status: int, problem: dict[str, Any] | None) -> None:
         """Set a refused ticket aside, with the service's reason, and show a repair issue."""
+        self._unsaved = True
         ticket = self.pending.pop(ticket_id)
         detail = str((problem or {}).get("detail") or (problem or {}).get("title") or status)
         self.rejected[ticket_id] = {"ticket": ticket, "status": status, "problem": problem}
@@ -394,6 +399,10 @@ class TicketOutbox:
         self._start_delivery()
 
     async def _async_save(self) -> None:
+        """Write the outbox if a ticket was queued, answered or refused since the last write."""
+        if not self._unsaved:
+            return
+        self._unsaved = False
         await self._store.async_save(
             {
                 "pending": self.pending,

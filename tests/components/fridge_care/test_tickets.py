@@ -35,13 +35,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from custom_components.fridge_care.analysis.model import (
     FaultCode,
     FaultEpisode,
-    FaultFamily,
     HealthReport,
-    Severity,
     Status,
 )
 from custom_components.fridge_care.const import DOMAIN, EVENT_TICKET
@@ -60,6 +59,7 @@ from custom_components.fridge_care.tickets.payload import (
 )
 from custom_components.fridge_care.tickets.signing import secret_key, signature_headers
 from fridge_sim import FaultInjection
+from tests.ticket_samples import relay_failure
 from webhook_server.contract import TICKET, TICKET_STATE
 
 from .conftest import (
@@ -87,20 +87,7 @@ VISIT_START = "2023-11-15T16:00:00Z"
 
 
 def _episode(episode_id: str = "compressor_start_failure-1700003600-SN-0042") -> FaultEpisode:
-    return FaultEpisode(
-        episode_id=episode_id,
-        code=FaultCode.COMPRESSOR_START_FAILURE,
-        family=FaultFamily.COMPRESSOR,
-        severity=Severity.CRITICAL,
-        confidence=0.92,
-        summary="The compressor tries to start but never keeps running.",
-        component="compressor start relay / overload protector",
-        part="compressor start relay (PTC) and overload protector",
-        ticket_worthy=True,
-        onset_at=START + 3000.0,
-        detected_at=START + 3600.0,
-        evidence={"start_attempts_per_hour": 6.0, "longest_run_s": 2.0},
-    )
+    return relay_failure(episode_id, onset_at=START + 3000.0, detected_at=START + 3600.0)
 
 
 def _report(time_to_unsafe_s: float | None = 5400.0) -> HealthReport:
@@ -323,7 +310,10 @@ def test_signature_is_standard_webhooks() -> None:
     body = b'{"ticket_id": "FC-1"}'
     headers = signature_headers(SECRET, "FC-1", 1_700_000_000, body)
     assert headers["webhook-id"] == "FC-1"
-    assert headers["webhook-signature"].startswith("v1,")
+    with freeze_time(datetime.fromtimestamp(1_700_000_000, UTC)):
+        assert Webhook(SECRET).verify(body, headers) == {"ticket_id": "FC-1"}
+        with pytest.raises(WebhookVerificationError):
+            Webhook(SECRET).verify(body + b" ", headers)
     with pytest.raises(ValueError, match="whsec_"):
         secret_key("not-a-secret")
     with pytest.raises(ValueError, match="base64"):
