@@ -51,7 +51,11 @@ _YOUNG_COLLECTION_ALLOCATIONS = 50_000
 
 def serve(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM, then let in-flight requests finish (``--shutdown-timeout``)."""
-    app = create_app(settings)
+    run(create_app(settings), settings)
+
+
+def run(app: web.Application, settings: Settings) -> None:
+    """Serve ``app`` as :func:`serve` does (the benchmark serves its reference apps this way)."""
     # Every request allocates a few hundred objects, nearly all freed at once by reference
     # counting; a young-generation collection every 2,000 of them (the default) cost the
     # intake a few per cent of its time for nothing. Cycles still go, in bigger rounds.
