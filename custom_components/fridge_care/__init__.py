@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_SERVICE_URL, CONF_SIGNING_SECRET, DOMAIN
@@ -51,3 +58,19 @@ async def async_unload_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) 
 async def async_remove_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
     """Forget a removed fridge: its learned memory, notifications and repair issues."""
     await async_forget_fridge(hass, entry)
+
+
+@callback
+def async_remove_stale_entities(
+    hass: HomeAssistant, entry: FridgeCareConfigEntry, domain: Platform, kept: Iterable[Entity]
+) -> None:
+    """Forget this fridge's ``domain`` entities it no longer creates.
+
+    A source sensor or the ticket service that was removed would otherwise leave its entities
+    in the registry for good, unavailable.
+    """
+    registry = er.async_get(hass)
+    kept_ids = {entity.unique_id for entity in kept}
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if registered.domain == domain and registered.unique_id not in kept_ids:
+            registry.async_remove(registered.entity_id)

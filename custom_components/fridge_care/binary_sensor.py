@@ -10,9 +10,11 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from . import async_remove_stale_entities
 from .analysis.catalog import CATALOG
 from .analysis.model import FaultFamily
 from .data import FridgeCareConfigEntry
@@ -44,15 +46,17 @@ async def async_setup_entry(
     entry: FridgeCareConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a problem sensor per fault family this fridge's sensors can reveal."""
+    """Add a problem sensor per fault family this fridge's sensors can reveal; drop the rest."""
     monitor = entry.runtime_data.monitor
     roles = frozenset(monitor.sources)
     visible = {spec.family for spec in CATALOG.values() if spec.observable(roles)}
-    async_add_entities(
+    entities = [
         FamilyProblem(monitor, description)
         for description in PROBLEMS
         if description.family in visible
-    )
+    ]
+    async_remove_stale_entities(hass, entry, Platform.BINARY_SENSOR, entities)
+    async_add_entities(entities)
 
 
 class FamilyProblem(FridgeCareEntity, BinarySensorEntity):

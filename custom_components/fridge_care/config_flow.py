@@ -109,6 +109,11 @@ def appliance_of(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: data[key] for key in APPLIANCE_KEYS}
 
 
+def without_sources(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep everything but an entry's sensor choices: the appliance and its ticket service."""
+    return {key: value for key, value in data.items() if key not in SOURCE_KEYS}
+
+
 def chosen_sources(user_input: Mapping[str, Any]) -> dict[str, str]:
     """Keep only the roles the owner filled in."""
     return {
@@ -151,8 +156,12 @@ async def validate_service(hass: HomeAssistant, service: Mapping[str, str]) -> d
     if not service:
         return {}
     errors: dict[str, str] = {}
-    url = yarl.URL(service[CONF_SERVICE_URL])
-    if url.scheme not in ("http", "https") or not url.host:
+    url: yarl.URL | None
+    try:
+        url = yarl.URL(service[CONF_SERVICE_URL])
+    except ValueError:  # a typo such as a bad port or bracket: a field error, not a crash
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
         errors[CONF_SERVICE_URL] = "invalid_url"
     if not is_signing_secret(service.get(CONF_SIGNING_SECRET, "")):
         errors[CONF_SIGNING_SECRET] = "invalid_secret"

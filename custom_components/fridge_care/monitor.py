@@ -13,6 +13,7 @@ import logging
 import math
 from typing import Any
 
+from homeassistant.components import persistent_notification
 from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.const import (
     ATTR_DEVICE_ID,
@@ -72,7 +73,7 @@ from .repairs import (
     async_report_source_unavailable,
     source_issue_id,
 )
-from .tickets.announce import rejected_issue_id
+from .tickets.announce import answer_notification_id, rejected_issue_id
 from .tickets.outbox import TicketOutbox, outbox_store
 from .units import converter_for
 
@@ -112,6 +113,7 @@ def engine_store(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> Store[dic
 async def async_forget_fridge(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
     """Forget a removed fridge for good: its learned memory, notifications and repair issues."""
     async_withdraw_all(hass, entry)
+    persistent_notification.async_dismiss(hass, answer_notification_id(entry))
     for role in Role:
         for problem in (SOURCE_REMOVED, SOURCE_UNAVAILABLE):
             ir.async_delete_issue(hass, DOMAIN, source_issue_id(entry, problem, role))
@@ -156,11 +158,13 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         self.notices = FaultNotices(hass, entry, entry.options.get(CONF_NOTIFY, DEFAULT_NOTIFY))
         self._silent_sources: set[Role] = set()
         self.tickets = tickets
+        self._set_up = False  # until _async_setup completes, there is no memory worth saving
 
     # ----------------------------------------------------------------------------- lifecycle
 
     async def _async_setup(self) -> None:
         """Restore or backfill the engine's memory, then start listening to the sensors."""
+        self._clear_settled_removals()
         await self.notices.async_load_texts()
         for entity_id in self._roles:
             if (state := self.hass.states.get(entity_id)) and (
@@ -189,11 +193,42 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         for entity_id in self._roles:
             state = self.hass.states.get(entity_id)
             self._ingest(entity_id, state, state.last_reported_timestamp if state else now)
+        self._set_up = True
 
     async def async_shutdown(self) -> None:
-        """Stop the timer and write the engine's memory before the entry unloads."""
+        """Stop the timer, take down what this monitor showed, and write the engine's memory.
+
+        Fault notices and silent-sensor issues follow in-memory state that dies with this
+        monitor, so none may outlive it; the next setup raises again what is still true. A setup
+        that failed learned nothing: saving its fresh engine would stop the retry's backfill.
+        """
         await super().async_shutdown()
-        await self._store.async_save(self._snapshot())
+        self.notices.async_withdraw_all()
+        for role in Role:
+            ir.async_delete_issue(
+                self.hass, DOMAIN, source_issue_id(self.config_entry, SOURCE_UNAVAILABLE, role)
+            )
+        if self._set_up:
+            await self._store.async_save(self._snapshot())
+
+    @callback
+    def _clear_settled_removals(self) -> None:
+        """Drop "sensor was deleted" issues for roles no longer configured or whose sensor is back.
+
+        Those issues persist across restarts and only their fix flow clears them otherwise, so a
+        reconfigure that dropped or replaced the sensor would leave them forever.
+        """
+        registry = er.async_get(self.hass)
+        for role in Role:
+            entity_id = self.sources.get(role)
+            if (
+                entity_id is None
+                or registry.async_get(entity_id) is not None
+                or self.hass.states.get(entity_id) is not None
+            ):
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, source_issue_id(self.config_entry, SOURCE_REMOVED, role)
+                )
 
     @callback
     def _on_stop(self, _event: Event) -> None:

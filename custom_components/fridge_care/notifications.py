@@ -55,6 +55,16 @@ class FaultNotices:
             if code not in self._shown:
                 self._show(episode)
 
+    @callback
+    def async_withdraw_all(self) -> None:
+        """Withdraw every fault notice of this fridge, shown by this instance or an earlier one.
+
+        ``_shown`` only knows this instance's: one left by the entry's previous load would
+        otherwise stay after its fault cleared.
+        """
+        for code in FaultCode:
+            self._withdraw(code)
+
     def _show(self, episode: FaultEpisode) -> None:
         """Raise the notification and the repair issue for one fault."""
         async_raise_fault_issue(self._hass, self._entry, episode)

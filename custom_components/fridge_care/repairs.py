@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .analysis.model import FaultCode, FaultEpisode, Role, Severity
-from .config_flow import appliance_of, chosen_sources, sources_schema, validate_sources
+from .config_flow import chosen_sources, sources_schema, validate_sources, without_sources
 from .const import DOMAIN
 from .data import FridgeCareConfigEntry
 
@@ -110,8 +110,10 @@ class SourceRemovedRepairFlow(RepairsFlow):
         """Show the current sensors with the deleted one left blank."""
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := validate_sources(self.hass, user_input)):
+            # Only the sensors change: the appliance and its ticket service are kept.
             self.hass.config_entries.async_update_entry(
-                self._entry, data={**appliance_of(self._entry.data), **chosen_sources(user_input)}
+                self._entry,
+                data={**without_sources(self._entry.data), **chosen_sources(user_input)},
             )
             self.hass.config_entries.async_schedule_reload(self._entry.entry_id)
             return self.async_create_entry(data={})

@@ -12,12 +12,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower, UnitOfTime
+from homeassistant.const import PERCENTAGE, EntityCategory, Platform, UnitOfPower, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from . import async_remove_stale_entities
 from .analysis.model import HealthReport, Role, Status
 from .data import FridgeCareConfigEntry
 from .entity import FridgeCareEntity
@@ -145,15 +146,17 @@ async def async_setup_entry(
     entry: FridgeCareConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors that make sense for the source sensors this fridge has."""
+    """Add the sensors that make sense for the source sensors this fridge has; drop the rest."""
     monitor = entry.runtime_data.monitor
-    async_add_entities(
+    entities: list[SensorEntity] = [
         FridgeSensor(monitor, description)
         for description in SENSORS
         if description.needs is None or description.needs in monitor.sources
-    )
+    ]
     if (tickets := entry.runtime_data.tickets) is not None:
-        async_add_entities(ticket_sensors(entry, tickets))
+        entities.extend(ticket_sensors(entry, tickets))
+    async_remove_stale_entities(hass, entry, Platform.SENSOR, entities)
+    async_add_entities(entities)
 
 
 class FridgeSensor(FridgeCareEntity, SensorEntity):

@@ -18,11 +18,10 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.typing import StateType
-from homeassistant.util import dt as dt_util
 
 from .data import FridgeCareConfigEntry
 from .entity import fridge_identifier
-from .tickets.outbox import TicketOutbox
+from .tickets.outbox import TicketOutbox, booking_time
 
 SENDING: Final = "sending"
 REJECTED: Final = "rejected"
@@ -45,7 +44,7 @@ def _ticket_state(outbox: TicketOutbox) -> str | None:
 def _visit_start(outbox: TicketOutbox) -> datetime | None:
     """Return when the latest ticket's technician comes, if one is booked."""
     booking = _booking(outbox)
-    return None if booking is None else dt_util.parse_datetime(str(booking["start"]))
+    return None if booking is None else booking_time(booking.get("start"))
 
 
 @dataclass(frozen=True, kw_only=True)

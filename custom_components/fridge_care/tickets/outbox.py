@@ -68,6 +68,23 @@ class ServiceSettings:
     secret: str
 
 
+def booking_time(value: object) -> datetime | None:
+    """Return a booking's start or end as an aware datetime; None when missing or unusable.
+
+    A time without an offset could be in any zone: it can neither be shown as a timestamp nor
+    compared with now, so it counts as no time at all.
+    """
+    if not isinstance(value, str):
+        return None
+    try:
+        at = dt_util.parse_datetime(value)
+    except ValueError:  # well formed but impossible, such as month 13
+        return None
+    if at is None or at.utcoffset() is None:
+        return None
+    return at
+
+
 def outbox_store(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> Store[dict[str, Any]]:
     """Return where one fridge's tickets live on disk (private: they name the appliance)."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}.tickets", private=True)
@@ -210,7 +227,7 @@ class TicketOutbox:
             if answer.get("code") != code or answer.get("status") == "closed":
                 continue
             booking = answer.get("booking") or {}
-            end = dt_util.parse_datetime(str(booking.get("end", "")))
+            end = booking_time(booking.get("end"))
             if end is None:
                 end = dt_util.utc_from_timestamp(answer["answered_at"]) + OPEN_WITHOUT_VISIT
             if end > now:

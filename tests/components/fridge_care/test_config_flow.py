@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -151,3 +153,26 @@ async def test_options_flow_rejects_out_of_range_values(
             result["flow_id"], {**before, "sensitivity": 5.0}
         )
     assert dict(config_entry.options) == before
+
+
+@pytest.mark.parametrize("url", ["https://a:b", "http://service.test:99999"])
+async def test_service_step_explains_a_mistyped_address(
+    hass: HomeAssistant, source_states: None, url: str
+) -> None:
+    """An address with a bad port is a field error to correct, not an unknown error."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], APPLIANCE)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], SOURCES)
+    assert result["step_id"] == "service"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "service_url": url,
+            "signing_secret": "whsec_" + base64.b64encode(b"fridgecare-test-secret-24b").decode(),
+            "service_zone": "madrid-centro",
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "service"
+    assert result["errors"] == {"service_url": "invalid_url"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.repairs import DOMAIN as REPAIRS_DOMAIN, repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -19,12 +21,14 @@ from .conftest import (
     APPLIANCE,
     DOOR,
     FRIDGE_TEMP,
+    SOURCES,
     START,
     FridgeDriver,
     set_up_fridge,
     simulated,
     write_source_states,
 )
+from .test_tickets import SERVICE_DATA
 
 
 def _registered_sources(hass: HomeAssistant) -> er.EntityRegistry:
@@ -149,3 +153,39 @@ async def test_fix_flow_for_a_removed_fridge_is_refused(hass: HomeAssistant) -> 
     """A stale fix flow for a fridge that no longer exists cannot start."""
     with pytest.raises(UnknownStep):
         await async_create_fix_flow(hass, "stale", {"entry_id": "gone", "role": "door"})
+
+
+async def test_fix_flow_keeps_the_ticket_service(
+    hass: HomeAssistant, entry_options: dict[str, Any]
+) -> None:
+    """Going on without a deleted sensor changes only the sensors: tickets still go out."""
+    service = SERVICE_DATA
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=APPLIANCE["name"],
+        unique_id="acme:sn-0042",
+        data={**APPLIANCE, **SOURCES, **service},
+        options=entry_options,
+    )
+    registry = _registered_sources(hass)
+    assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    registry.async_remove(AMBIENT_TEMP)
+    await hass.async_block_till_done()
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(
+        DOMAIN, data={"issue_id": f"{entry.entry_id}_source_removed_ambient_temp"}
+    )
+    sources = {key: value for key, value in SOURCES.items() if key != "ambient_temp"}
+    result = await manager.async_configure(flow["flow_id"], sources)
+    assert result["type"] == FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    assert dict(entry.data) == {**APPLIANCE, **sources, **service}
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.tickets is not None
+    assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "unknown"

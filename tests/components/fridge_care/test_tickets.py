@@ -529,6 +529,47 @@ async def test_a_ticket_without_a_visit_stays_open_for_a_week(
     assert list(outbox.answers) == [outbox.latest]  # only the newest answer is kept
 
 
+async def test_a_visit_time_without_a_time_zone_is_not_shown_nor_trusted(
+    hass: HomeAssistant,
+    source_states: None,
+    service_entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A booking with no offset could be any zone's: no visit time, and a week's cover.
+
+    The fault coming back is still judged (no crash, no lost ticket): covered for a week, as a
+    ticket without a visit, then ticketed anew.
+    """
+    freezer.move_to("2023-11-15T09:00:00+00:00")
+    answer = _answer(_ticket())
+    answer["booking"] = {
+        **answer["booking"],
+        "start": "2023-11-15T16:00:00",
+        "end": "2023-11-15T17:30:00",
+    }
+    aioclient_mock.post(TICKETS_URL, status=201, json=answer)
+    aioclient_mock.get(STATUS_URLS, json=answer)
+    outbox = await _set_up_with_a_fault(hass, service_entry)
+    assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "booked"
+    visit = hass.states.get("sensor.kitchen_fridge_technician_visit")
+    assert visit.state == "unknown"
+    assert visit.attributes["technician"] == "Ana García"
+    assert "missing timezone" not in caplog.text
+
+    outbox.async_raise(_episode("compressor_start_failure-1700039000-SN-0042"), _report())
+    await hass.async_block_till_done()
+    assert len(_sent(aioclient_mock)) == 1
+
+    freezer.tick(timedelta(days=8))
+    again = _episode("compressor_start_failure-1700730000-SN-0042")
+    outbox.async_raise(again, _report())
+    await hass.async_block_till_done()
+    assert len(_sent(aioclient_mock)) == 2
+    assert outbox.answers[outbox.latest]["status"] == "booked"
+
+
 # --- the outbox: nothing is lost ----------------------------------------------------------
 
 
