@@ -69,7 +69,7 @@ class FaultNotices:
         """Raise the notification and the repair issue for one fault."""
         async_raise_fault_issue(self._hass, self._entry, episode)
         key = f"component.{DOMAIN}.issues.{episode.code.value}"
-        placeholders = {"name": self._entry.title, "component": episode.component}
+        placeholders = {"name": self._entry.title}
         persistent_notification.async_create(
             self._hass,
             self._texts.get(f"{key}.description", episode.summary).format(**placeholders),

@@ -45,7 +45,7 @@ def async_raise_fault_issue(
         is_fixable=False,
         severity=_ISSUE_SEVERITY[episode.severity],
         translation_key=episode.code.value,
-        translation_placeholders={"name": entry.title, "component": episode.component},
+        translation_placeholders={"name": entry.title},
         data={"entry_id": entry.entry_id, "episode_id": episode.episode_id},
     )
 
@@ -71,7 +71,7 @@ def async_report_source_removed(
         is_persistent=True,
         severity=ir.IssueSeverity.ERROR,
         translation_key=SOURCE_REMOVED,
-        translation_placeholders={"name": entry.title, "role": role.value},
+        translation_placeholders={"name": entry.title, "entity_id": entry.data.get(role.value, "")},
         data={"entry_id": entry.entry_id, "role": role.value},
     )
 
@@ -123,7 +123,10 @@ class SourceRemovedRepairFlow(RepairsFlow):
             step_id="init",
             data_schema=sources_schema(user_input or current),
             errors=errors,
-            description_placeholders={"name": self._entry.title, "role": self._role.value},
+            description_placeholders={
+                "name": self._entry.title,
+                "entity_id": self._entry.data.get(self._role.value, ""),
+            },
         )
 
 

@@ -11,6 +11,7 @@ from custom_components.fridge_care.analysis.model import FaultCode
 from custom_components.fridge_care.const import DOMAIN, EVENT_FAULT
 from custom_components.fridge_care.diagnostics import async_get_config_entry_diagnostics
 from fridge_sim import FaultInjection
+from tests.ticket_samples import relay_failure
 
 from .conftest import START, FridgeDriver, door_left_open_samples, set_up_fridge, simulated
 
@@ -130,3 +131,19 @@ async def test_notices_speak_the_owners_language(
     notice = _notifications(hass)[f"{DOMAIN}_{config_entry.entry_id}_door_left_open"]
     assert notice["title"] == "Kitchen fridge: la puerta se ha quedado abierta"
     assert "cierra la puerta" in notice["message"].lower()
+
+
+async def test_a_fault_notice_names_the_part_in_the_owners_language(
+    hass: HomeAssistant, config_entry: MockConfigEntry, source_states: None
+) -> None:
+    """The part to replace is named in Spanish too, not in the engine's English."""
+    hass.config.language = "es"
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    episode = relay_failure("relay-1", onset_at=START, detected_at=START + 600.0)
+    config_entry.runtime_data.monitor.notices.async_reconcile([episode], {}, START + 600.0)
+
+    notice = _notifications(hass)[f"{DOMAIN}_{config_entry.entry_id}_compressor_start_failure"]
+    assert "relé de arranque o el protector térmico del compresor" in notice["message"]
+    assert "relay" not in notice["message"]

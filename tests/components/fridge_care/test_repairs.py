@@ -88,6 +88,8 @@ async def test_deleted_source_gets_a_fix_flow(
     flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
     assert flow["type"] == FlowResultType.FORM
     assert flow["step_id"] == "init"
+    # The deleted sensor is named by its entity id, which reads the same in every language.
+    assert flow["description_placeholders"]["entity_id"] == AMBIENT_TEMP
 
     sources = {key: value for key, value in config_entry.data.items() if key not in APPLIANCE}
     sources.pop("ambient_temp")
