@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import hmac
 import logging
 import secrets
 from typing import Any, Final
+from urllib.parse import quote
 
 from aiohttp import web
 import orjson
@@ -141,7 +143,7 @@ async def post_ticket(request: web.Request) -> web.Response:
         body=result.body,
         status=result.status,
         content_type="application/json",
-        headers={"Location": f"/api/v1/tickets/{ticket['ticket_id']}"},
+        headers={"Location": f"/api/v1/tickets/{quote(ticket['ticket_id'], safe=':')}"},
     )
 
 
@@ -149,24 +151,27 @@ async def post_ticket(request: web.Request) -> web.Response:
 async def get_ticket(request: web.Request) -> web.Response:
     """Return the current state of a ticket, for its appliance (signed, empty body) or the admin.
 
-    A signed read is remembered like a ticket: the same signed request again is a replay.
+    A signed read is remembered like a ticket: the same signed request again is a replay. Only
+    the admin learns that a ticket does not exist; anyone else gets the 401 of a bad signature.
     """
     service = services(request)
     ticket_id = request.match_info["ticket_id"]
     async with service.database.read() as conn:
         record = await repository.ticket_record(conn, ticket_id)
-    if record is None:
-        raise ProblemError(NOT_FOUND, f"no ticket {ticket_id}")
     if not _has_admin_token(request, service.settings.admin_token):
-        payload = orjson.loads(record["payload"])["appliance"]
-        appliance_id, keys = await service.intake.appliance_keys(
-            payload["manufacturer"], payload["serial"]
-        )
-        try:
+        appliance_id, keys = "", list[hmac.HMAC]()
+        if record is not None:
+            payload = orjson.loads(record["payload"])["appliance"]
+            appliance_id, keys = await service.intake.appliance_keys(
+                payload["manufacturer"], payload["serial"]
+            )
+        try:  # no keys for an unknown ticket: the same answers as for a wrong signature
             message = verify(request.headers, b"", keys, now=service.clock())
         except SignatureError as err:
             raise ProblemError(INVALID_SIGNATURE, str(err)) from err
         await service.intake.remember(Receipt(appliance_id, message))
+    if record is None:  # only the admin gets here without a ticket
+        raise ProblemError(NOT_FOUND, f"no ticket {ticket_id}")
     async with service.database.read() as conn:
         booking = await repository.booking_of(conn, ticket_id)
         notices = await repository.notices_for(conn, ticket_id)
@@ -242,7 +247,7 @@ async def put_technicians(request: web.Request) -> web.Response:
     service = _require_admin(request)
     _, raw = await _json_body(request)
     try:
-        loaded = await load_roster(service.database, raw)
+        loaded = await load_roster(service.database, raw, now=service.clock())
     except ValueError as err:
         raise ProblemError(VALIDATION_FAILED, str(err)) from err
     service.intake.forget_roster()

@@ -33,9 +33,12 @@ def _working_hours(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
+    """Check an IANA time zone name; a file ``ZoneInfo`` cannot read is no zone either."""
+    if not isinstance(value, str):
+        raise vol.Invalid("expected a time zone name such as Europe/Madrid")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as err:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as err:  # "America" is a directory
         raise vol.Invalid(f"unknown time zone {value!r}") from err
     return value
 

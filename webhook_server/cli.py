@@ -27,7 +27,7 @@ from webhook_server import openapi
 from webhook_server.app import create_app
 from webhook_server.logs import configure_logging
 from webhook_server.roster import load_roster, read_roster
-from webhook_server.security import hash_password
+from webhook_server.security import PASSWORD_MAX_BYTES, hash_password
 from webhook_server.settings import Settings, add_arguments, settings_from
 from webhook_server.store import open_database, repository
 
@@ -115,8 +115,10 @@ def _tool(options: argparse.Namespace, settings: Settings, env: Mapping[str, str
         return 0
     if options.command == "add-agent":
         password = env.get("FRIDGECARE_AGENT_PASSWORD") or getpass.getpass("Password: ")
-        if len(password) < 8:
-            sys.stderr.write("the password needs at least 8 characters\n")
+        if len(password) < 8 or len(password.encode()) > PASSWORD_MAX_BYTES:
+            sys.stderr.write(
+                f"the password needs at least 8 characters and at most {PASSWORD_MAX_BYTES} bytes\n"
+            )
             return 2
         asyncio.run(_add_agent(settings.db, options.username, password))
         sys.stdout.write(f"agent {options.username} can sign in at /console/login\n")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 import functools
-from typing import Final
+import re
+from typing import Any, Final
 
 import voluptuous as vol
 
@@ -32,19 +33,53 @@ TICKET_STATUSES: Final = ("booked", "needs_dispatch", "human_review", "closed")
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the service reads; a ticket is a few kilobytes."""
+MAX_TIME_TO_UNSAFE_S: Final = 30 * 86400
+"""Longest ``time_to_unsafe_s`` taken: no deadline runs that far anyway, and more overflows."""
+
+_RFC3339: Final = re.compile(
+    r"(?P<year>[0-9]{4})-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+"""RFC 3339 ``date-time``: ``fromisoformat`` alone takes basic and week dates and a space as
+separator, and refuses a lower-case ``z``."""
+YEARS: Final = range(2000, 2101)
+"""Years a ticket's times may fall in: later arithmetic on far-out dates would overflow."""
 
 
 def timestamp(value: str) -> datetime:
     """Return an RFC 3339 date-time with a UTC offset, returned as an aware UTC datetime."""
     if not isinstance(value, str):
         raise vol.Invalid("expected an RFC 3339 date-time string")
+    form = _RFC3339.fullmatch(value)
+    if form is None:
+        raise vol.Invalid("expected an RFC 3339 date-time such as 2026-05-01T08:30:00Z")
+    if int(form["year"]) not in YEARS:
+        raise vol.Invalid(f"date-time must fall in the years {YEARS[0]} to {YEARS[-1]}")
+    iso = value[: form.start("offset")].replace("t", "T")
+    iso += "+00:00" if form["offset"] in ("Z", "z") else form["offset"]
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as err:
+        return datetime.fromisoformat(iso).astimezone(UTC)
+    except (ValueError, OverflowError) as err:  # out-of-range fields: month 13, second 60...
         raise vol.Invalid("expected an RFC 3339 date-time such as 2026-05-01T08:30:00Z") from err
-    if parsed.tzinfo is None:
-        raise vol.Invalid("date-time needs a UTC offset, e.g. 2026-05-01T08:30:00Z")
-    return parsed.astimezone(UTC)
+
+
+class FullMatch(vol.Match):
+    """``vol.Match`` of the whole string: Python's ``$`` also matches before a final newline.
+
+    The pattern stays the ECMAScript-valid ``^...$`` that the OpenAPI document publishes.
+    """
+
+    def __call__(self, value: Any) -> Any:  # noqa: ANN401 - any value, as voluptuous' own
+        """Return ``value`` if the whole of it matches the pattern."""
+        try:
+            match = self.pattern.fullmatch(value)
+        except TypeError:
+            raise vol.MatchInvalid("expected string or buffer") from None
+        if match is None:
+            raise vol.MatchInvalid(
+                self.msg or f"does not match regular expression {self.pattern.pattern}"
+            )
+        return value
 
 
 def number(value: float) -> float:
@@ -60,13 +95,17 @@ def text(max_length: int) -> vol.All:
 
 
 IDENTIFIER: Final = vol.All(
-    str, vol.Length(min=1, max=128), vol.Match(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+    str, vol.Length(min=1, max=128), FullMatch(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 )
 
 TIME_WINDOW: Final = vol.Schema(
     {
-        vol.Required("start", description="Window start (RFC 3339)."): timestamp,
-        vol.Required("end", description="Window end (RFC 3339)."): timestamp,
+        vol.Required(
+            "start", description=f"Window start (RFC 3339, years {YEARS[0]}-{YEARS[-1]})."
+        ): timestamp,
+        vol.Required(
+            "end", description=f"Window end (RFC 3339, years {YEARS[0]}-{YEARS[-1]})."
+        ): timestamp,
     }
 )
 
@@ -101,7 +140,7 @@ TICKET: Final = vol.Schema(
         },
         vol.Required("fault"): {
             vol.Required("code", description="Fault code; unknown codes go to a human."): vol.All(
-                str, vol.Length(min=1, max=64), vol.Match(r"^[a-z][a-z0-9_]*$")
+                str, vol.Length(min=1, max=64), FullMatch(r"^[a-z][a-z0-9_]*$")
             ),
             vol.Required("severity"): vol.In(list(SEVERITIES)),
             vol.Required("confidence", description="0 to 1."): vol.All(
@@ -110,13 +149,18 @@ TICKET: Final = vol.Schema(
             vol.Required("summary", description="One line for people."): text(500),
             vol.Optional("component", description="Probable component, as diagnosed."): text(128),
             vol.Optional("part", description="Suggested spare part, as diagnosed."): text(128),
-            vol.Required("onset_at", description="When the fault began."): timestamp,
-            vol.Required("detected_at", description="When the integration was sure."): timestamp,
+            vol.Required(
+                "onset_at", description=f"When the fault began (years {YEARS[0]}-{YEARS[-1]})."
+            ): timestamp,
+            vol.Required(
+                "detected_at",
+                description=f"When the integration was sure (years {YEARS[0]}-{YEARS[-1]}).",
+            ): timestamp,
             vol.Optional(
                 "time_to_unsafe_s",
                 default=None,
                 description="Predicted seconds until food is at unsafe temperature; null: unknown.",
-            ): vol.Any(None, vol.All(number, vol.Range(min=0))),
+            ): vol.Any(None, vol.All(number, vol.Range(min=0, max=MAX_TIME_TO_UNSAFE_S))),
             vol.Required("evidence", description="Figures behind the diagnosis."): vol.All(
                 {str: number}, vol.Length(max=64)
             ),

@@ -69,14 +69,13 @@ async def reschedule(
     if slot is None:
         raise DispatchError("that slot is not free for this ticket any more; pick another")
     async with database.transaction() as conn:
-        record = await _open_record(conn, ticket_id)
+        record = await _open_record(conn, ticket_id, "booked", now)
         end = int(slot.end(catalog.booking).timestamp())
         try:
             async with conn.savepoint():
                 await repository.move_appointment(conn, ticket_id, technician_id, start, end)
         except UniqueViolationError as err:
             raise DispatchError("someone booked that slot a moment ago; pick another") from err
-        await repository.set_ticket_status(conn, ticket_id, "booked", int(now))
         message = notices.render(
             "rescheduled",
             record["language"],
@@ -91,22 +90,27 @@ async def reschedule(
 async def close_ticket(database: Database, catalog: Catalog, ticket_id: str, now: float) -> None:
     """Close the ticket, free its slot and tell the customer."""
     async with database.transaction() as conn:
-        record = await _open_record(conn, ticket_id)
+        record = await _open_record(conn, ticket_id, "closed", now)
         await repository.cancel_appointment(conn, ticket_id)
-        await repository.set_ticket_status(conn, ticket_id, "closed", int(now))
         message = notices.render(
             "closed", record["language"], ticket=ticket_id, timezone=catalog.timezone
         )
         await _notify(conn, record, message, now)
 
 
-async def _open_record(conn: Connection, ticket_id: str) -> dict[str, Any]:
-    record = await repository.ticket_record(conn, ticket_id)
-    if record is None:
+async def _open_record(conn: Connection, ticket_id: str, status: str, now: float) -> dict[str, Any]:
+    """Give an open ticket its new status first and return its row, else raise DispatchError.
+
+    Checking and writing in one conditional ``UPDATE`` (not read, then write) is what stops a
+    reschedule that raced a close from reopening the ticket: the loser finds it closed and its
+    transaction rolls back, so it leaves no appointment and no notice.
+    """
+    record = await repository.set_open_ticket_status(conn, ticket_id, status, int(now))
+    if record is not None:
+        return record
+    if await repository.ticket_record(conn, ticket_id) is None:
         raise DispatchError(f"no ticket {ticket_id}")
-    if record["status"] == "closed":
-        raise DispatchError(f"ticket {ticket_id} is closed")
-    return record
+    raise DispatchError(f"ticket {ticket_id} is closed")
 
 
 async def _notify(conn: Connection, record: dict[str, Any], message: str, now: float) -> None:

@@ -34,7 +34,14 @@ import orjson
 from webhook_server import notices
 from webhook_server.contract import epoch_isoformat, isoformat
 from webhook_server.group_commit import GroupCommit
-from webhook_server.problems import IN_PROGRESS, KEY_REUSED, REPLAYED, UNAVAILABLE, ProblemError
+from webhook_server.problems import (
+    IN_PROGRESS,
+    INTERNAL,
+    KEY_REUSED,
+    REPLAYED,
+    UNAVAILABLE,
+    ProblemError,
+)
 from webhook_server.schedule import Schedule
 from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, signing_key
 from webhook_server.store import repository
@@ -343,6 +350,8 @@ class Intake:
     ) -> list[IntakeResult | Exception]:
         """Plan, book and store new tickets, all or none; return each one's answer.
 
+        A ticket whose planning fails is left out with its own problem; the others go in.
+
         Slots are booked first, each insert skipping a slot that another process holds: a ticket
         that lost its slot is planned again (the view now knows that slot is taken) until it
         has one or no slot is left. So two processes racing for the same slots cost a second
@@ -351,35 +360,55 @@ class Intake:
         key order, so overlapping batches wait for each other rather than deadlock.
         """
         async with conn.savepoint():
-            plans = [await self._plan(conn, delivery) for delivery in deliveries]
-            waiting = [i for i, plan in enumerate(plans) if plan.appointment is not None]
+            plans = [await self._plan_alone(conn, delivery) for delivery in deliveries]
+            waiting = [i for i, plan in enumerate(plans) if _appointment(plan) is not None]
             for _ in range(_STORE_ATTEMPTS):
                 if not waiting:
                     break
-                slots = [plans[i].appointment for i in waiting]
+                slots = [_appointment(plans[i]) for i in waiting]
                 wanted = sorted((slot for slot in slots if slot is not None), key=_slot_key)
                 booked = await repository.book_slots(conn, wanted)
                 lost = [i for i in waiting if deliveries[i].ticket_id not in booked]
                 for i in lost:
-                    plans[i] = await self._plan(conn, deliveries[i])
-                waiting = [i for i in lost if plans[i].appointment is not None]
+                    plans[i] = await self._plan_alone(conn, deliveries[i])
+                waiting = [i for i in lost if _appointment(plans[i]) is not None]
             unbooked = set(waiting)  # still contended after every attempt
-            stored = [i for i in range(len(plans)) if i not in unbooked]
+            stored = [
+                plan for i, plan in enumerate(plans) if i not in unbooked and isinstance(plan, Plan)
+            ]
             await repository.insert_new_tickets(
                 conn,
-                sorted(plans[i].ticket_row for i in stored),
-                [plans[i].notice for i in stored],
+                sorted(plan.ticket_row for plan in stored),
+                [plan.notice for plan in stored],
                 delivered_by=self._notices_delivered_by,
             )
-            appointments = [plans[i].appointment for i in stored]
+            appointments = [plan.appointment for plan in stored]
             booked_slots = [[slot[1], slot[2]] for slot in appointments if slot is not None]
             if booked_slots:
                 await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked_slots).decode())
         contention = ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
-        return [
-            contention if i in unbooked else IntakeResult(201, plan.response)
-            for i, plan in enumerate(plans)
-        ]
+        answers: list[IntakeResult | Exception] = []
+        for i, plan in enumerate(plans):
+            if i in unbooked:
+                answers.append(contention)
+            elif isinstance(plan, Plan):
+                answers.append(IntakeResult(201, plan.response))
+            else:
+                answers.append(plan)  # its planning failed
+        return answers
+
+    async def _plan_alone(self, conn: Connection, delivery: Delivery) -> Plan | ProblemError:
+        """Plan one ticket; a bug in its planning fails that ticket, not the whole batch.
+
+        The store's own errors still climb: the batch looks again or goes ticket by ticket.
+        """
+        try:
+            return await self._plan(conn, delivery)
+        except (UniqueViolationError, RetryableTransactionError):
+            raise
+        except Exception:
+            _LOGGER.exception("ticket planning failed", extra={"ticket_id": delivery.ticket_id})
+            return ProblemError(INTERNAL)
 
     async def _plan(self, conn: Connection, delivery: Delivery) -> Plan:
         """Triage and book one new ticket (in this process's view) and word its answer."""
@@ -463,6 +492,11 @@ _REPLAY_DETAIL: Final = (
     "the same webhook-id, webhook-timestamp and body were already received: "
     "a retry must be signed again with a new webhook-timestamp"
 )
+
+
+def _appointment(plan: Plan | ProblemError) -> tuple[str, str, int, int] | None:
+    """Return the slot a plan wants booked; none for a ticket whose planning failed."""
+    return plan.appointment if isinstance(plan, Plan) else None
 
 
 def _slot_key(appointment: tuple[str, str, int, int]) -> tuple[str, int]:

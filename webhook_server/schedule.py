@@ -203,7 +203,7 @@ class Schedule:
     ) -> Slot | None:
         """Return the earliest free slot whose whole visit fits from ``low`` to ``high``."""
         first = -((_EPOCH - low) // _SECOND)  # rounded up: a slot may not start before ``low``
-        last = (high - self._rules.visit - _EPOCH) // _SECOND
+        last = (high - _EPOCH - self._rules.visit) // _SECOND  # timedeltas: no date overflow
         if first > last:
             return None
         best: tuple[int, _Calendar] | None = None

@@ -9,7 +9,6 @@ verification needs them in clear; passwords are stored as bcrypt hashes.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import hashlib
@@ -103,11 +102,14 @@ def verify(
         if version == "v1" and value:
             try:
                 offered.append(base64.b64decode(value, validate=True))
-            except binascii.Error:
+            except ValueError:  # binascii.Error, or a plain ValueError for non-ASCII text
                 continue
     if not offered:
         raise SignatureError("webhook-signature has no v1,<base64> signature")
-    signed = _signed_content(msg_id, stamp, body)
+    try:
+        signed = _signed_content(msg_id, stamp, body)
+    except UnicodeEncodeError as err:  # header bytes that are not UTF-8 (surrogate escapes)
+        raise SignatureError("webhook-id must be UTF-8 text") from err
     for key in keys:
         expected = _mac(key, signed)
         if any(hmac.compare_digest(expected, candidate) for candidate in offered):
@@ -150,11 +152,25 @@ def hash_password(password: str, *, rounds: int = 12) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds)).decode()
 
 
+PASSWORD_MAX_BYTES = 72
+"""bcrypt's limit: it refuses longer passwords outright, so none longer is ever stored."""
+
+
 def check_password(password: str, hashed: str) -> bool:
-    """Whether ``password`` matches a stored bcrypt hash."""
-    return bcrypt.checkpw(password.encode(), hashed.encode())
+    """Whether ``password`` matches a stored bcrypt hash (one too long for bcrypt never does)."""
+    secret = password.encode(errors="surrogateescape")
+    if len(secret) > PASSWORD_MAX_BYTES:
+        return False
+    return bcrypt.checkpw(secret, hashed.encode())
 
 
 def same_token(given: str, expected: str) -> bool:
-    """Constant-time comparison of two tokens."""
-    return hmac.compare_digest(given.encode(), expected.encode())
+    """Constant-time comparison of two tokens; a given one that is not UTF-8 text never matches.
+
+    Header bytes that are not UTF-8 arrive as surrogate escapes, which do not encode.
+    """
+    try:
+        given_bytes = given.encode()
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(given_bytes, expected.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
 import re
@@ -10,10 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
+import asyncpg
 import pytest
 
-from tests.webhook_server.conftest import Clock, make_ticket, post_ticket, register
+from tests.webhook_server.conftest import POSTGRES_DSN, Clock, make_ticket, post_ticket, register
+from webhook_server import dispatch
 from webhook_server.app import create_app
+from webhook_server.booking import Slot
 from webhook_server.console import formats
 from webhook_server.security import hash_password
 from webhook_server.services import SERVICES
@@ -252,3 +256,100 @@ def test_formats_for_people() -> None:
         "0.3", "18", "0.05", "1,235", "12", "-2.5", "0.00001"
     ]  # fmt: skip
     assert [formats.number(v) for v in (True, float("nan"), "n/a")] == ["True", "nan", "n/a"]
+
+
+async def _booked_ticket(client: TestClient[Any, Any]) -> tuple[str, list[Slot]]:
+    """A booked ticket and free slots to move it to."""
+    secret = await register(client)
+    ticket = make_ticket()
+    await post_ticket(client, secret, ticket)
+    service = client.app[SERVICES]
+    slots = await dispatch.free_slots(
+        service.database, service.catalog, ticket["ticket_id"], service.clock()
+    )
+    return ticket["ticket_id"], slots
+
+
+async def _assert_still_closed(client: TestClient[Any, Any], ticket_id: str) -> None:
+    async with client.app[SERVICES].database.read() as conn:
+        record = await repository.ticket_record(conn, ticket_id)
+        booking = await repository.booking_of(conn, ticket_id)
+        messages = await repository.notices_for(conn, ticket_id)
+    assert record is not None and record["status"] == "closed"
+    assert booking is None
+    assert "closed" in messages[-1]["body"] and "visit with" not in messages[-1]["body"]
+
+
+async def test_reschedule_that_read_the_ticket_before_a_close_does_not_reopen_it(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reschedule saw the ticket open, then a close committed: the close must win."""
+    ticket_id, slots = await _booked_ticket(client)
+    service = client.app[SERVICES]
+    async with service.database.read() as conn:
+        stale = await repository.ticket_record(conn, ticket_id)
+    await dispatch.close_ticket(service.database, service.catalog, ticket_id, service.clock())
+    async with service.database.read() as conn:
+        notices_after_close = len(await repository.notices_for(conn, ticket_id))
+
+    async def stale_record(conn: object, wanted: str) -> dict[str, Any] | None:
+        return stale
+
+    monkeypatch.setattr(repository, "ticket_record", stale_record)
+    with pytest.raises(dispatch.DispatchError, match="is closed"):
+        await _reschedule(service, ticket_id, slots[3])
+    monkeypatch.undo()
+    await _assert_still_closed(client, ticket_id)
+    async with service.database.read() as conn:
+        assert len(await repository.notices_for(conn, ticket_id)) == notices_after_close
+
+
+async def _reschedule(service: Any, ticket_id: str, slot: Any) -> None:
+    """Move a ticket to ``slot`` as the console's reschedule action does."""
+    await dispatch.reschedule(
+        service.database,
+        service.catalog,
+        ticket_id,
+        slot.technician.technician_id,
+        int(slot.start.timestamp()),
+        service.clock(),
+    )
+
+
+async def test_reschedule_racing_a_close_on_postgres_waits_and_finds_it_closed(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions: the close holds its row until the reschedule is seen waiting on it."""
+    service = client.app[SERVICES]
+    if service.database.dialect != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: there is no race")
+    ticket_id, slots = await _booked_ticket(client)
+    cancel = repository.cancel_appointment
+    close_holds_lock = asyncio.Event()
+
+    async def cancel_then_wait_for_reschedule(conn: Any, wanted: str) -> None:
+        await cancel(conn, wanted)
+        pid = (await conn.fetchrow("SELECT pg_backend_pid() AS pid"))["pid"]
+        close_holds_lock.set()
+        monitor = await asyncpg.connect(POSTGRES_DSN)
+        try:
+            for _ in range(200):
+                if await monitor.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                    pid,
+                ):
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            await monitor.close()
+        raise AssertionError("the reschedule never waited for the close")
+
+    monkeypatch.setattr(repository, "cancel_appointment", cancel_then_wait_for_reschedule)
+    closing = asyncio.create_task(
+        dispatch.close_ticket(service.database, service.catalog, ticket_id, service.clock())
+    )
+    await close_holds_lock.wait()
+    with pytest.raises(dispatch.DispatchError, match="is closed"):
+        await _reschedule(service, ticket_id, slots[3])
+    await closing
+    await _assert_still_closed(client, ticket_id)

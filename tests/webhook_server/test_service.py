@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 import pytest
 
-from tests.webhook_server.conftest import admin_headers
+from tests.webhook_server.conftest import admin_headers, make_ticket, post_ticket, register
 from webhook_server import openapi
 from webhook_server.cli import main
 from webhook_server.contract import FAULT_CODES, HEALTH
@@ -244,3 +244,37 @@ async def test_unexpected_error_is_a_500_problem_without_traceback(aiohttp_clien
     assert response.status == 500
     assert "secret internals" not in await response.text()
     assert (await client.get("/console/missing")).content_type == "text/plain"
+
+
+async def test_a_booked_technicians_slot_grid_cannot_move(client: TestClient[Any, Any]) -> None:
+    """New hours that would shift the grid under a booked visit are refused; a later end is not.
+
+    The unique (technician, slot start) key only rules out double booking on one grid.
+    """
+    secret = await register(client)
+    answer = await post_ticket(client, secret, make_ticket())
+    booking = (await answer.json())["booking"]
+    assert booking["technician_id"] == "tech-ana"
+    ana = {
+        "id": "tech-ana",
+        "name": "Ana García",
+        "zones": ["madrid-centro"],
+        "skills": ["electrical"],
+        "timezone": "Europe/Madrid",
+    }
+
+    moved = {"technicians": [ana | {"hours": "08:20-20:00"}]}
+    response = await client.put("/api/v1/technicians", json=moved, headers=admin_headers())
+    assert response.status == 422
+    assert "1 visits booked" in (await response.json())["detail"]
+    elsewhere = {"technicians": [ana | {"hours": "08:00-20:00", "timezone": "Europe/London"}]}
+    response = await client.put("/api/v1/technicians", json=elsewhere, headers=admin_headers())
+    assert response.status == 422
+
+    longer = {"technicians": [ana | {"hours": "08:00-21:00"}]}
+    response = await client.put("/api/v1/technicians", json=longer, headers=admin_headers())
+    assert (response.status, await response.json()) == (200, {"loaded": 1})
+    status = await client.get(
+        f"/api/v1/tickets/{answer.headers['Location'].rsplit('/', 1)[1]}", headers=admin_headers()
+    )
+    assert (await status.json())["booking"] == booking

@@ -2,7 +2,7 @@
 
 No session table: the cookie carries ``username|expiry|mac``, the MAC keyed from the service key,
 so every server process accepts it. Forms carry a token derived from the cookie; the cookie is
-``SameSite=Strict`` and ``HttpOnly`` as well.
+``SameSite=Strict`` and ``HttpOnly`` as well, and ``Secure`` when the console is served over HTTPS.
 """
 
 from __future__ import annotations

@@ -27,6 +27,13 @@ _TEMPLATES.filters.update(
     when=formats.when, span=formats.span, duration=formats.duration, number=formats.number
 )
 _SESSION_KEY: Final = "agent-console-session"
+_UNKNOWN_USER_HASH: Final = "$2b$12$RtelwT/Kq8BcBg8b1TG4D.3zw7mB4PzIfSGZgkPFgaI/UYrBycQU6"
+"""A bcrypt hash (cost 12, as ``hash_password`` makes) of a random password nobody knows.
+
+Login checks an unknown user's password against it, so the answer takes as long as for a known
+user with a wrong password and the timing does not tell which user names exist.
+"""
+_MAX_SLOT_START_DIGITS: Final = 12
 
 
 def _key(service: Services) -> bytes:
@@ -69,8 +76,8 @@ async def login(request: web.Request) -> web.Response:
     password = str(form.get("password", ""))
     async with service.database.read() as conn:
         hashed = await repository.agent_password_hash(conn, username)
-    valid = hashed is not None and await asyncio.to_thread(check_password, password, hashed)
-    if not valid:
+    matches = await asyncio.to_thread(check_password, password, hashed or _UNKNOWN_USER_HASH)
+    if hashed is None or not matches:
         return _page("login.html", status=401, error="Wrong user name or password.")
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(
@@ -78,6 +85,7 @@ async def login(request: web.Request) -> web.Response:
         auth.issue(_key(service), username, service.clock()),
         httponly=True,
         samesite="Strict",
+        secure=request.secure,
         max_age=auth.LIFETIME_SECONDS,
         path="/console",
     )
@@ -169,7 +177,8 @@ async def reschedule(request: web.Request) -> web.Response:
     service, form = await _checked_form(request)
     ticket_id = request.match_info["ticket_id"]
     technician_id, _, start = str(form.get("slot", "")).partition("|")
-    if not start.isdigit():
+    # ASCII digits only, and few: str.isdigit() also takes "²", and int() of 5000 digits raises.
+    if not (start.isascii() and start.isdigit() and len(start) <= _MAX_SLOT_START_DIGITS):
         raise web.HTTPSeeOther(_ticket_url(ticket_id, "choose a slot"))
     try:
         await dispatch.reschedule(

@@ -173,6 +173,18 @@ async def upsert_technician(
     )
 
 
+async def technician_grid(conn: Connection, technician_id: str, now: int) -> Row | None:
+    """Return a technician's time zone, day start and number of visits from now on (or None)."""
+    return await conn.fetchrow(
+        "SELECT t.timezone, t.work_start,"
+        " (SELECT COUNT(*) FROM appointments a"
+        "  WHERE a.technician_id = t.technician_id AND a.slot_end > ?) AS booked"
+        " FROM technicians t WHERE t.technician_id = ?",
+        now,
+        technician_id,
+    )
+
+
 async def technicians_for(conn: Connection, zone: str, skill: str | None) -> list[Row]:
     """Technicians covering ``zone`` (with ``skill`` unless None), in id order."""
     if skill is None:
@@ -328,10 +340,20 @@ async def tickets_by_id(conn: Connection, ticket_ids: Sequence[str]) -> dict[str
     return {row["ticket_id"]: row for row in await conn.fetch(sql, *args)}
 
 
-async def set_ticket_status(conn: Connection, ticket_id: str, status: str, now: int) -> None:
-    """Change a ticket's status."""
-    await conn.execute(
-        "UPDATE tickets SET status = ?, updated_at = ? WHERE ticket_id = ?", status, now, ticket_id
+async def set_open_ticket_status(
+    conn: Connection, ticket_id: str, status: str, now: int
+) -> Row | None:
+    """Change the status of a ticket that is not closed; return its row, or None if it is.
+
+    The check is in the ``UPDATE`` itself, so on PostgreSQL it runs under the row lock: an
+    action racing a close waits for it and then finds the ticket closed, not the status it read.
+    """
+    return await conn.fetchrow(
+        "UPDATE tickets SET status = ?, updated_at = ?"
+        " WHERE ticket_id = ? AND status <> 'closed' RETURNING *",
+        status,
+        now,
+        ticket_id,
     )
 
 
