@@ -18,7 +18,7 @@ from tests.webhook_server.conftest import POSTGRES_DSN, Clock, make_ticket, post
 from webhook_server import dispatch
 from webhook_server.app import create_app
 from webhook_server.booking import Slot
-from webhook_server.console import formats
+from webhook_server.console import auth, formats
 from webhook_server.security import hash_password
 from webhook_server.services import SERVICES
 from webhook_server.settings import Settings
@@ -134,13 +134,38 @@ async def test_unknown_ticket_page_is_404(client: TestClient[Any, Any]) -> None:
 def test_session_cookie_cannot_be_forged_or_outlive_expiry() -> None:
     from webhook_server.console import auth
 
-    key = b"k" * 32
-    cookie = auth.issue(key, "alice", time.time())
-    assert auth.user_of(key, cookie, time.time()) == "alice"
-    assert auth.user_of(key, cookie.replace("alice", "mallory"), time.time()) is None
-    assert auth.user_of(key, cookie, time.time() + auth.LIFETIME_SECONDS + 1) is None
-    assert auth.user_of(key, "garbage", time.time()) is None
-    assert auth.user_of(b"x" * 32, cookie, time.time()) is None
+    key, stamp, now = b"k" * 32, "0|$2b$hash", time.time()
+    cookie = auth.issue(key, "alice", stamp, now)
+    assert auth.claimed_user(cookie) == "alice"
+    assert auth.is_valid(key, cookie, stamp, now)
+    assert not auth.is_valid(key, cookie.replace("alice", "mallory"), stamp, now)
+    assert not auth.is_valid(key, cookie, stamp, now + auth.LIFETIME_SECONDS + 1)
+    assert not auth.is_valid(key, cookie, "1|$2b$hash", now)  # signed out since
+    assert not auth.is_valid(key, cookie, None, now)  # no such agent any more
+    assert auth.claimed_user("garbage") is None
+    assert not auth.is_valid(b"x" * 32, cookie, stamp, now)
+
+
+async def test_signing_out_or_a_new_password_ends_earlier_sessions(
+    client: TestClient[Any, Any],
+) -> None:
+    """A copied or forgotten cookie stops working once its agent signs out or changes password."""
+    await login(client)
+    kept = client.session.cookie_jar.filter_cookies(client.make_url("/console/"))[auth.COOKIE]
+    page = await (await client.get("/console/")).text()
+    response = await client.post("/console/logout", data={"csrf": _csrf(page)})
+    assert response.status == 200  # back at the login page
+    client.session.cookie_jar.update_cookies(
+        {auth.COOKIE: kept.value}, client.make_url("/console/")
+    )
+    response = await client.get("/console/", allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/console/login")
+
+    await login(client)
+    assert (await client.get("/console/", allow_redirects=False)).status == 200
+    await add_agent(client)  # a password reset: a new hash
+    response = await client.get("/console/", allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/console/login")
 
 
 @pytest.mark.browser

@@ -1,7 +1,9 @@
 """Console sessions: a signed, expiring cookie, and a CSRF token bound to it.
 
 No session table: the cookie carries ``username|expiry|mac``, the MAC keyed from the service key,
-so every server process accepts it. Forms carry a token derived from the cookie; the cookie is
+so every server process accepts it. The MAC also covers the agent's session stamp (their session
+epoch and password hash, never sent): signing out or a new password changes the stamp and ends
+every earlier cookie. Forms carry a token derived from the cookie; the cookie is
 ``SameSite=Strict`` and ``HttpOnly`` as well, and ``Secure`` when the console is served over HTTPS.
 """
 
@@ -21,22 +23,27 @@ def _mac(key: bytes, text: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def issue(key: bytes, username: str, now: float) -> str:
-    """Return a session cookie value for ``username``."""
+def issue(key: bytes, username: str, stamp: str, now: float) -> str:
+    """Return a session cookie value for ``username``, bound to their current session stamp."""
     payload = f"{username}|{int(now) + LIFETIME_SECONDS}"
-    return f"{payload}|{_mac(key, payload)}"
+    return f"{payload}|{_mac(key, f'{payload}|{stamp}')}"
 
 
-def user_of(key: bytes, cookie: str | None, now: float) -> str | None:
-    """Return the agent a cookie belongs to, or None if it is missing, forged or expired."""
+def claimed_user(cookie: str | None) -> str | None:
+    """Return the user name a cookie claims, unchecked (to look up their stamp)."""
     if not cookie or cookie.count("|") != 2:
         return None
+    return cookie.split("|", 1)[0]
+
+
+def is_valid(key: bytes, cookie: str, stamp: str | None, now: float) -> bool:
+    """Whether a cookie was issued by this service, for this stamp, and has not expired."""
+    if stamp is None or cookie.count("|") != 2:
+        return False
     username, expiry, mac = cookie.split("|")
-    if not hmac.compare_digest(mac, _mac(key, f"{username}|{expiry}")):
-        return None
-    if not expiry.isdigit() or int(expiry) < now:
-        return None
-    return username
+    if not hmac.compare_digest(mac, _mac(key, f"{username}|{expiry}|{stamp}")):
+        return False
+    return expiry.isdigit() and int(expiry) >= now
 
 
 def csrf_token(key: bytes, cookie: str) -> str:

@@ -45,22 +45,30 @@ def _page(name: str, status: int = 200, **context: object) -> web.Response:
     return web.Response(text=html, status=status, content_type="text/html")
 
 
-def _agent(request: web.Request) -> tuple[Services, str]:
-    """Return the signed-in agent, or a redirect to the login page."""
+async def _agent(request: web.Request) -> tuple[Services, str, str]:
+    """Return the services, the signed-in agent and their form token; or go to the login page."""
     service = services(request)
     cookie = request.cookies.get(auth.COOKIE)
-    if auth.user_of(_key(service), cookie, service.clock()) is None:
+    username = auth.claimed_user(cookie)
+    stamp = None
+    if username is not None:
+        async with service.database.read() as conn:
+            stamp = await repository.agent_session_stamp(conn, username)
+    if (
+        cookie is None
+        or username is None
+        or not auth.is_valid(_key(service), cookie, stamp, service.clock())
+    ):
         raise web.HTTPSeeOther("/console/login")
-    assert cookie is not None
-    return service, auth.csrf_token(_key(service), cookie)
+    return service, username, auth.csrf_token(_key(service), cookie)
 
 
-async def _checked_form(request: web.Request) -> tuple[Services, Any]:
-    service, csrf = _agent(request)
+async def _checked_form(request: web.Request) -> tuple[Services, str, Any]:
+    service, username, csrf = await _agent(request)
     form = await request.post()
     if form.get("csrf") != csrf:
         raise web.HTTPForbidden(text="stale form: reload the page")
-    return service, form
+    return service, username, form
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -76,13 +84,14 @@ async def login(request: web.Request) -> web.Response:
     password = str(form.get("password", ""))
     async with service.database.read() as conn:
         hashed = await repository.agent_password_hash(conn, username)
+        stamp = await repository.agent_session_stamp(conn, username)
     matches = await asyncio.to_thread(check_password, password, hashed or _UNKNOWN_USER_HASH)
-    if hashed is None or not matches:
+    if hashed is None or stamp is None or not matches:
         return _page("login.html", status=401, error="Wrong user name or password.")
     response = web.HTTPSeeOther("/console/")
     response.set_cookie(
         auth.COOKIE,
-        auth.issue(_key(service), username, service.clock()),
+        auth.issue(_key(service), username, stamp, service.clock()),
         httponly=True,
         samesite="Strict",
         secure=request.secure,
@@ -93,8 +102,10 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    """End the session."""
-    await _checked_form(request)
+    """End the agent's sessions: this cookie and any other they still have."""
+    service, username, _ = await _checked_form(request)
+    async with service.database.transaction() as conn:
+        await repository.end_agent_sessions(conn, username)
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(auth.COOKIE, path="/console")
     raise response
@@ -119,7 +130,7 @@ def headline(service: Services, row: dict[str, Any]) -> str:
 
 async def ticket_list(request: web.Request) -> web.Response:
     """Tickets, newest first, filtered by status, zone, severity and fault code."""
-    service, csrf = _agent(request)
+    service, _, csrf = await _agent(request)
     filters = {name: request.query.get(name, "") for name in repository.TICKET_FILTERS}
     async with service.database.read() as conn:
         rows = await repository.list_tickets(conn, filters)
@@ -140,7 +151,7 @@ async def ticket_list(request: web.Request) -> web.Response:
 
 async def ticket_page(request: web.Request) -> web.Response:
     """One ticket: diagnosis, evidence, part, booking, messages, actions."""
-    service, csrf = _agent(request)
+    service, _, csrf = await _agent(request)
     ticket_id = request.match_info["ticket_id"]
     async with service.database.read() as conn:
         record = await repository.ticket_record(conn, ticket_id)
@@ -174,7 +185,7 @@ async def ticket_page(request: web.Request) -> web.Response:
 
 async def reschedule(request: web.Request) -> web.Response:
     """Move the visit to the chosen free slot."""
-    service, form = await _checked_form(request)
+    service, _, form = await _checked_form(request)
     ticket_id = request.match_info["ticket_id"]
     technician_id, _, start = str(form.get("slot", "")).partition("|")
     # ASCII digits only, and few: str.isdigit() also takes "²", and int() of 5000 digits raises.
@@ -191,7 +202,7 @@ async def reschedule(request: web.Request) -> web.Response:
 
 async def close(request: web.Request) -> web.Response:
     """Close the ticket."""
-    service, _ = await _checked_form(request)
+    service, _, _ = await _checked_form(request)
     ticket_id = request.match_info["ticket_id"]
     try:
         await dispatch.close_ticket(service.database, service.catalog, ticket_id, service.clock())

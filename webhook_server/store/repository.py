@@ -457,6 +457,25 @@ async def upsert_agent(conn: Connection, username: str, password_hash: str, now:
     )
 
 
+async def agent_session_stamp(conn: Connection, username: str) -> str | None:
+    """Return what an agent's sessions are bound to (epoch and password hash); None if unknown.
+
+    Signing out raises the epoch and a new password changes the hash: either ends every cookie
+    issued before.
+    """
+    row = await conn.fetchrow(
+        "SELECT session_epoch, password_hash FROM agents WHERE username = ?", username
+    )
+    return None if row is None else f"{row['session_epoch']}|{row['password_hash']}"
+
+
+async def end_agent_sessions(conn: Connection, username: str) -> None:
+    """End every console session of an agent (their cookies no longer match the stamp)."""
+    await conn.execute(
+        "UPDATE agents SET session_epoch = session_epoch + 1 WHERE username = ?", username
+    )
+
+
 async def agent_password_hash(conn: Connection, username: str) -> str | None:
     """Return an agent's bcrypt hash, or None for an unknown user."""
     row = await conn.fetchrow("SELECT password_hash FROM agents WHERE username = ?", username)
