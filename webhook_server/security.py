@@ -165,12 +165,9 @@ def check_password(password: str, hashed: str) -> bool:
 
 
 def same_token(given: str, expected: str) -> bool:
-    """Constant-time comparison of two tokens; a given one that is not UTF-8 text never matches.
+    """Constant-time comparison of two tokens.
 
-    Header bytes that are not UTF-8 arrive as surrogate escapes, which do not encode.
+    Header bytes that are not UTF-8 arrive as surrogate escapes: encoded back to those bytes,
+    they never match (as in :func:`check_password`).
     """
-    try:
-        given_bytes = given.encode()
-    except UnicodeEncodeError:
-        return False
-    return hmac.compare_digest(given_bytes, expected.encode())
+    return hmac.compare_digest(given.encode(errors="surrogateescape"), expected.encode())

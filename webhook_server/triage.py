@@ -140,10 +140,8 @@ class Catalog:
         """Decide component, part, skill and deadline for a validated ticket."""
         fault = ticket["fault"]
         deadline = self.deadline(fault["severity"], received_at)
-        seconds = fault["time_to_unsafe_s"]
-        # Compared before adding: a date past the deadline need not exist (no overflow).
-        if seconds is not None and seconds < (deadline - fault["detected_at"]).total_seconds():
-            unsafe_at = fault["detected_at"] + timedelta(seconds=seconds)
+        if fault["time_to_unsafe_s"] is not None:  # the contract bounds it: no overflow
+            unsafe_at = fault["detected_at"] + timedelta(seconds=fault["time_to_unsafe_s"])
             deadline = min(deadline, max(unsafe_at, received_at))
         entry = self._data["faults"].get(fault["code"])
         if entry is None:

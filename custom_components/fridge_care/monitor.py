@@ -69,6 +69,7 @@ from .notifications import FaultNotices, async_withdraw_all
 from .repairs import (
     SOURCE_REMOVED,
     SOURCE_UNAVAILABLE,
+    async_delete_source_issues,
     async_report_source_removed,
     async_report_source_unavailable,
     source_issue_id,
@@ -114,9 +115,7 @@ async def async_forget_fridge(hass: HomeAssistant, entry: FridgeCareConfigEntry)
     """Forget a removed fridge for good: its learned memory, notifications and repair issues."""
     async_withdraw_all(hass, entry)
     persistent_notification.async_dismiss(hass, answer_notification_id(entry))
-    for role in Role:
-        for problem in (SOURCE_REMOVED, SOURCE_UNAVAILABLE):
-            ir.async_delete_issue(hass, DOMAIN, source_issue_id(entry, problem, role))
+    async_delete_source_issues(hass, entry, SOURCE_REMOVED, SOURCE_UNAVAILABLE)
     ir.async_delete_issue(hass, DOMAIN, rejected_issue_id(entry))
     await engine_store(hass, entry).async_remove()
     await outbox_store(hass, entry).async_remove()
@@ -204,10 +203,7 @@ class FridgeMonitor(DataUpdateCoordinator[HealthReport]):
         """
         await super().async_shutdown()
         self.notices.async_withdraw_all()
-        for role in Role:
-            ir.async_delete_issue(
-                self.hass, DOMAIN, source_issue_id(self.config_entry, SOURCE_UNAVAILABLE, role)
-            )
+        async_delete_source_issues(self.hass, self.config_entry, SOURCE_UNAVAILABLE)
         if self._set_up:
             await self._store.async_save(self._snapshot())
 

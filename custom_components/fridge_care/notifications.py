@@ -62,8 +62,8 @@ class FaultNotices:
         ``_shown`` only knows this instance's: one left by the entry's previous load would
         otherwise stay after its fault cleared.
         """
-        for code in FaultCode:
-            self._withdraw(code)
+        async_withdraw_all(self._hass, self._entry)
+        self._shown.clear()
 
     def _show(self, episode: FaultEpisode) -> None:
         """Raise the notification and the repair issue for one fault."""
@@ -80,8 +80,7 @@ class FaultNotices:
 
     def _withdraw(self, code: FaultCode) -> None:
         """Dismiss the notification and delete the repair issue for one fault."""
-        async_clear_fault_issue(self._hass, self._entry, code)
-        persistent_notification.async_dismiss(self._hass, notification_id(self._entry, code))
+        _async_withdraw(self._hass, self._entry, code)
         self._shown.discard(code)
 
 
@@ -92,7 +91,12 @@ def notification_id(entry: FridgeCareConfigEntry, code: FaultCode) -> str:
 
 @callback
 def async_withdraw_all(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
-    """Remove every fault notice of a fridge that is being removed."""
+    """Remove every fault notice of a fridge: it is unloading or being removed."""
     for code in FaultCode:
-        async_clear_fault_issue(hass, entry, code)
-        persistent_notification.async_dismiss(hass, notification_id(entry, code))
+        _async_withdraw(hass, entry, code)
+
+
+def _async_withdraw(hass: HomeAssistant, entry: FridgeCareConfigEntry, code: FaultCode) -> None:
+    """Dismiss the notification and delete the repair issue of one fault."""
+    async_clear_fault_issue(hass, entry, code)
+    persistent_notification.async_dismiss(hass, notification_id(entry, code))

@@ -34,6 +34,16 @@ def source_issue_id(entry: FridgeCareConfigEntry, problem: str, role: Role) -> s
 
 
 @callback
+def async_delete_source_issues(
+    hass: HomeAssistant, entry: FridgeCareConfigEntry, *problems: str
+) -> None:
+    """Delete a fridge's sensor issues of these kinds, for every role."""
+    for role in Role:
+        for problem in problems:
+            ir.async_delete_issue(hass, DOMAIN, source_issue_id(entry, problem, role))
+
+
+@callback
 def async_raise_fault_issue(
     hass: HomeAssistant, entry: FridgeCareConfigEntry, episode: FaultEpisode
 ) -> None:

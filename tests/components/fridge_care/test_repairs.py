@@ -62,18 +62,22 @@ async def test_renamed_source_is_followed(
     assert config_entry.state is ConfigEntryState.LOADED
 
 
+async def _set_up_then_delete_the_room_sensor(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Set the fridge up with repairs loaded, then delete its room temperature sensor."""
+    registry = _registered_sources(hass)
+    assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    registry.async_remove(AMBIENT_TEMP)
+    await hass.async_block_till_done()
+
+
 async def test_deleted_source_gets_a_fix_flow(
     hass: HomeAssistant, config_entry: MockConfigEntry
 ) -> None:
     """Deleting a source sensor raises a repair whose fix flow picks a replacement."""
-    registry = _registered_sources(hass)
-    assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    registry.async_remove(AMBIENT_TEMP)
-    await hass.async_block_till_done()
+    await _set_up_then_delete_the_room_sensor(hass, config_entry)
     issue_id = f"{config_entry.entry_id}_source_removed_ambient_temp"
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None and issue.is_fixable
@@ -161,22 +165,14 @@ async def test_fix_flow_keeps_the_ticket_service(
     hass: HomeAssistant, entry_options: dict[str, Any]
 ) -> None:
     """Going on without a deleted sensor changes only the sensors: tickets still go out."""
-    service = SERVICE_DATA
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=APPLIANCE["name"],
         unique_id="acme:sn-0042",
-        data={**APPLIANCE, **SOURCES, **service},
+        data={**APPLIANCE, **SOURCES, **SERVICE_DATA},
         options=entry_options,
     )
-    registry = _registered_sources(hass)
-    assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-    registry.async_remove(AMBIENT_TEMP)
-    await hass.async_block_till_done()
+    await _set_up_then_delete_the_room_sensor(hass, entry)
     manager = repairs_flow_manager(hass)
     assert manager is not None
     flow = await manager.async_init(
@@ -187,7 +183,7 @@ async def test_fix_flow_keeps_the_ticket_service(
     assert result["type"] == FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
 
-    assert dict(entry.data) == {**APPLIANCE, **sources, **service}
+    assert dict(entry.data) == {**APPLIANCE, **sources, **SERVICE_DATA}
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.tickets is not None
     assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "unknown"
