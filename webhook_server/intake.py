@@ -308,7 +308,7 @@ class Intake:
             pending = new
             try:
                 written = await self._write(conn, [batch[index] for index in pending])
-            except (UniqueViolationError, RetryableTransactionError):
+            except UniqueViolationError, RetryableTransactionError:
                 continue  # another process stored one of these ids, or a deadlock: look again
             for index, result in zip(pending, written, strict=True):
                 results[index] = result
@@ -337,7 +337,7 @@ class Intake:
                 if existing is not None:
                     return _repeat(delivery, existing)
                 return (await self._write(conn, [delivery]))[0]
-            except (UniqueViolationError, RetryableTransactionError):
+            except UniqueViolationError, RetryableTransactionError:
                 continue
         return ProblemError(UNAVAILABLE, "storage contention: retry the delivery")
 
@@ -404,7 +404,7 @@ class Intake:
         """
         try:
             return await self._plan(conn, delivery)
-        except (UniqueViolationError, RetryableTransactionError):
+        except UniqueViolationError, RetryableTransactionError:
             raise
         except Exception:
             _LOGGER.exception("ticket planning failed", extra={"ticket_id": delivery.ticket_id})

@@ -7,7 +7,7 @@ from datetime import time
 from typing import Any
 
 import aiohttp
-from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -19,7 +19,7 @@ from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-import voluptuous as vol
+import probatio as vol
 import yarl
 
 from .analysis.model import COMPARTMENT_ROLES, FaultFamily, Role
@@ -175,7 +175,7 @@ async def validate_service(hass: HomeAssistant, service: Mapping[str, str]) -> d
         ) as response:
             if response.status != 200:
                 return {"base": "cannot_connect"}
-    except (aiohttp.ClientError, TimeoutError):
+    except aiohttp.ClientError, TimeoutError:
         return {"base": "cannot_connect"}
     return {}
 

@@ -10,7 +10,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import condition, entity_registry as er
 from homeassistant.helpers.config_validation import DEVICE_CONDITION_BASE_SCHEMA
 from homeassistant.helpers.typing import ConfigType, TemplateVarsType
-import voluptuous as vol
+import probatio as vol
 
 from .analysis.model import Status
 from .const import DOMAIN

@@ -17,7 +17,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
-import voluptuous as vol
+import probatio as vol
 
 from .analysis.model import FaultCode, Severity
 from .const import (
@@ -63,13 +63,11 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
 
 def _sends_tickets(hass: HomeAssistant, device_id: str) -> bool:
     """Whether the fridge's entry forwards tickets to a manufacturer's service."""
-    device = dr.async_get(hass).async_get(device_id)
-    return device is not None and any(
-        (entry := hass.config_entries.async_get_entry(entry_id)) is not None
-        and entry.domain == DOMAIN
-        and bool(entry.data.get(CONF_SERVICE_URL))
-        for entry_id in device.config_entries
-    )
+    device = dr.async_get(hass).async_get(device_id, include_child_devices=False)
+    if device is None:
+        return False
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    return entry is not None and entry.domain == DOMAIN and bool(entry.data.get(CONF_SERVICE_URL))
 
 
 async def async_attach_trigger(

@@ -36,8 +36,7 @@ def fridge_device_info(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> Dev
             and source.device_id
             and (device := dr.async_get(hass).async_get(source.device_id))
         ):
-            if device.identifiers:
-                info["via_device"] = next(iter(sorted(device.identifiers)))
+            info["via_device_id"] = device.id
             break
     return info
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant import data_entry_flow
-from homeassistant.components.repairs import RepairsFlow
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
@@ -114,9 +114,7 @@ class SourceRemovedRepairFlow(RepairsFlow):
         self._entry = entry
         self._role = role
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> data_entry_flow.FlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """Show the current sensors with the deleted one left blank."""
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := validate_sources(self.hass, user_input)):

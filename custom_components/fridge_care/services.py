@@ -14,7 +14,7 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
-import voluptuous as vol
+import probatio as vol
 
 from .analysis.model import FaultCode
 from .const import (

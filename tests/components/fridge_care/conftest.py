@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Generator
 from datetime import UTC, datetime
+import logging
 from pathlib import Path
 import shutil
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -44,6 +46,33 @@ SOURCES = {
     "compressor_power": POWER,
     "door": DOOR,
 }
+
+
+class _DeprecationReports(logging.Handler):
+    """Collects what Home Assistant logs when code uses something it deprecated."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.name == "homeassistant.helpers.frame" or "deprecated" in message.lower():
+            self.reports.append(f"{record.name}: {message}")
+
+
+@pytest.fixture(autouse=True)
+def fail_on_deprecation() -> Generator[None]:
+    """Fail any test during which Home Assistant reports a deprecated use, so the next is seen."""
+    handler = _DeprecationReports()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert not handler.reports, "Home Assistant reported deprecated use:\n" + "\n".join(
+        handler.reports
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +124,12 @@ def config_entry(entry_options: dict[str, Any]) -> MockConfigEntry:
         data={**APPLIANCE, **SOURCES},
         options=entry_options,
     )
+
+
+def fridge_device(hass: HomeAssistant) -> dr.DeviceEntry:
+    """The test fridge's device, found by its identifier (the entry's unique id)."""
+    (device,) = dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, "acme:sn-0042")})
+    return device
 
 
 ROLE_ENTITIES = {

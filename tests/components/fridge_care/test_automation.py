@@ -9,7 +9,7 @@ from homeassistant.components import automation
 from homeassistant.components.blueprint import models as blueprint_models
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
@@ -26,14 +26,14 @@ from .conftest import (
     DOOR_OPEN_AT,
     FridgeDriver,
     door_left_open_samples,
+    fridge_device,
     set_up_fridge,
     use_blueprint,
 )
 
 
 def _fridge_device_id(hass: HomeAssistant) -> str:
-    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
-    assert device is not None
+    device = fridge_device(hass)
     return device.id
 
 

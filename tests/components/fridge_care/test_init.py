@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.fridge_care import device_condition
 from custom_components.fridge_care.const import DOMAIN
 
-from .conftest import APPLIANCE, FRIDGE_TEMP, write_source_states
+from .conftest import APPLIANCE, FRIDGE_TEMP, fridge_device, write_source_states
 
 
 async def test_setup_creates_fridge_device_and_entities(
@@ -26,8 +26,7 @@ async def test_setup_creates_fridge_device_and_entities(
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.LOADED
 
-    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
-    assert device is not None
+    device = fridge_device(hass)
     assert (device.name, device.manufacturer, device.model, device.serial_number) == (
         "Kitchen fridge",
         "Acme",
@@ -155,8 +154,7 @@ async def test_fridge_device_is_linked_via_its_sensor_device(
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    fridge = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
-    assert fridge is not None
+    fridge = fridge_device(hass)
     assert fridge.via_device_id == thermometer.id
 
 
@@ -167,7 +165,7 @@ async def test_condition_without_status_sensor_explains(
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    fridge = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
+    fridge = fridge_device(hass)
     er.async_get(hass).async_remove("sensor.kitchen_fridge_status")
     check = device_condition.async_condition_from_config(
         hass, {"condition": "device", "domain": DOMAIN, "device_id": fridge.id, "type": "is_ok"}

@@ -23,7 +23,7 @@ from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -67,6 +67,7 @@ from .conftest import (
     SOURCES,
     START,
     FridgeDriver,
+    fridge_device,
     set_up_fridge,
     simulated,
     use_blueprint,
@@ -678,8 +679,7 @@ async def test_booking_drives_an_automation_through_the_device_trigger(
 ) -> None:
     """The fridge offers "a technician was booked", which runs an automation with the visit."""
     outbox = await _set_up(hass, service_entry)
-    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
-    assert device is not None
+    device = fridge_device(hass)
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
     assert "technician_booked" in {t["type"] for t in triggers if t["domain"] == DOMAIN}
     calls = async_mock_service(hass, "test", "automation")
@@ -727,8 +727,7 @@ async def test_technician_booked_blueprint_sends_the_notice(
     await hass.config.async_set_time_zone("Europe/Madrid")
     notify_calls = async_mock_service(hass, "notify", "notify")
     outbox = await _set_up(hass, service_entry)
-    device = dr.async_get(hass).async_get_device({(DOMAIN, "acme:sn-0042")})
-    assert device is not None
+    device = fridge_device(hass)
     config = use_blueprint(hass, tmp_path, "technician_booked.yaml", {"fridge": device.id})
     assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
 

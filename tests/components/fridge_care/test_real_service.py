@@ -1,4 +1,4 @@
-"""The Home Assistant integration's tickets, built and signed by its own code, against this service.
+"""The integration's tickets, built and signed by its own code, against the real service.
 
 The integration's tests check its tickets against the contract with a mocked service; here the
 real service (SQLite and PostgreSQL) takes them: one ticket books a technician in the owner's
@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 import orjson
+import pytest
 
 from custom_components.fridge_care.tickets.payload import (
     Appliance,
@@ -22,8 +23,16 @@ from custom_components.fridge_care.tickets.payload import (
 )
 from custom_components.fridge_care.tickets.signing import signature_headers
 from tests.ticket_samples import relay_failure
-
-from .conftest import APPLIANCE, MONDAY_9AM, Clock, register
+from tests.webhook_server.conftest import (  # the service's own fixtures, on both databases
+    APPLIANCE,
+    MONDAY_9AM,
+    Clock,
+    client,  # noqa: F401
+    clock,  # noqa: F401
+    db_url,  # noqa: F401
+    register,
+    settings,  # noqa: F401
+)
 
 TICKETS_PATH = "/api/v1/tickets"
 
@@ -54,8 +63,10 @@ def _relay_failure_ticket() -> dict[str, Any]:
     )
 
 
+@pytest.mark.usefixtures("socket_enabled")  # the service listens on 127.0.0.1
 async def test_integration_ticket_is_booked_retried_and_looked_up(
-    client: TestClient[Any, Any], clock: Clock
+    client: TestClient[Any, Any],  # noqa: F811
+    clock: Clock,  # noqa: F811
 ) -> None:
     """What the integration sends is booked once; its retry and its look-up read the same."""
     secret = await register(client)
