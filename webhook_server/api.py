@@ -36,8 +36,9 @@ from webhook_server.problems import (
     VALIDATION_FAILED,
     ProblemError,
 )
+from webhook_server.protocol import SignatureError, new_signing_secret, verify
 from webhook_server.roster import load_roster
-from webhook_server.security import SignatureError, new_signing_secret, same_token, verify
+from webhook_server.security import same_token
 from webhook_server.services import Services, services
 from webhook_server.store import repository
 from webhook_server.store.base import UniqueViolationError

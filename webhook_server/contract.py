@@ -14,22 +14,7 @@ from typing import Any, Final
 
 import voluptuous as vol
 
-FAULT_CODES: Final = (
-    "cooling_failure",
-    "compressor_start_failure",
-    "short_cycling",
-    "power_fluctuation",
-    "defrost_failure",
-    "door_seal_leak",
-    "door_left_open",
-    "condenser_fouling",
-    "sensor_fault",
-    "unsafe_temperature",
-    "power_outage",
-)
-SEVERITIES: Final = ("info", "warning", "critical")
-LANGUAGES: Final = ("en", "es")
-TICKET_STATUSES: Final = ("booked", "needs_dispatch", "human_review", "closed")
+from webhook_server.protocol import LANGUAGES, SEVERITIES, TICKET_STATUSES
 
 MAX_BODY_BYTES: Final = 64 * 1024
 """Largest request body the service reads; a ticket is a few kilobytes."""

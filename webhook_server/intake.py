@@ -42,8 +42,9 @@ from webhook_server.problems import (
     UNAVAILABLE,
     ProblemError,
 )
+from webhook_server.protocol import TOLERANCE_SECONDS, SignedMessage, signing_key
 from webhook_server.schedule import Schedule
-from webhook_server.security import TOLERANCE_SECONDS, SecretBox, SignedMessage, signing_key
+from webhook_server.security import SecretBox
 from webhook_server.store import repository
 from webhook_server.store.base import (
     Connection,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import voluptuous as vol
 import yaml
 
-from webhook_server.contract import LANGUAGES, SEVERITIES
+from webhook_server.protocol import LANGUAGES, SEVERITIES
 
 _FAMILIES_REMEMBERED: Final = 4096
 """Model numbers whose family is remembered (a fleet has a few models; senders choose them)."""

@@ -50,7 +50,7 @@ from .const import (
     SOURCE_KEYS,
 )
 from .tickets.payload import WEEKDAYS
-from .tickets.signing import is_signing_secret
+from .tickets.protocol import is_signing_secret
 from .units import converter_for
 
 APPLIANCE_SCHEMA = vol.Schema(

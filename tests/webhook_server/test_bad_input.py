@@ -21,7 +21,7 @@ from tests.webhook_server.conftest import (
     register,
     signed_headers,
 )
-from webhook_server import security
+from webhook_server import protocol, security
 from webhook_server.contract import PROBLEM, TICKET, timestamp
 from webhook_server.services import SERVICES
 from webhook_server.triage import Catalog
@@ -168,19 +168,21 @@ async def test_non_ascii_signature_is_401(client: TestClient[Any, Any]) -> None:
 
 def test_header_bytes_that_are_not_utf8_fail_verification() -> None:
     """aiohttp hands such bytes on as surrogate escapes, which do not encode."""
-    secret = security.new_signing_secret()
-    key = security.signing_key(secret)
+    secret = protocol.new_signing_secret()
+    key = protocol.signing_key(secret)
     stamp = int(MONDAY_9AM)
     headers = {
         "webhook-id": "ab\udcff",
         "webhook-timestamp": str(stamp),
-        "webhook-signature": security.sign(secret, "ab", stamp, b""),
+        "webhook-signature": protocol.signature_headers(secret, "ab", stamp, b"")[
+            "webhook-signature"
+        ],
     }
-    with pytest.raises(security.SignatureError, match="UTF-8"):
-        security.verify(headers, b"", [key], now=MONDAY_9AM)
+    with pytest.raises(protocol.SignatureError, match="UTF-8"):
+        protocol.verify(headers, b"", [key], now=MONDAY_9AM)
     headers["webhook-signature"] = "v1,\udcff\udcfe"
-    with pytest.raises(security.SignatureError):
-        security.verify(headers, b"", [key], now=MONDAY_9AM)
+    with pytest.raises(protocol.SignatureError):
+        protocol.verify(headers, b"", [key], now=MONDAY_9AM)
 
 
 def test_a_token_that_is_not_utf8_or_ascii_matches_nothing() -> None:

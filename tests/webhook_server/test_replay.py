@@ -20,7 +20,7 @@ from tests.webhook_server.conftest import (
     register,
     signed_headers,
 )
-from webhook_server import intake as intake_module, security
+from webhook_server import intake as intake_module, protocol, security
 from webhook_server.app import create_app
 from webhook_server.contract import PROBLEM
 from webhook_server.services import SERVICES
@@ -138,14 +138,14 @@ async def test_remembered_messages_are_pruned_after_the_tolerance(
     assert await _count(client, "signed_messages") == 5
 
     # Still inside tolerance + slack: nothing may be forgotten yet, replays stay refused.
-    clock.now = MONDAY_9AM + security.TOLERANCE_SECONDS
+    clock.now = MONDAY_9AM + protocol.TOLERANCE_SECONDS
     await _assert_replay_problem(await post_ticket(client, secret, tickets[0]))
     assert (await post_ticket(client, secret, make_ticket(), at=clock.now)).status == 201
     assert await _count(client, "signed_messages") == 6
 
     # Past it (and the prune interval): the old ones go, a few at a time when there are many.
     monkeypatch.setattr(intake_module, "PRUNE_LIMIT", 3)
-    clock.now = MONDAY_9AM + 2 * security.TOLERANCE_SECONDS
+    clock.now = MONDAY_9AM + 2 * protocol.TOLERANCE_SECONDS
     late = clock.now
     assert (await post_ticket(client, secret, make_ticket(), at=late)).status == 201
     assert await _count(client, "signed_messages") == 4  # 3 of the 5 old ones pruned
@@ -182,19 +182,21 @@ async def test_replay_to_another_instance_on_the_same_database_is_refused(
 
 
 def test_verify_names_the_signed_content() -> None:
-    secret = security.new_signing_secret()
+    secret = protocol.new_signing_secret()
     body = b'{"a": 1}'
-    signature = security.sign(secret, "msg_1", 1_780_000_000, body)
+    signature = protocol.signature_headers(secret, "msg_1", 1_780_000_000, body)[
+        "webhook-signature"
+    ]
     headers = {"webhook-id": "msg_1", "webhook-timestamp": "1780000000"}
-    keys = [security.signing_key(secret)]
-    message = security.verify(
+    keys = [protocol.signing_key(secret)]
+    message = protocol.verify(
         headers | {"webhook-signature": signature}, body, keys, now=1_780_000_000
     )
     assert message == security.SignedMessage(
         "msg_1", 1_780_000_000, hashlib.sha256(b"msg_1.1780000000." + body).hexdigest()
     )
     extra = f"v1,AAAA {signature}"
-    assert security.verify(headers | {"webhook-signature": extra}, body, keys, now=1_780_000_000)
-    assert message == security.verify(
+    assert protocol.verify(headers | {"webhook-signature": extra}, body, keys, now=1_780_000_000)
+    assert message == protocol.verify(
         headers | {"webhook-signature": extra}, body, keys, now=1_780_000_000
     )

@@ -21,18 +21,18 @@ from tests.webhook_server.conftest import (
     register,
     signed_headers,
 )
-from webhook_server import security
+from webhook_server import protocol, security
 from webhook_server.app import create_app
 from webhook_server.services import SERVICES
 from webhook_server.settings import Settings
 
 
 def test_our_signature_is_the_reference_one() -> None:
-    secret = security.new_signing_secret()
+    secret = protocol.new_signing_secret()
     body = b'{"a": 1}'
-    ours = security.sign(secret, "msg_1", 1_780_000_000, body)
+    ours = protocol.signature_headers(secret, "msg_1", 1_780_000_000, body)["webhook-signature"]
     headers = {"webhook-id": "msg_1", "webhook-timestamp": "1780000000", "webhook-signature": ours}
-    assert security.verify(headers, body, [security.signing_key(secret)], now=1_780_000_010)
+    assert protocol.verify(headers, body, [protocol.signing_key(secret)], now=1_780_000_010)
     theirs = Webhook(secret).sign(
         "msg_1", datetime.fromtimestamp(1_780_000_000, UTC), body.decode()
     )
@@ -68,7 +68,7 @@ async def test_one_of_several_signatures_may_match(client: TestClient[Any, Any])
     secret = await register(client)
     body = json.dumps(make_ticket())
     headers = signed_headers(secret, body)
-    other = Webhook(security.new_signing_secret()).sign(
+    other = Webhook(protocol.new_signing_secret()).sign(
         "msg-1", datetime.fromtimestamp(MONDAY_9AM, UTC), body
     )
     headers["webhook-signature"] = f"{other} {headers['webhook-signature']}"

@@ -23,9 +23,10 @@ import pytest
 from tests.webhook_server.conftest import admin_headers, make_ticket, post_ticket, register
 from webhook_server import openapi
 from webhook_server.cli import main
-from webhook_server.contract import FAULT_CODES, HEALTH
+from webhook_server.contract import HEALTH
 from webhook_server.logs import JsonFormatter, configure_logging
 from webhook_server.problems import problem_middleware
+from webhook_server.protocol import FAULT_CODES
 from webhook_server.settings import Settings, parse
 from webhook_server.store import open_database
 from webhook_server.triage import Catalog

@@ -13,7 +13,7 @@ from yarl import URL
 
 from webhook_server import dispatch
 from webhook_server.console import auth, formats
-from webhook_server.contract import FAULT_CODES, SEVERITIES, TICKET_STATUSES
+from webhook_server.protocol import FAULT_CODES, SEVERITIES, TICKET_STATUSES
 from webhook_server.security import check_password
 from webhook_server.services import Services, services
 from webhook_server.store import repository

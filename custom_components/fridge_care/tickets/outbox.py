@@ -42,7 +42,7 @@ from ..data import FridgeCareConfigEntry
 from . import payload
 from .announce import async_announce_answer, async_report_refused
 from .payload import WEEKDAYS, Appliance, Customer, build_ticket, visit_windows
-from .signing import signature_headers
+from .protocol import signature_headers
 
 _LOGGER = logging.getLogger(__name__)
 

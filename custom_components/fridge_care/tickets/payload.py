@@ -15,9 +15,8 @@ import math
 from typing import Any, Final
 
 from ..analysis.model import FaultEpisode
+from .protocol import LANGUAGES
 
-LANGUAGES: Final = ("en", "es")
-"""Languages the service words its customer notices in."""
 _MAX_EVIDENCE: Final = 64
 
 

@@ -21,7 +21,7 @@ from custom_components.fridge_care.tickets.payload import (
     build_ticket,
     visit_windows,
 )
-from custom_components.fridge_care.tickets.signing import signature_headers
+from custom_components.fridge_care.tickets.protocol import signature_headers
 from tests.ticket_samples import relay_failure
 from tests.webhook_server.conftest import (  # the service's own fixtures, on both databases
     APPLIANCE,

@@ -57,7 +57,7 @@ from custom_components.fridge_care.tickets.payload import (
     notice_language,
     visit_windows,
 )
-from custom_components.fridge_care.tickets.signing import secret_key, signature_headers
+from custom_components.fridge_care.tickets.protocol import secret_key, signature_headers
 from fridge_sim import FaultInjection
 from tests.ticket_samples import relay_failure
 from webhook_server.contract import TICKET, TICKET_STATE

@@ -1,0 +1,1 @@
+../custom_components/fridge_care/tickets/protocol.py
