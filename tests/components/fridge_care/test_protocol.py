@@ -18,5 +18,5 @@ def test_the_service_reads_the_integrations_protocol_file() -> None:
 
 
 def test_protocol_names_every_fault_and_severity_the_engine_reports() -> None:
-    assert protocol.FAULT_CODES == tuple(code.value for code in FaultCode)
-    assert protocol.SEVERITIES == tuple(severity.value for severity in Severity)
+    assert tuple(code.value for code in FaultCode) == protocol.FAULT_CODES
+    assert tuple(severity.value for severity in Severity) == protocol.SEVERITIES
