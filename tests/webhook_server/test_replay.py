@@ -20,7 +20,7 @@ from tests.webhook_server.conftest import (
     register,
     signed_headers,
 )
-from webhook_server import intake as intake_module, protocol, security
+from webhook_server import intake as intake_module, protocol
 from webhook_server.app import create_app
 from webhook_server.contract import PROBLEM
 from webhook_server.services import SERVICES
@@ -192,7 +192,7 @@ def test_verify_names_the_signed_content() -> None:
     message = protocol.verify(
         headers | {"webhook-signature": signature}, body, keys, now=1_780_000_000
     )
-    assert message == security.SignedMessage(
+    assert message == protocol.SignedMessage(
         "msg_1", 1_780_000_000, hashlib.sha256(b"msg_1.1780000000." + body).hexdigest()
     )
     extra = f"v1,AAAA {signature}"
