@@ -19,7 +19,7 @@ import tracemalloc
 
 from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import EngineConfig, Role
-from custom_components.fridge_care.replay import read_csv, replay
+from custom_components.fridge_care.analysis.replay import read_csv, replay
 
 from .scenario import Sample, Scenario
 from .simulator import FridgeSimulator, simulate

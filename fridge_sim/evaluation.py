@@ -21,7 +21,7 @@ import time
 
 from custom_components.fridge_care.analysis.catalog import CATALOG
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
-from custom_components.fridge_care.replay import replay
+from custom_components.fridge_care.analysis.replay import replay
 
 from .scenario import FaultInjection, Sample, Scenario
 from .simulator import simulate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, FaultEpisode, Role
-from custom_components.fridge_care.replay import replay
+from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, Sample, Scenario, simulate
 
 START = 1_700_000_000.0

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
-from custom_components.fridge_care.replay import (
+from custom_components.fridge_care.analysis.replay import (
     Reading,
     ReplayError,
     episode_json,
@@ -163,7 +163,7 @@ def test_command_runs_from_the_repository_root(tmp_path: Path) -> None:
     good.write_text(door_csv(), encoding="utf-8")
     bad = tmp_path / "bad.csv"
     bad.write_text("time,fridge_temp\n1700000000,3.0\nnot-a-time,3.1\n", encoding="utf-8")
-    command = [sys.executable, "-m", "custom_components.fridge_care.replay"]
+    command = [sys.executable, "-m", "custom_components.fridge_care.analysis.replay"]
     done = subprocess.run(
         [*command, str(good)], cwd=ROOT, capture_output=True, text=True, check=False
     )

@@ -38,6 +38,7 @@ class Baseline(Persistent):
         "defrost_interval_s",
         "duty_norm",
         "duty_norm_sd",
+        "energy_kwh",
         "fridge_mean",
         "last_adapted_day",
         "learned_at",
@@ -60,6 +61,7 @@ class Baseline(Persistent):
         self.run_s: float | None = None
         self.starts_per_h: float | None = None
         self.defrost_interval_s: float | None = None
+        self.energy_kwh: float | None = None  # a healthy day's energy at the plug
         self.fridge_mean: float | None = None
         self.cut_in_c: float | None = None
         self.last_adapted_day: int | None = None
@@ -77,6 +79,7 @@ class Baseline(Persistent):
         fridge: Signal | None,
         ambient: Signal | None,
         defrost_times: list[float],
+        power: Signal | None = None,
     ) -> None:
         """Learn from what was seen in [since, until)."""
         self.learned_at = until
@@ -101,6 +104,8 @@ class Baseline(Persistent):
             inside if inside is not None else 3.0
         )
         self.fridge_mean = inside
+        if power is not None and (watts := power.mean(since, until)) is not None:
+            self.energy_kwh = watts * 24 / 1000
         if len(cycles) >= 6:
             self.run_w = _median([c.mean_w for c in cycles if c.mean_w is not None])
             self.cv = _median([c.cv for c in cycles if c.cv is not None])
@@ -145,6 +150,13 @@ class Baseline(Persistent):
         power = features.run_w_24h
         if power is not None and self.run_w is not None and abs(power / self.run_w - 1) < 0.03:
             self.run_w += (power - self.run_w) * rate
+        energy = features.energy_24h_kwh
+        if (
+            energy is not None
+            and self.energy_kwh
+            and abs(energy / self.energy_kwh - 1) < _ADAPT_BAND
+        ):
+            self.energy_kwh += (energy - self.energy_kwh) * rate
         warm = features.warm_norm_24h
         if warm is not None and self.warm_norm and abs(warm / self.warm_norm - 1) < _ADAPT_BAND:
             self.warm_norm += (warm - self.warm_norm) * rate

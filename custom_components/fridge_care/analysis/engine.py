@@ -79,7 +79,7 @@ _HORIZON_S = 7 * 86_400.0
 class Engine:
     """Streaming, causal fault detection for one fridge."""
 
-    STATE_VERSION: ClassVar[int] = 1
+    STATE_VERSION: ClassVar[int] = 2
 
     def __init__(self, config: EngineConfig) -> None:
         """Start learning this fridge from scratch."""
@@ -205,7 +205,9 @@ class Engine:
             self._signal(Role.FREEZER_TEMP),
             self._signal(Role.AMBIENT_TEMP),
         )
-        self._features = compute(now, self._tracker, fridge, freezer, ambient)
+        self._features = compute(
+            now, self._tracker, fridge, freezer, ambient, self._signal(Role.COMPRESSOR_POWER)
+        )
         interval = self._defrosts.observe(now, self._tracker if power else None, freezer)
         baseline = self._baseline
         if interval is not None and baseline.learned:
@@ -222,7 +224,13 @@ class Engine:
         if not baseline.learned:
             if now - since >= self.config.learning_period_h * 3600.0:
                 baseline.learn(
-                    since, now, self._tracker, fridge, ambient, list(self._defrosts.times)
+                    since,
+                    now,
+                    self._tracker,
+                    fridge,
+                    ambient,
+                    list(self._defrosts.times),
+                    self._signal(Role.COMPRESSOR_POWER),
                 )
         elif now - self._disturbed_at >= 86_400.0 and not any(
             not CATALOG[e.code].safety for e in self._episodes.active
@@ -291,6 +299,9 @@ class Engine:
             ),
             food_exposure_s=zone.excursion_exposure_s,
             last_defrost_at=self._defrosts.last,
+            defrost_interval_s=self._baseline.defrost_interval_s,
+            energy_24h_kwh=features.energy_24h_kwh,
+            healthy_energy_24h_kwh=self._baseline.energy_kwh,
             active=active,
             detected=detected,
             cleared=cleared,

@@ -73,6 +73,7 @@ class EpisodeBook:
                     onset_at=min(now, finding.onset_at if finding.onset_at is not None else now),
                     detected_at=now,
                     evidence=finding.evidence,
+                    confirmed_at=now,
                 )
                 detected.append(episode)
             else:

@@ -48,6 +48,20 @@ class Features:
     fridge_drift_3h: float | None = None  # K/h, the last 3 hours' mean against the 3 before
     freezer_trend_k_per_h: float | None = None
     ambient_6h: float | None = None
+    energy_24h_kwh: float | None = None  # from the plug's mean power over the last day
+
+
+_ENERGY_COVERAGE = 0.8  # share of the day the plug must have reported for a day's energy
+
+
+def _energy_24h_kwh(power: Signal | None, now: float) -> float | None:
+    """Energy over the last 24 hours, if the plug saw most of them."""
+    if power is None:
+        return None
+    means = power.bucket_means(now - 24 * HOUR_S, now)
+    if len(means) * 600.0 < _ENERGY_COVERAGE * 24 * HOUR_S:
+        return None
+    return sum(means) / len(means) * 24 / 1000
 
 
 def _duty(tracker: CycleTracker, now: float, hours: float) -> tuple[float, int] | None:
@@ -74,6 +88,7 @@ def compute(
     fridge: Signal | None,
     freezer: Signal | None,
     ambient: Signal | None,
+    power: Signal | None = None,
 ) -> Features:
     """Figures over the windows ending at ``now`` (the cost is a few hundred list reads)."""
     ambient_6h = ambient.mean(now - 6 * HOUR_S, now) if ambient is not None else None
@@ -113,4 +128,5 @@ def compute(
         fridge_drift_3h=_trend(fridge, now, 3),
         freezer_trend_k_per_h=_trend(freezer, now, 1),
         ambient_6h=ambient_6h,
+        energy_24h_kwh=_energy_24h_kwh(power, now),
     )

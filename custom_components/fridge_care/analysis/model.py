@@ -102,11 +102,27 @@ class FaultEpisode:
     detected_at: float
     cleared_at: float | None = None
     evidence: dict[str, float] = field(default_factory=dict)
+    confirmed_at: float | None = None
+    """When the fault's confirmation held (persisted, or corroborated by a second signal).
+
+    Until then the episode is an early "attention" notice; only a confirmed, ticket-worthy
+    episode may become a ticket to the manufacturer.
+    """
 
     @property
     def active(self) -> bool:
         """Whether the fault is still present."""
         return self.cleared_at is None
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the fault's stated confirmation has held."""
+        return self.confirmed_at is not None
+
+    @property
+    def wants_ticket(self) -> bool:
+        """Whether this episode is worth a technician's visit now: ticket-worthy and confirmed."""
+        return self.ticket_worthy and self.confirmed
 
     def as_dict(self) -> dict[str, Any]:
         """Return JSON-friendly values: enums as strings, times as POSIX seconds."""
@@ -124,6 +140,7 @@ class FaultEpisode:
             "detected_at": self.detected_at,
             "cleared_at": self.cleared_at,
             "evidence": dict(self.evidence),
+            "confirmed_at": self.confirmed_at,
         }
 
 
@@ -142,6 +159,9 @@ class HealthReport:
     freezer_time_to_unsafe_s: float | None
     food_exposure_s: float  # time the fridge compartment has been above 4 °C in this excursion
     last_defrost_at: float | None
+    defrost_interval_s: float | None = None  # the learned defrost rhythm; None: not known
+    energy_24h_kwh: float | None = None  # energy the plug measured over the last 24 hours
+    healthy_energy_24h_kwh: float | None = None  # a day's energy when this fridge was healthy
     active: tuple[FaultEpisode, ...] = ()
     detected: tuple[FaultEpisode, ...] = ()  # newly detected since the previous evaluate()
     cleared: tuple[FaultEpisode, ...] = ()  # cleared since the previous evaluate()

@@ -7,6 +7,7 @@ import json
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.diagnostics import async_get_config_entry_diagnostics
 
 
@@ -24,4 +25,4 @@ async def test_diagnostics_redact_the_serial(
     assert diagnostics["sources"]["compressor_power"]["unit"] == "kW"
     assert diagnostics["sources"]["freezer_temp"]["unit"] == "°F"
     assert [fault["code"] for fault in diagnostics["report"]["active"]] == ["door_left_open"]
-    assert diagnostics["engine"]["version"] == 1
+    assert diagnostics["engine"]["version"] == Engine.STATE_VERSION

@@ -9,6 +9,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.fridge_care.analysis.engine import Engine
+
 from .conftest import FridgeDriver, set_up_fridge, simulated
 
 
@@ -29,7 +31,7 @@ async def test_learning_survives_a_restart(
     assert await hass.config_entries.async_reload(config_entry.entry_id)
     await hass.async_block_till_done()
     stored = hass_storage[f"fridge_care.{config_entry.entry_id}"]
-    assert stored["data"]["engine"]["version"] == 1
+    assert stored["data"]["engine"]["version"] == Engine.STATE_VERSION
     assert hass.states.get("sensor.kitchen_fridge_status").state == "ok"
     assert float(hass.states.get("sensor.kitchen_fridge_learning_progress").state) == 100.0
 
@@ -46,7 +48,7 @@ async def test_learning_is_written_when_home_assistant_stops(
     hass_storage.pop(key, None)
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await driver.tick(driver.now + 1)
-    assert hass_storage[key]["data"]["engine"]["version"] == 1
+    assert hass_storage[key]["data"]["engine"]["version"] == Engine.STATE_VERSION
 
 
 async def test_unreadable_memory_starts_learning_afresh(

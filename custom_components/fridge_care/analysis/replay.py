@@ -2,8 +2,8 @@ r"""Replay recorded fridge history through the fault engine and print the fault 
 
 Usage, from the repository root::
 
-    python -m custom_components.fridge_care.replay history.csv
-    python -m custom_components.fridge_care.replay export.csv \\
+    python -m custom_components.fridge_care.analysis.replay history.csv
+    python -m custom_components.fridge_care.analysis.replay export.csv \\
         --map sensor.kitchen_fridge=fridge_temp --map sensor.fridge_plug_power=compressor_power
 
 INPUT is either a wide CSV (``time`` then any of fridge_temp, freezer_temp, compressor_power,
@@ -28,8 +28,8 @@ from pathlib import Path
 import sys
 from typing import Any, NamedTuple
 
-from .analysis.engine import Engine
-from .analysis.model import COMPARTMENT_ROLES, EngineConfig, FaultEpisode, Role
+from .engine import Engine
+from .model import COMPARTMENT_ROLES, EngineConfig, FaultEpisode, Role
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -217,7 +217,7 @@ def episode_json(episode: FaultEpisode) -> dict[str, Any]:
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m custom_components.fridge_care.replay",
+        prog="python -m custom_components.fridge_care.analysis.replay",
         description="Replay fridge sensor history through FridgeCare's fault engine.",
     )
     parser.add_argument("input", type=Path, help="wide CSV or Home Assistant History CSV export")
