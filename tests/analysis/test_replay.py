@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 from pathlib import Path
@@ -156,6 +157,19 @@ def test_main_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
     path.write_text(door_csv(), encoding="utf-8")
     assert main([str(path), "--every", "0"]) == 2
     assert "--every must be positive" in capsys.readouterr().err
+
+
+def test_main_reads_gzipped_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "fridge.csv.gz"
+    path.write_bytes(gzip.compress(door_csv().encode()))
+    assert main([str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["code"] for line in lines] == ["door_left_open"]
+    path.write_bytes(gzip.compress(door_csv().encode())[:-20])
+    assert main([str(path)]) == 2
+    assert "replay:" in capsys.readouterr().err
+    path.write_bytes(door_csv().encode())
+    assert main([str(path)]) == 2
 
 
 def test_command_runs_from_the_repository_root(tmp_path: Path) -> None:

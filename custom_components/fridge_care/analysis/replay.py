@@ -8,7 +8,8 @@ Usage, from the repository root::
 
 INPUT is either a wide CSV (``time`` then any of fridge_temp, freezer_temp, compressor_power,
 door, ambient_temp; an empty cell means no new reading, ``unavailable`` that the sensor went
-away) or Home Assistant's History CSV export (``entity_id,state,last_changed``) with ``--map``.
+away) or Home Assistant's History CSV export (``entity_id,state,last_changed``) with ``--map``;
+a name ending in ``.gz`` is read through gzip.
 Output: JSON Lines on stdout, one object per fault episode in detection order. A malformed file
 is reported on stderr with its line number and exit status 2.
 
@@ -22,11 +23,12 @@ import argparse
 from collections.abc import Iterable, Sequence
 import csv
 from datetime import UTC, datetime
+import gzip
 import json
 import math
 from pathlib import Path
 import sys
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TextIO
 
 from .engine import Engine
 from .model import COMPARTMENT_ROLES, EngineConfig, FaultEpisode, Role
@@ -232,11 +234,18 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def open_text(path: Path) -> TextIO:
+    """Open an input file as text for the csv module; ``.gz`` files are decompressed on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", newline="", encoding="utf-8")
+    return path.open(newline="", encoding="utf-8")
+
+
 def _load(path: Path, mapping: dict[str, Role], every_s: float) -> list[Reading]:
     """Read and check the input before any analysis starts."""
     if not every_s > 0:
         raise ReplayError("--every must be positive")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with open_text(path) as handle:
         readings = read_csv(handle, mapping)
     if not {reading.role for reading in readings} & COMPARTMENT_ROLES:
         raise ReplayError("no fridge_temp or freezer_temp readings: nothing to analyse")
@@ -248,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     try:
         readings = _load(args.input, parse_mapping(args.map), args.every)
-    except (ReplayError, OSError, UnicodeDecodeError) as err:
+    except (ReplayError, OSError, EOFError, UnicodeDecodeError) as err:
         sys.stderr.write(f"replay: {args.input}: {err}\n")
         return EXIT_BAD_INPUT
     roles = frozenset(reading.role for reading in readings)
