@@ -1,10 +1,15 @@
-"""Cycle segmentation from plug readings, on hand-made power traces."""
+"""Cycle segmentation from plug readings, on hand-made power traces of different plugs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from custom_components.fridge_care.analysis.cycles import CycleTracker
+
+STANDBY_W = 16.0
+RUN_W = 115.0
 
 
 def feed(
@@ -14,69 +19,108 @@ def feed(
         tracker.update(at, watts, fridge, 0)
 
 
-def run(
-    start: float, minutes: float, watts: float = 100.0, step: float = 30.0
-) -> list[tuple[float, float | None]]:
-    trace: list[tuple[float, float | None]] = [(start, 5 * watts)]  # inrush
-    t = start + 10
-    while t < start + 60 * minutes:
-        trace.append((t, watts + (3 if len(trace) % 2 else -3)))
-        t += step
-    trace.append((t, 1.0))
-    return trace
+def polled(
+    start: float, minutes: float, watts: float, step: float = 30.0
+) -> list[tuple[float, float]]:
+    """A plug polled every ``step`` seconds over a steady level (a little noise)."""
+    count = int(minutes * 60 / step)
+    return [(start + k * step, watts + (1.0 if k % 2 else -1.0)) for k in range(count)]
 
 
-def idle(start: float, minutes: float) -> list[tuple[float, float | None]]:
-    return [(start + 60 * i, 1.0) for i in range(int(minutes))]
+def cycle(start: float) -> list[tuple[float, float]]:
+    """An hour: 40 minutes at standby, a 20-minute run, and the drop back to standby."""
+    return polled(start, 40, STANDBY_W) + polled(start + 2400, 20, RUN_W)
 
 
-def healthy_cycles(tracker: CycleTracker, count: int) -> float:
-    """Feed ``count`` cycles of 30 minutes off, 15 on; return the time after them."""
+def learned_tracker(cycles: int = 6) -> tuple[CycleTracker, float]:
+    """A tracker that has seen ``cycles`` ordinary hours and learned the levels from them."""
+    tracker = CycleTracker()
     t = 0.0
-    for _ in range(count):
-        trace = idle(t, 30) + run(t + 1800, 15)
-        feed(tracker, trace)
-        t = trace[-1][0] + 60
-    return t
+    for _ in range(cycles):
+        feed(tracker, cycle(t))
+        t += 3600
+        tracker.signature.relearn(t)
+    feed(tracker, [(t, STANDBY_W)])
+    return tracker, t
 
 
-def test_runs_become_cycles_and_levels_are_learned() -> None:
-    tracker = CycleTracker()
-    t = healthy_cycles(tracker, 5)
-    assert len(tracker.cycles) == 5
-    cycle = tracker.cycles[-1]
-    assert 14 * 60 <= cycle.end - cycle.start <= 16 * 60
-    assert cycle.mean_w is not None and abs(cycle.mean_w - 100) < 2
-    assert cycle.cv is not None and cycle.cv < 0.1
-    assert cycle.off_s is not None and cycle.off_s > 25 * 60
-    assert tracker.run_w is not None and abs(tracker.run_w - 100) < 2
-    assert 30 < tracker.on_w < 50
-    on_s, seen_s, starts = tracker.duty(0, t) or (0, 0, 0)
-    assert 0.25 < on_s / seen_s < 0.40
-    assert starts == 5
+def test_levels_come_from_this_appliances_own_readings() -> None:
+    tracker, t = learned_tracker()
+    signature = tracker.signature
+    assert signature.off_w is not None and abs(signature.off_w - STANDBY_W) <= 1.5
+    assert signature.run_w is not None and abs(signature.run_w - RUN_W) / RUN_W < 0.03
+    for hour in range(4):
+        feed(tracker, cycle(t + 3600 * hour))
+    feed(tracker, [(t + 4 * 3600, STANDBY_W)])
+    run = tracker.cycles[-1]
+    assert 19 * 60 <= run.end - run.start <= 21 * 60
+    assert run.mean_w is not None and abs(run.mean_w - RUN_W) < 2
+    assert run.off_s is not None and run.off_s > 38 * 60
+    on_s, seen_s, starts = tracker.duty(t, t + 4 * 3600 - 1) or (0, 0, 0)
+    assert on_s / seen_s == pytest.approx(1 / 3, abs=0.01)
+    assert starts == 4
 
 
-def test_start_attempts_and_defrost_heater() -> None:
-    tracker = CycleTracker()
-    t = healthy_cycles(tracker, 6)
-    feed(tracker, [(t, 500.0), (t + 10, 1.0), (t + 250, 520.0), (t + 260, 1.0)])
+def test_a_push_on_change_plug_holds_its_reading_between_states() -> None:
+    """One state per level change: an hour of standby and a twenty-minute run, fully booked."""
+    tracker, t = learned_tracker()
+    feed(tracker, [(t, STANDBY_W), (t + 3600, RUN_W), (t + 4800, STANDBY_W), (t + 7200, 17.0)])
+    tracker.advance(t + 7200)
+    on_s, seen_s, _ = tracker.duty(t, t + 7199) or (0, 0, 0)
+    assert seen_s == 7200.0
+    assert on_s == 1200.0
+    assert tracker.cycles[-1].end - tracker.cycles[-1].start == 1200.0
+
+
+def test_door_lamp_plateaus_are_neither_runs_nor_failed_starts() -> None:
+    tracker, t = learned_tracker()
+    lamp = [(t + 60 * k, STANDBY_W + (32.0 if k % 5 == 0 else 0.0)) for k in range(60)]
+    feed(tracker, lamp)
+    assert list(tracker.attempts) == []
+    assert tracker.cycles[-1].start < t
+
+
+def test_failed_starts_and_a_defrost_heater() -> None:
+    tracker, t = learned_tracker()
+    feed(tracker, [(t, 600.0), (t + 3, STANDBY_W), (t + 250, 620.0), (t + 252, STANDBY_W)])
     assert list(tracker.attempts) == [t, t + 250]
     t += 600
-    heater = [(t + 30 * i, 300.0) for i in range(50)] + [(t + 1500, 1.0)]
-    feed(tracker, heater)
+    feed(tracker, [*polled(t, 25, 300.0), (t + 1500, STANDBY_W)])
     assert len(tracker.defrosts) == 1
-    assert tracker.defrosts[0][1] - tracker.defrosts[0][0] >= 1400
+    start, end, watts = tracker.defrosts[0]
+    assert end - start >= 1400 and abs(watts - 300) < 5
+    assert tracker.signature.heater_w is not None
     t += 1600
-    straight = run(t, 20)[:-1] + [(t + 1200 + 30 * i, 300.0) for i in range(40)] + [(t + 2500, 1.0)]
+    straight = polled(t, 20, RUN_W) + polled(t + 1200, 20, 300.0) + [(t + 2400, STANDBY_W)]
     feed(tracker, straight)  # the heater came on straight after a run: both are recognised
     assert len(tracker.defrosts) == 2
     assert tracker.cycles[-1].start == t
 
 
+def test_a_pull_down_that_slides_is_not_jitter_but_chatter_is() -> None:
+    tracker, t = learned_tracker()
+    sliding = [(t + 20 * k, 170.0 - k) for k in range(40)] + [(t + 800, STANDBY_W)]
+    feed(tracker, sliding)
+    assert tracker.cycles[-1].jitter == pytest.approx(0.0)
+    t += 1200
+    chatter = [(t + 20 * k, RUN_W * (1.3 if k % 2 else 0.7)) for k in range(40)]
+    feed(tracker, [*chatter, (t + 800, STANDBY_W)])
+    jitter = tracker.cycles[-1].jitter
+    assert jitter is not None and jitter > 1.0
+
+
 def test_unavailable_plug_books_no_time() -> None:
-    tracker = CycleTracker()
-    feed(tracker, [(0.0, 1.0), (60.0, None), (4000.0, None), (4060.0, 1.0), (4120.0, 1.0)])
-    on_s, seen_s, _ = tracker.duty(0, 5000) or (0, 0, 0)
+    tracker, t = learned_tracker()
+    feed(tracker, [(t, STANDBY_W), (t + 60, None), (t + 4000, None), (t + 4060, STANDBY_W)])
+    tracker.advance(t + 4120)
+    on_s, seen_s, _ = tracker.duty(t, t + 4119) or (0, 0, 0)
     assert seen_s == 120.0
     assert on_s == 0.0
     assert not tracker.running
+
+
+def test_nothing_is_classified_before_the_levels_are_known() -> None:
+    tracker = CycleTracker()
+    feed(tracker, cycle(0.0))
+    assert not tracker.available
+    assert tracker.duty(0, 3600) is None

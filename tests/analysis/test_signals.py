@@ -1,8 +1,10 @@
-"""Per-sensor bookkeeping: availability, stuck values, time-weighted means, food exposure."""
+"""Per-sensor bookkeeping: held readings, availability, plausibility, means, food exposure."""
 
 from __future__ import annotations
 
-from custom_components.fridge_care.analysis.signals import Compartment, Door, Signal
+import pytest
+
+from custom_components.fridge_care.analysis.signals import Compartment, Door, Plausibility, Signal
 
 
 def test_signal_means_are_time_weighted() -> None:
@@ -18,22 +20,45 @@ def test_signal_means_are_time_weighted() -> None:
     assert signal.mean(10_000.0, 20_000.0) is None
 
 
-def unavailable_since(signal: Signal) -> float | None:
-    return signal.unavailable_since
+def test_a_reading_holds_until_the_next_state() -> None:
+    """Home Assistant records a state only when it changes: hours of silence are a steady value."""
+    signal = Signal()
+    assert signal.update(0.0, 3.0)
+    signal.advance(4 * 3600.0)
+    assert signal.bucket_means(0.0, 4 * 3600.0) == [3.0] * 24
+    assert signal.available()
+    assert signal.changed_at == 0.0
+    assert signal.gap_end is None  # silence is not a blind spell
 
 
-def test_signal_availability_and_stale_samples() -> None:
+def test_only_unavailable_is_a_blind_spell() -> None:
     signal = Signal()
     assert signal.update(10.0, 3.0)
-    assert not signal.update(5.0, 3.5)
+    assert not signal.update(5.0, 3.5)  # older than the last state: ignored
     assert signal.update(20.0, None)
     assert signal.update(30.0, None)
-    assert unavailable_since(signal) == 20.0
-    assert signal.fresh(40.0, 60.0) is None
-    assert signal.update(50.0, 3.1)
-    assert unavailable_since(signal) is None
-    assert signal.fresh(60.0, 60.0) == 3.1
-    assert signal.fresh(500.0, 60.0) is None
+    assert signal.unavailable_since == 20.0
+    assert not signal.available()
+    assert signal.update(600.0, 3.1)  # ten minutes away: too short to hide a defrost
+    assert signal.unavailable_since is None
+    assert signal.gap_end is None
+    assert signal.update(700.0, None)
+    assert signal.update(700.0 + 1800.0, 3.2)
+    assert signal.gap_end == 2500.0
+    signal.advance(3000.0)
+    assert signal.bucket_means(600.0, 3000.0) == [pytest.approx(3.1), 3.2]  # unseen: skipped
+
+
+def test_a_probe_lifted_out_is_set_aside_but_a_broken_one_is_faulty() -> None:
+    probe = Plausibility()
+    readings = [(0.0, -18.7), (60.0, 8.4), (120.0, 6.0), (180.0, -17.0), (240.0, -18.5)]
+    taken = [probe.check(at, value, -50.0, 40.0, jumps=True) for at, value in readings]
+    assert taken == [True, False, False, True, True]
+    assert probe.faulty_since(240.0) is None  # two readings of handling, not a stream
+    broken = Plausibility()
+    for k in range(90):
+        broken.check(10.0 * k, -55.0 if k % 2 else 85.0, -50.0, 40.0, jumps=True)
+    assert broken.faulty_since(900.0) == 0.0
 
 
 def test_compartment_exposure_counts_one_excursion() -> None:

@@ -1,14 +1,14 @@
 """The healthy behaviour of one fridge, learned once and then adapted slowly.
 
-The baseline is learned from the learning period (robust figures: medians, and the mean and spread
-of 6-hour duty windows, compensated for room temperature). Afterwards it follows the fridge slowly
-(about two months' time constant), and only on days that look like the baseline already, so a
-developing fault is never learned as normal.
+Learned from the learning period with robust figures (medians; the duty cycle hour by hour of the
+day, so a busy evening is normal for this household while the same duty at night is not). Each
+figure stays None when the sensors or the data cannot tell it, and every detector that rests on a
+figure waits for it. Afterwards the baseline follows the fridge slowly (about two months' time
+constant), and only on days that already look like it, so a developing fault is never learned.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
 from statistics import median
 
 import numpy as np
@@ -17,31 +17,40 @@ from .cycles import HOUR_S, CycleTracker
 from .features import REFERENCE_AMBIENT_C, Features, load_factor
 from .signals import Signal
 from .state import Persistent
+from .swings import Swings
 
 _ADAPT_DAYS = 60.0
 _ADAPT_BAND = 0.15  # only days this close to the baseline teach it
-_DEFROST_FOLLOW = 0.3
-_SHORTEST_DEFROST_INTERVAL_S = 4 * HOUR_S
+_CYCLES_TO_LEARN = 8
+_PROFILE_SPAN = 2  # hours either side pooled into one hour of the day's duty
 
 
 def _median(values: list[float]) -> float | None:
     return float(median(values)) if values else None
 
 
+def _quantile(values: list[float], q: float) -> float | None:
+    return float(np.quantile(values, q)) if values else None
+
+
 class Baseline(Persistent):
     """Learned figures; each is None when the fridge's sensors cannot tell it."""
 
     __slots__ = (
-        "cool",
+        "ambient_c",
+        "cooling_share",
         "cut_in_c",
-        "cv",
-        "defrost_interval_s",
         "duty_norm",
-        "duty_norm_sd",
+        "duty_profile",
         "energy_kwh",
+        "freezer_swing_k",
+        "fridge_cool_k_per_h",
         "fridge_mean",
+        "fridge_swing_k",
+        "jitter",
         "last_adapted_day",
         "learned_at",
+        "off_s_long",
         "run_s",
         "run_w",
         "starts_per_h",
@@ -52,19 +61,23 @@ class Baseline(Persistent):
     def __init__(self) -> None:
         """Start unlearned."""
         self.learned_at: float | None = None
-        self.duty_norm: float | None = None
-        self.duty_norm_sd: float | None = None
-        self.run_w: float | None = None
-        self.cv: float | None = None
-        self.warm_norm: float | None = None
-        self.cool: float | None = None
-        self.run_s: float | None = None
-        self.starts_per_h: float | None = None
-        self.defrost_interval_s: float | None = None
-        self.energy_kwh: float | None = None  # a healthy day's energy at the plug
-        self.fridge_mean: float | None = None
-        self.cut_in_c: float | None = None
         self.last_adapted_day: int | None = None
+        self.duty_norm: float | None = None  # room-compensated duty cycle, whole-day mean
+        self.duty_profile: list[float] | None = None  # the same, for each UTC hour of the day
+        self.run_s: float | None = None  # median run length
+        self.off_s_long: float | None = None  # a long but ordinary off period (95th percentile)
+        self.starts_per_h: float | None = None
+        self.run_w: float | None = None
+        self.jitter: float | None = None
+        self.energy_kwh: float | None = None  # a healthy day's energy at the plug
+        self.warm_norm: float | None = None  # door-shut warming per kelvin of room-fridge gap
+        self.cut_in_c: float | None = None  # the fridge temperature at which runs start
+        self.fridge_mean: float | None = None
+        self.ambient_c: float | None = None  # the room during the learning period
+        self.fridge_cool_k_per_h: float | None = None  # cooling rate seen from inside
+        self.cooling_share: float | None = None  # share of time the fridge cools (no plug)
+        self.fridge_swing_k: float | None = None
+        self.freezer_swing_k: float | None = None
 
     @property
     def learned(self) -> bool:
@@ -75,67 +88,82 @@ class Baseline(Persistent):
         self,
         since: float,
         until: float,
-        tracker: CycleTracker,
+        tracker: CycleTracker | None,
         fridge: Signal | None,
         ambient: Signal | None,
-        defrost_times: list[float],
-        power: Signal | None = None,
+        power: Signal | None,
+        swings: tuple[Swings | None, Swings | None],
     ) -> None:
         """Learn from what was seen in [since, until)."""
         self.learned_at = until
         self.last_adapted_day = int(until // 86_400)
-        hours = {h: (on, seen) for h, on, seen, _ in tracker.hours if since <= h * HOUR_S < until}
-        windows = []
-        for first in hours:
-            on = seen = 0.0
-            for hour in range(first, first + 6):
-                on += hours.get(hour, (0.0, 0.0))[0]
-                seen += hours.get(hour, (0.0, 0.0))[1]
-            if seen >= 3 * HOUR_S and (first + 6) * HOUR_S <= until:
-                room = ambient.mean(first * HOUR_S, (first + 6) * HOUR_S) if ambient else None
-                windows.append(on / seen / load_factor(room))
-        if len(windows) >= 6:
-            self.duty_norm = float(np.mean(windows))
-            self.duty_norm_sd = float(np.std(windows))
-        cycles = [c for c in tracker.cycles if since <= c.start < until]
         room = ambient.mean(since, until) if ambient is not None else None
         inside = fridge.mean(since, until) if fridge is not None else None
+        self.fridge_mean = inside
+        self.ambient_c = room
+        fridge_swings, freezer_swings = swings
+        if fridge_swings is not None:
+            self.fridge_cool_k_per_h = fridge_swings.cooling_rate(since)
+            self.cooling_share = fridge_swings.cooling_share(since, until)
+            self.fridge_swing_k = fridge_swings.swing_k(since)
+        if freezer_swings is not None:
+            self.freezer_swing_k = freezer_swings.swing_k(since)
+        watts = power.mean(since, until) if power is not None else None
+        self.energy_kwh = watts * 24 / 1000 if watts is not None else None
+        if tracker is None:
+            return
+        self._learn_duty(since, until, tracker, ambient)
+        cycles = [c for c in tracker.cycles if since <= c.start < until]
+        if len(cycles) < _CYCLES_TO_LEARN:
+            return
         gap = (room if room is not None else REFERENCE_AMBIENT_C) - (
             inside if inside is not None else 3.0
         )
-        self.fridge_mean = inside
-        if power is not None and (watts := power.mean(since, until)) is not None:
-            self.energy_kwh = watts * 24 / 1000
-        if len(cycles) >= 6:
-            self.run_w = _median([c.mean_w for c in cycles if c.mean_w is not None])
-            self.cv = _median([c.cv for c in cycles if c.cv is not None])
-            self.warm_norm = _median(
-                [
-                    c.warm_k_per_h / max(gap, 5.0)
-                    for c in cycles
-                    if c.warm_k_per_h is not None and not c.door_opened
-                ]
-            )
-            self.cool = _median([c.cool_k_per_h for c in cycles if c.cool_k_per_h is not None])
-            self.run_s = _median([c.end - c.start for c in cycles])
-            self.cut_in_c = _median(
-                [c.fridge_at_start for c in cycles if c.fridge_at_start is not None]
-            )
-            seen_h = sum(seen for _, seen in hours.values()) / HOUR_S
-            self.starts_per_h = len(cycles) / seen_h if seen_h > 0 else None
-        intervals = [b - a for a, b in pairwise(defrost_times)]
-        self.defrost_interval_s = _median(
-            [i for i in intervals if i > _SHORTEST_DEFROST_INTERVAL_S]
+        self.run_w = _median([c.mean_w for c in cycles if c.mean_w is not None])
+        self.jitter = _median([c.jitter for c in cycles if c.jitter is not None])
+        self.run_s = _median([c.end - c.start for c in cycles])
+        self.off_s_long = _quantile([c.off_s for c in cycles if c.off_s is not None], 0.95)
+        warm = [
+            c.warm_k_per_h / max(gap, 5.0)
+            for c in cycles
+            if c.warm_k_per_h is not None and not c.door_opened
+        ]
+        self.warm_norm = _median(warm) if len(warm) >= _CYCLES_TO_LEARN else None
+        self.cut_in_c = _median(
+            [c.fridge_at_start for c in cycles if c.fridge_at_start is not None]
         )
+        seen = tracker.duty(since, until)
+        if seen is not None and seen[1] > 0:
+            self.starts_per_h = len(cycles) / (seen[1] / HOUR_S)
 
-    def follow_defrost(self, interval_s: float) -> None:
-        """Follow the defrost rhythm as it is seen (a failed defrost shows no interval at all)."""
-        if interval_s <= _SHORTEST_DEFROST_INTERVAL_S:
+    def _learn_duty(
+        self, since: float, until: float, tracker: CycleTracker, ambient: Signal | None
+    ) -> None:
+        """Learn the room-compensated duty for each hour of the day, pooled with its neighbours."""
+        on = np.zeros(24)
+        seen = np.zeros(24)
+        for hour, on_s, seen_s, _starts in tracker.hours:
+            start = hour * HOUR_S
+            if since <= start < until and seen_s > 0:
+                room = ambient.mean(start, start + HOUR_S) if ambient is not None else None
+                on[hour % 24] += on_s / load_factor(room)
+                seen[hour % 24] += seen_s
+        if seen.sum() < 24 * HOUR_S:
             return
-        if self.defrost_interval_s is None:
-            self.defrost_interval_s = interval_s
-        else:
-            self.defrost_interval_s += (interval_s - self.defrost_interval_s) * _DEFROST_FOLLOW
+        self.duty_norm = float(on.sum() / seen.sum())
+        pooled_on = sum(np.roll(on, k) for k in range(-_PROFILE_SPAN, _PROFILE_SPAN + 1))
+        pooled_seen = sum(np.roll(seen, k) for k in range(-_PROFILE_SPAN, _PROFILE_SPAN + 1))
+        profile = np.where(pooled_seen > 0, pooled_on / np.maximum(pooled_seen, 1.0), np.nan)
+        profile = np.where(np.isnan(profile), self.duty_norm, profile)
+        floor = 0.5 * self.duty_norm
+        self.duty_profile = [round(float(max(floor, p)), 4) for p in profile]
+
+    def expected_duty(self, first_hour: int, hours: int) -> float | None:
+        """Return the learned duty over ``hours`` whole hours from hour index ``first_hour``."""
+        profile = self.duty_profile
+        if profile is None:
+            return None
+        return sum(profile[(first_hour + k) % 24] for k in range(hours)) / hours
 
     def adapt(self, features: Features) -> None:
         """Once a day, follow the fridge slowly when today already looks like the baseline."""
@@ -144,19 +172,17 @@ class Baseline(Persistent):
             return
         self.last_adapted_day = day
         rate = 1.0 / _ADAPT_DAYS
-        duty = features.duty_norm_24h
-        if duty is not None and self.duty_norm and abs(duty / self.duty_norm - 1) < _ADAPT_BAND:
-            self.duty_norm += (duty - self.duty_norm) * rate
-        power = features.run_w_24h
-        if power is not None and self.run_w is not None and abs(power / self.run_w - 1) < 0.03:
-            self.run_w += (power - self.run_w) * rate
-        energy = features.energy_24h_kwh
-        if (
-            energy is not None
-            and self.energy_kwh
-            and abs(energy / self.energy_kwh - 1) < _ADAPT_BAND
+        ratio = features.duty_ratio_24h
+        if ratio is not None and self.duty_profile and abs(ratio - 1) < _ADAPT_BAND:
+            self.duty_profile = [p * (1 + (ratio - 1) * rate) for p in self.duty_profile]
+            if self.duty_norm is not None:
+                self.duty_norm *= 1 + (ratio - 1) * rate
+        for name, value, band in (
+            ("run_w", features.run_w_24h, 0.03),
+            ("warm_norm", features.warm_norm_24h, _ADAPT_BAND),
+            ("energy_kwh", features.energy_24h_kwh, _ADAPT_BAND),
+            ("run_s", features.run_s_24h, _ADAPT_BAND),
         ):
-            self.energy_kwh += (energy - self.energy_kwh) * rate
-        warm = features.warm_norm_24h
-        if warm is not None and self.warm_norm and abs(warm / self.warm_norm - 1) < _ADAPT_BAND:
-            self.warm_norm += (warm - self.warm_norm) * rate
+            learned = getattr(self, name)
+            if value is not None and learned and abs(value / learned - 1) < band:
+                setattr(self, name, learned + (value - learned) * rate)

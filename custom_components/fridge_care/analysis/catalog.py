@@ -19,8 +19,11 @@ class FaultSpec:
 
     ``observable_with`` lists alternative sensor sets; the fault can be detected when the fridge
     has every role of at least one of them. ``clear_after_s`` is how long the evidence must stay
-    away before an episode clears (hysteresis against flapping). A fault ``explained_by`` an
-    active root cause is not opened as a second diagnosis (one repair, one ticket).
+    away before an episode clears (hysteresis against flapping). ``confirm_after_s`` is how long
+    a finding must persist before its episode is confirmed, unless a second signal corroborates
+    it sooner: until then it is an early "attention" notice, and only a confirmed ticket-worthy
+    episode may become a ticket. A fault ``explained_by`` an active root cause is not opened as a
+    second diagnosis (one repair, one ticket).
     """
 
     code: FaultCode
@@ -33,6 +36,7 @@ class FaultSpec:
     safety: bool  # reported during the learning period too
     observable_with: tuple[frozenset[Role], ...]
     clear_after_s: float
+    confirm_after_s: float = 0.0
     explained_by: frozenset[FaultCode] = frozenset()  # root causes that make this one follow
 
     def explained(self, active: set[FaultCode] | frozenset[FaultCode]) -> bool:
@@ -47,7 +51,6 @@ class FaultSpec:
 _FRIDGE = frozenset({Role.FRIDGE_TEMP})
 _FREEZER = frozenset({Role.FREEZER_TEMP})
 _POWER = frozenset({Role.COMPRESSOR_POWER})
-_POWER_FRIDGE = frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP})
 _MINUTE = 60.0
 _HOUR = 3600.0
 
@@ -64,6 +67,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER, _FRIDGE),
         clear_after_s=6 * _HOUR,
+        confirm_after_s=6 * _HOUR,
         explained_by=frozenset(
             {
                 FaultCode.COMPRESSOR_START_FAILURE,
@@ -86,6 +90,8 @@ _SPECS = (
         safety=True,
         observable_with=(_POWER,),
         clear_after_s=15 * _MINUTE,
+        confirm_after_s=30 * _MINUTE,
+        explained_by=frozenset({FaultCode.POWER_OUTAGE}),
     ),
     FaultSpec(
         FaultCode.SHORT_CYCLING,
@@ -98,6 +104,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER,),
         clear_after_s=2 * _HOUR,
+        confirm_after_s=3 * _HOUR,
     ),
     FaultSpec(
         FaultCode.POWER_FLUCTUATION,
@@ -111,6 +118,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER,),
         clear_after_s=3 * _HOUR,
+        confirm_after_s=3 * _HOUR,
     ),
     FaultSpec(
         FaultCode.DEFROST_FAILURE,
@@ -124,6 +132,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER, _FREEZER),
         clear_after_s=_HOUR,
+        confirm_after_s=12 * _HOUR,
         explained_by=frozenset({FaultCode.COMPRESSOR_START_FAILURE, FaultCode.POWER_OUTAGE}),
     ),
     FaultSpec(
@@ -136,8 +145,9 @@ _SPECS = (
         summary="The fridge warms faster than usual with the door shut: warm air is getting past "
         "the door seal.",
         safety=False,
-        observable_with=(_POWER_FRIDGE,),
+        observable_with=(frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP, Role.DOOR}),),
         clear_after_s=12 * _HOUR,
+        confirm_after_s=24 * _HOUR,
         explained_by=frozenset({FaultCode.COOLING_FAILURE, FaultCode.DOOR_LEFT_OPEN}),
     ),
     FaultSpec(
@@ -164,6 +174,7 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER,),
         clear_after_s=24 * _HOUR,
+        confirm_after_s=48 * _HOUR,
         explained_by=frozenset({FaultCode.COOLING_FAILURE}),
     ),
     FaultSpec(

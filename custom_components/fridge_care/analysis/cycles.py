@@ -1,31 +1,30 @@
 """Compressor cycles segmented from the smart plug's power readings.
 
-A plug reports every 10-60 s or on change. Each reading is classified against thresholds learned
-for this fridge (idle, running, defrost heater), with hysteresis between switching on and off.
-Time is booked into hourly duty buckets as it passes, and each finished segment becomes a cycle,
-a start attempt that never ran (start relay case) or a defrost-heater event.
+Plugs report every 10-60 s, or only on change (then a run may be a single reading held for
+twenty minutes). Each held reading is classified against this appliance's learned signature
+(:mod:`.power`): off (standby, lamp), running, or a defrost heater. Time is booked into hourly
+duty buckets as it passes, whatever the plug's reporting style, and each finished segment becomes
+a run, a failed start (a burst above the running level with no run after it), a blip (a door
+lamp: ignored) or a defrost-heater event.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from statistics import median
 from typing import Any, ClassVar, NamedTuple
 
+from .power import PowerSignature
 from .state import Persistent
 
-IDLE, RUN, HEAT, UNKNOWN = 0, 1, 2, 3
+OFF, RUN, HEAT, UNKNOWN = 0, 1, 2, 3
 HOUR_S = 3600.0
 _HOURS_KEPT = 24 * 40
-_JUMPS_KEPT = 120
-_START_ATTEMPT_S = 45.0  # powered for less than this: the compressor never got going
-_SETTLE_S = 180.0  # start inrush and pull-down surge are over after this
-_HEATER_MIN_S = 300.0  # a defrost heater stays on for many minutes
-_LONGEST_BOOKED_S = 900.0  # a silence longer than this is not booked as on or off
-_RUNS_TO_LEARN = 5
-_DEFAULT_ON_W = 25.0
-_DEFAULT_OFF_W = 15.0
+_SHORTEST_RUN_S = 120.0  # a compressor that ran less than this never got going
+_LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a run
+_SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
+_HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
+_HEATER_FLAT = 0.15  # and draws a steady power: readings within this share of their mean
 
 
 class Cycle(NamedTuple):
@@ -33,8 +32,8 @@ class Cycle(NamedTuple):
 
     start: float
     end: float
-    mean_w: float | None  # settled running power
-    cv: float | None  # reading-to-reading variation of the settled running power, relative
+    mean_w: float | None  # settled running power, time-weighted
+    jitter: float | None  # back-and-forth power change per settled minute, relative (chatter)
     off_s: float | None  # length of the off period before this run
     warm_k_per_h: float | None  # fridge warming rate during that off period
     cool_k_per_h: float | None  # fridge cooling rate during this run
@@ -48,53 +47,61 @@ class CycleTracker(Persistent):
     __slots__ = (
         "_door_at_start",
         "_fridge_at_start",
-        "_idle_w",
+        "_heat_hi",
+        "_heat_lo",
+        "_heat_start",
+        "_heat_sum",
         "_last_at",
+        "_last_w",
         "_level",
         "_off_since",
         "_prev_end_fridge",
-        "_seg_jumps",
-        "_seg_mean",
-        "_seg_n",
-        "_seg_prev",
+        "_readings",
+        "_seg_peak",
         "_seg_start",
-        "_switch_at",
+        "_settled_first",
+        "_settled_last",
+        "_settled_s",
+        "_settled_sum",
+        "_settled_tv",
         "attempts",
         "cycles",
         "defrosts",
-        "heater_w",
         "hours",
-        "off_w",
-        "on_w",
-        "run_w",
+        "last_run_end",
+        "signature",
     )
-    _STATE = __slots__
+    _STATE = tuple(name for name in __slots__ if name != "signature")
     _ROWS: ClassVar[dict[str, Callable[[Iterable[Any]], tuple[Any, ...]]]] = {"cycles": Cycle._make}
 
     def __init__(self) -> None:
-        """Start with default thresholds until this fridge's levels are learned."""
-        self.on_w = _DEFAULT_ON_W
-        self.off_w = _DEFAULT_OFF_W
-        self.heater_w: float | None = None
-        self.run_w: float | None = None
-        self._idle_w: float | None = None
+        """Start with nothing learned."""
+        self.signature = PowerSignature()
         self._level = UNKNOWN
         self._last_at: float | None = None
+        self._last_w: float | None = None
         self._seg_start = 0.0
-        self._seg_n = 0
-        self._seg_mean = 0.0
-        self._seg_jumps: deque[float] = deque(maxlen=_JUMPS_KEPT)
-        self._seg_prev = 0.0
-        self._switch_at: float | None = None
+        self._seg_peak = 0.0
+        self._readings = 0
+        self._settled_s = 0.0
+        self._settled_sum = 0.0
+        self._settled_tv = 0.0  # watts of change, every way, between settled readings
+        self._settled_first: float | None = None  # the first and last settled readings
+        self._settled_last: float | None = None
+        self._heat_start: float | None = None
+        self._heat_sum = 0.0
+        self._heat_lo = 0.0
+        self._heat_hi = 0.0
         self._off_since: float | None = None
         self._prev_end_fridge: float | None = None
         self._fridge_at_start: float | None = None
         self._door_at_start = 0
+        self.last_run_end: float | None = None
         # [hour index, on seconds, observed seconds, starts]
         self.hours: deque[tuple[int, float, float, int]] = deque(maxlen=_HOURS_KEPT)
         self.cycles: deque[Cycle] = deque(maxlen=800)
         self.attempts: deque[float] = deque(maxlen=64)
-        self.defrosts: deque[tuple[float, float]] = deque(maxlen=64)
+        self.defrosts: deque[tuple[float, float, float]] = deque(maxlen=64)  # start, end, mean W
 
     @property
     def running(self) -> bool:
@@ -102,130 +109,178 @@ class CycleTracker(Persistent):
         return self._level == RUN
 
     @property
+    def available(self) -> bool:
+        """Whether the plug's reading holds now and the levels are known."""
+        return self._level != UNKNOWN
+
+    @property
     def run_started_at(self) -> float | None:
-        """When the current run (or heater period) started, if one is under way."""
-        return self._seg_start if self._level in (RUN, HEAT) else None
+        """When the current run started, if one is under way."""
+        return self._seg_start if self._level == RUN else None
+
+    @property
+    def off_since(self) -> float | None:
+        """Since when the compressor has been off (standby or heater), if seen from its start."""
+        return self._off_since if self._level in (OFF, HEAT) else None
+
+    def advance(self, now: float) -> None:
+        """Book the held reading up to ``now``, so duty and histograms are current."""
+        last_at, watts = self._last_at, self._last_w
+        if last_at is None or watts is None or now <= last_at:
+            return
+        self._hold(last_at, now - last_at, watts)
+        self._last_at = now
 
     def update(self, at: float, watts: float | None, fridge_c: float | None, doors: int) -> None:
         """Take one power reading (None: plug unavailable) with the fridge temperature now."""
-        last_at = self._last_at
-        level = self._level
-        if last_at is not None and level != UNKNOWN and at - last_at <= _LONGEST_BOOKED_S:
-            self._book(last_at, at - last_at, level)
-        self._last_at = at
+        self.advance(at)
+        previous = self._last_w
+        self._last_at, self._last_w = at, watts
         if watts is None:
             self._level = UNKNOWN
             self._off_since = None
+            self._heat_start = None
             return
-        if level in (IDLE, UNKNOWN):
-            if watts >= self.on_w:
-                self._begin(at, fridge_c)
+        signature = self.signature
+        if not signature.known:
+            self._level = UNKNOWN
+            return
+        if self._level in (OFF, UNKNOWN):
+            if watts >= signature.on_w:
+                self._begin(at, watts, fridge_c)
             else:
-                self._level = IDLE
-                if level == UNKNOWN:
+                if self._level == UNKNOWN:
                     self._off_since = None
-                idle = self._idle_w
-                self._idle_w = watts if idle is None else idle + 0.05 * (watts - idle)
+                self._level = OFF
             return
-        if watts < self.off_w:
+        if watts < signature.off_below_w:
             self._finish(at, fridge_c, doors)
             return
-        heater = self.heater_w
-        hot = heater is not None and watts >= heater
-        if hot == (level == HEAT):
-            self._switch_at = None
-        elif self._switch_at is None:
-            self._switch_at = at  # one reading could be the start inrush: wait for a second
-        else:
-            switch_at, self._switch_at = self._switch_at, None
-            if switch_at - self._seg_start >= _START_ATTEMPT_S:
-                self._finish(switch_at, fridge_c, doors)  # straight from running to heating
-                self._begin(switch_at, fridge_c)
-            self._level = HEAT if hot else RUN
+        self._readings += 1
+        self._seg_peak = max(self._seg_peak, watts)
+        if watts >= signature.heater_floor_w:
+            if self._heat_start is None:
+                self._start_heat(at, watts)
+            self._heat_lo, self._heat_hi = min(self._heat_lo, watts), max(self._heat_hi, watts)
             return
-        if level == RUN and at - self._seg_start >= _SETTLE_S:
-            # Running mean, and reading-to-reading jumps: a slow drift (a weakening compressor,
-            # the room warming) is not jitter, and the median jump ignores the odd lamp switch.
-            self._seg_n += 1
-            self._seg_mean += (watts - self._seg_mean) / self._seg_n
-            if self._seg_n > 1:
-                self._seg_jumps.append(abs(watts - self._seg_prev))
-            self._seg_prev = watts
+        self._end_heat(at)
+        if previous is not None and at - self._seg_start >= _SETTLE_S:
+            assert signature.run_w is not None
+            self._settled_tv += abs(watts - previous)
+            if self._settled_first is None:
+                self._settled_first = previous
+            self._settled_last = watts
 
-    def _book(self, at: float, seconds: float, level: int) -> None:
+    def _hold(self, at: float, seconds: float, watts: float) -> None:
+        """Book the held reading ``watts`` for the ``seconds`` it stood from ``at``."""
+        self.signature.book(watts, seconds)
+        level = self._level
+        if level == UNKNOWN:
+            return
+        heating = self._heat_start is not None
+        running = level == RUN and not heating
+        end = at + seconds
         hour = int(at // HOUR_S)
+        moment = at
         hours = self.hours
-        if not hours or hours[-1][0] != hour:
-            hours.append((hour, 0.0, 0.0, 0))
-        h, on_s, seen_s, starts = hours[-1]
-        hours[-1] = (h, on_s + (seconds if level == RUN else 0.0), seen_s + seconds, starts)
+        while moment < end:
+            span = min(end, (hour + 1) * HOUR_S) - moment
+            if not hours or hours[-1][0] != hour:
+                hours.append((hour, 0.0, 0.0, 0))
+            h, on_s, seen_s, starts = hours[-1]
+            hours[-1] = (h, on_s + (span if running else 0.0), seen_s + span, starts)
+            moment += span
+            hour += 1
+        if heating:
+            self._heat_sum += watts * seconds
+        elif running:
+            settled = end - max(at, self._seg_start + _SETTLE_S)
+            if settled > 0:
+                self._settled_sum += watts * settled
+                self._settled_s += settled
 
-    def _begin(self, at: float, fridge_c: float | None) -> None:
+    def _begin(self, at: float, watts: float, fridge_c: float | None) -> None:
         self._level = RUN
         self._seg_start = at
-        self._seg_n = 0
-        self._seg_mean = self._seg_prev = 0.0
-        self._seg_jumps.clear()
+        self._seg_peak = watts
+        self._readings = 1
+        self._settled_s = self._settled_sum = self._settled_tv = 0.0
+        self._settled_first = self._settled_last = None
+        self._heat_start = None
         self._fridge_at_start = fridge_c
+        if watts >= self.signature.heater_floor_w:
+            self._start_heat(at, watts)
+
+    def _start_heat(self, at: float, watts: float) -> None:
+        self._heat_start, self._heat_sum = at, 0.0
+        self._heat_lo = self._heat_hi = watts
+
+    def _end_heat(self, at: float) -> None:
+        """End a heater phase: a defrost if it was long and flat, else part of the run."""
+        start = self._heat_start
+        if start is None:
+            return
+        self._heat_start = None
+        length = at - start
+        if length < _HEATER_MIN_S:
+            return
+        mean = self._heat_sum / length
+        if self._heat_hi - self._heat_lo > 2 * _HEATER_FLAT * mean:
+            return
+        self.defrosts.append((start, at, round(mean, 1)))
+        self.signature.saw_heater(mean)
+        if start - self._seg_start >= _SHORTEST_RUN_S:  # the compressor ran before the heater
+            self._record_run(self._seg_start, start, None, 0)
+        self._seg_start = at  # whatever follows the heater is a fresh run, if any
+        self._readings = 0
+        self._settled_s = self._settled_sum = self._settled_tv = 0.0
+        self._settled_first = self._settled_last = None
+        self._off_since = at
 
     def _finish(self, at: float, fridge_c: float | None, doors: int) -> None:
+        self._end_heat(at)
         start = self._seg_start
         length = at - start
-        heating = self._level == HEAT
-        self._level = IDLE
-        self._switch_at = None
-        if heating:
-            if length >= _HEATER_MIN_S:
-                self.defrosts.append((start, at))
+        self._level = OFF
+        if length <= 0:
+            return  # a heater ended: recorded as a defrost
+        if length >= _SHORTEST_RUN_S and not (self._readings <= 1 and length <= _LONE_READING_S):
+            self._record_run(start, at, fridge_c, doors)
             self._off_since = at
-            self._prev_end_fridge = fridge_c
-            return
-        if length < _START_ATTEMPT_S:
+        elif self._seg_peak >= self.signature.attempt_w:
             self.attempts.append(start)
-            return
+
+    def _record_run(self, start: float, end: float, fridge_c: float | None, doors: int) -> None:
         hours = self.hours
         if hours:
             h, on_s, seen_s, starts = hours[-1]
             hours[-1] = (h, on_s, seen_s, starts + 1)
-        mean_w = self._seg_mean if self._seg_n >= 3 else None
-        cv = None
-        if mean_w is not None and mean_w > 0 and self._seg_jumps:
-            # median |jump| of Gaussian jitter is 0.954 sigma, since a jump has sigma * sqrt 2
-            cv = median(self._seg_jumps) / 0.954 / mean_w
+        settled = self._settled_s
+        mean_w = self._settled_sum / settled if settled >= 60.0 else None
+        jitter = None
+        run_w, first, last = self.signature.run_w, self._settled_first, self._settled_last
+        if settled >= 60.0 and run_w:
+            # Change back and forth only: a run whose power slides down as the pull-down ends
+            # (steeply in a short run) is not jittery, whatever the plug's reporting style.
+            net = abs(last - first) if first is not None and last is not None else 0.0
+            back_and_forth = max(0.0, self._settled_tv - net)
+            jitter = back_and_forth / run_w / (settled / 60.0)
         off_s = start - self._off_since if self._off_since is not None else None
         start_c, end_c = self._fridge_at_start, self._prev_end_fridge
         warm = None
         if off_s is not None and off_s > 0 and start_c is not None and end_c is not None:
             warm = (start_c - end_c) / off_s * HOUR_S
         cool = None
-        if start_c is not None and fridge_c is not None:
-            cool = (start_c - fridge_c) / length * HOUR_S
+        if start_c is not None and fridge_c is not None and end > start:
+            cool = (start_c - fridge_c) / (end - start) * HOUR_S
         self.cycles.append(
-            Cycle(start, at, mean_w, cv, off_s, warm, cool, doors != self._door_at_start, start_c)
+            Cycle(
+                start, end, mean_w, jitter, off_s, warm, cool, doors != self._door_at_start, start_c
+            )
         )
-        self._off_since = at
+        self.last_run_end = end
         self._prev_end_fridge = fridge_c
         self._door_at_start = doors
-        if mean_w is not None:
-            self._learn_levels()
-
-    def _learn_levels(self) -> None:
-        """Place the thresholds between this fridge's idle, running and heater power.
-
-        Until the heater level is known a defrost looks like a long run, so the running level is
-        taken low in the recent runs (a quarter of the way up), never from a single one.
-        """
-        recent = sorted(c.mean_w for c in list(self.cycles)[-15:] if c.mean_w is not None)
-        if len(recent) < _RUNS_TO_LEARN:
-            return
-        run = recent[len(recent) // 4]
-        idle = self._idle_w if self._idle_w is not None else 0.0
-        if run - idle < 10.0:
-            return
-        self.run_w = run
-        self.on_w = idle + 0.4 * (run - idle)
-        self.off_w = idle + 0.25 * (run - idle)
-        self.heater_w = 1.5 * run
 
     def duty(self, since: float, until: float) -> tuple[float, float, int] | None:
         """On seconds, observed seconds and starts in whole hours [since, until); None if unseen."""

@@ -1,53 +1,110 @@
-"""Defrost events: from the heater's power if there is a plug, else the freezer's warm bump."""
+"""Defrost events and their rhythm: from the heater's power, else the freezer's warm bump.
+
+A heater shows on the plug as a flat 150-400 W for 20-60 minutes (:mod:`.cycles`). Without one in
+view, a defrost warms the freezer's sensor by many kelvin over ten minutes or more; an ordinary
+compressor cycle swings it 1-3 K and a probe lifted out for a minute jumps within seconds, so a
+bump counts only when it stands clear of the learned swing and rises no faster than a heater can.
+The rhythm is known once several intervals agree; until then no defrost can be called missing.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from itertools import pairwise
+from statistics import median, pstdev
 
 from .cycles import HOUR_S, CycleTracker
-from .signals import BUCKET_S, Signal
 from .state import Persistent
+from .swings import Swings
 
-_BUMP_K = 2.0  # a freezer warming this much above its low within the hour: defrost
 _SAME_EVENT_S = 4 * HOUR_S
+_BUMP_MIN_K = 3.0
+_BUMP_SWINGS = 2.5  # a defrost bump is this many ordinary swings above the troughs
+_BUMP_RISE_MIN_S = 600.0  # a heater takes ten minutes or more to warm the freezer's air
+_SHORTEST_INTERVAL_S = 6 * HOUR_S
+_LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
+_INTERVALS_TO_KNOW = 4
+_REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a known rhythm
 
 
 class DefrostLog(Persistent):
-    """When the fridge defrosted; kept short, only the recent rhythm matters."""
+    """When the fridge defrosted, and the intervals between defrosts that were fully watched."""
 
-    __slots__ = ("times",)
+    __slots__ = ("intervals", "times")
     _STATE = __slots__
 
     def __init__(self) -> None:
         """Start with no defrost seen."""
         self.times: deque[float] = deque(maxlen=32)
+        self.intervals: deque[float] = deque(maxlen=8)
 
     @property
     def last(self) -> float | None:
         """When the last defrost was seen."""
         return self.times[-1] if self.times else None
 
+    @property
+    def rhythm_s(self) -> float | None:
+        """The usual interval between defrosts, once the last few agree; None: not known."""
+        recent = list(self.intervals)[-6:]
+        if len(recent) < _INTERVALS_TO_KNOW:
+            return None
+        mean = sum(recent) / len(recent)
+        return median(recent) if pstdev(recent) <= _REGULAR_CV * mean else None
+
+    @property
+    def overdue_after_s(self) -> float | None:
+        """How long without a defrost means one was missed, when the rhythm is known."""
+        usual = self.rhythm_s
+        if usual is None:
+            return None
+        longest = max(list(self.intervals)[-6:])
+        return max(1.5 * longest, usual + 8 * HOUR_S)
+
     def observe(
-        self, now: float, tracker: CycleTracker | None, freezer: Signal | None
-    ) -> float | None:
+        self,
+        now: float,
+        tracker: CycleTracker | None,
+        freezer: Swings | None,
+        blind_until: float | None,
+    ) -> None:
         """Record new defrosts (called every ten minutes).
 
-        Returns the interval since the previous defrost when a new one was seen.
+        ``blind_until`` is when the witness (plug or freezer sensor) last came back from being
+        unavailable: an interval spanning a blind spell may hide a defrost and is not learned.
         """
-        before = self.last
-        if tracker is not None:
-            for start, _end in tracker.defrosts:
-                self._add(start)
+        if tracker is not None and (tracker.defrosts or tracker.signature.heater_w is not None):
+            for start, _end, _watts in tracker.defrosts:
+                self._add(start, blind_until)
         elif freezer is not None:
-            # A defrost warms the freezer by degrees within the hour; an outage or a long door
-            # opening warms it far more slowly.
-            means = freezer.bucket_means(now - HOUR_S, now)
-            if len(means) >= 4 and means[-1] - min(means[:-1]) >= _BUMP_K:
-                self._add(now - BUCKET_S)
-        last = self.last
-        return last - before if before is not None and last is not None and last > before else None
+            self._bumps(now, freezer, blind_until)
 
-    def _add(self, at: float) -> None:
+    def _bumps(self, now: float, freezer: Swings, blind_until: float | None) -> None:
+        swing = freezer.swing_k(now - 24 * HOUR_S)
+        if swing is None:
+            return
+        turns = list(freezer.turns)
+        troughs = [t.value for t in turns if t.kind < 0 and t.at >= now - 24 * HOUR_S]
+        if len(troughs) < 4:
+            return
+        floor = median(troughs) + max(_BUMP_MIN_K, _BUMP_SWINGS * swing)
+        for before, peak in pairwise(turns):
+            if (
+                peak.kind > 0
+                and peak.at >= now - 6 * HOUR_S
+                and peak.value >= floor
+                and peak.at - before.at >= _BUMP_RISE_MIN_S
+            ):
+                self._add(before.at, blind_until)
+
+    def _add(self, at: float, blind_until: float | None) -> None:
         last = self.last
-        if last is None or at - last >= _SAME_EVENT_S:
-            self.times.append(at)
+        if last is not None and at - last < _SAME_EVENT_S:
+            return
+        self.times.append(at)
+        if last is None:
+            return
+        interval = at - last
+        watched = blind_until is None or blind_until <= last
+        if watched and _SHORTEST_INTERVAL_S <= interval <= _LONGEST_INTERVAL_S:
+            self.intervals.append(interval)

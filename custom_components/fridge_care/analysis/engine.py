@@ -32,6 +32,7 @@ from .episodes import EpisodeBook
 from .features import Features, compute
 from .model import (
     COMPARTMENT_ROLES,
+    TEMPERATURE_ROLES,
     EngineConfig,
     FaultCode,
     FaultEpisode,
@@ -40,8 +41,9 @@ from .model import (
     Severity,
     Status,
 )
-from .signals import BUCKET_S, Compartment, Door, Signal
+from .signals import BUCKET_S, Compartment, Door, Plausibility, Signal
 from .state import StateVersionError
+from .swings import Swings
 
 __all__ = ["Engine", "StateVersionError"]
 
@@ -58,19 +60,22 @@ DETECTORS: tuple[type[Detector], ...] = (
     DoorSealLeak,
     CondenserFouling,
 )
-PLAUSIBLE: dict[Role, tuple[float, float]] = {  # readings outside these are a sensor fault
+PLAUSIBLE: dict[Role, tuple[float, float]] = {  # readings outside these are set aside
     Role.FRIDGE_TEMP: (-30.0, 50.0),
     Role.FREEZER_TEMP: (-50.0, 40.0),
     Role.AMBIENT_TEMP: (-30.0, 60.0),
     Role.COMPRESSOR_POWER: (0.0, 5000.0),
     Role.DOOR: (0.0, 1.0),
 }
-_TEMPERATURE_ROLES = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.AMBIENT_TEMP})
-_JUMP_K = 10.0  # no compartment or room changes this much between two readings minutes apart
-_JUMP_WITHIN_S = 1800.0
-_DISTRUST_S = 900.0
 _MAX_PENDING = 4096
-_NO_DATA_AFTER_S = 1800.0
+_HOUR_S = 3600.0
+_WARM_WITHOUT_COOLING_K_PER_H = {Role.FRIDGE_TEMP: 1.5, Role.FREEZER_TEMP: 0.5}
+"""Stated conservative warming of a closed compartment with no cooling at all, used for the
+time until unsafe until this fridge's own warming is measured: a fridge's air warms by 1-2 K an
+hour, a full freezer holds about 48 hours."""
+_COOLING_LOST = frozenset(
+    {FaultCode.POWER_OUTAGE, FaultCode.COMPRESSOR_START_FAILURE, FaultCode.COOLING_FAILURE}
+)
 _DISTURBANCES = frozenset({FaultCode.POWER_OUTAGE, FaultCode.DOOR_LEFT_OPEN})
 _PENALTY = {Severity.INFO: 10.0, Severity.WARNING: 30.0, Severity.CRITICAL: 60.0}
 _HORIZON_S = 7 * 86_400.0
@@ -89,14 +94,15 @@ class Engine:
         self._fridge_zone = Compartment()
         self._freezer_zone = Compartment()
         self._door = Door()
+        self._fridge_swings = Swings()
+        self._freezer_swings = Swings()
         self._tracker = CycleTracker()
         self._baseline = Baseline()
         self._defrosts = DefrostLog()
         self._episodes = EpisodeBook()
         self._detectors = [cls() for cls in DETECTORS if CATALOG[cls.code].observable(roles)]
         self._pending: list[tuple[float, Role, float | None]] = []
-        self._implausible_at: dict[str, float] = {}
-        self._last_good: dict[Role, tuple[float, float]] = {}
+        self._plausibility = {role: Plausibility() for role in Role}
         self._learning_since: float | None = None
         self._tick = -1
         self._features = Features(at=0.0)
@@ -133,24 +139,11 @@ class Engine:
         """Fold one reading into the streaming state (the per-sample hot path)."""
         if self._learning_since is None:
             self._learning_since = at
-        signal = self._signals[role]
-        if value is not None:
-            low, high = PLAUSIBLE[role]
-            good = self._last_good.get(role)
-            recent_bad = self._implausible_at.get(role.value)
-            if recent_bad is not None and at - recent_bad < _DISTRUST_S:
-                value = None  # a sensor that just read nonsense is not trusted for a while
-            elif not low <= value <= high or (
-                good is not None
-                and abs(value - good[1]) > _JUMP_K
-                and at - good[0] < _JUMP_WITHIN_S
-                and role in _TEMPERATURE_ROLES
-            ):
-                self._implausible_at[role.value] = at
-                value = None
-            else:
-                self._last_good[role] = (at, value)
-        if not signal.update(at, value):
+        if value is not None and not self._plausibility[role].check(
+            at, value, *PLAUSIBLE[role], jumps=role in TEMPERATURE_ROLES
+        ):
+            value = None  # set aside: not what the sensor measures
+        if not self._signals[role].update(at, value):
             return
         if role is Role.COMPRESSOR_POWER:
             self._tracker.update(
@@ -158,8 +151,12 @@ class Engine:
             )
         elif role is Role.FRIDGE_TEMP:
             self._fridge_zone.update(at, value, self.config.fridge_limit_c)
+            if value is not None:
+                self._fridge_swings.update(at, value)
         elif role is Role.FREEZER_TEMP:
             self._freezer_zone.update(at, value, self.config.freezer_limit_c)
+            if value is not None:
+                self._freezer_swings.update(at, value)
         elif role is Role.DOOR:
             self._door.update(at, value)
 
@@ -170,6 +167,9 @@ class Engine:
         self._drain(now)
         if self._learning_since is None:
             self._learning_since = now
+        for signal in self._signals.values():
+            signal.advance(now)
+        self._tracker.advance(now)
         tick = int(now // BUCKET_S)
         if tick != self._tick:
             self._tick = tick
@@ -197,28 +197,31 @@ class Engine:
         return self._report(now, detected, cleared)
 
     def _slow_tick(self, now: float) -> None:
-        """Every ten minutes: recompute the windowed figures, learn or adapt the baseline."""
+        """Every ten minutes: relearn the power levels, recompute the windowed figures, learn."""
         roles = self.config.roles
         power = Role.COMPRESSOR_POWER in roles
+        tracker = self._tracker if power else None
         fridge, freezer, ambient = (
             self._signal(Role.FRIDGE_TEMP),
             self._signal(Role.FREEZER_TEMP),
             self._signal(Role.AMBIENT_TEMP),
         )
-        self._features = compute(
-            now, self._tracker, fridge, freezer, ambient, self._signal(Role.COMPRESSOR_POWER)
-        )
-        interval = self._defrosts.observe(now, self._tracker if power else None, freezer)
+        if tracker is not None:
+            tracker.signature.relearn(now)
+        fridge_swings = self._fridge_swings if fridge is not None else None
+        freezer_swings = self._freezer_swings if freezer is not None else None
         baseline = self._baseline
-        if interval is not None and baseline.learned:
-            witness = self._signal(Role.COMPRESSOR_POWER) or freezer
-            blind = (
-                witness is not None
-                and witness.gap_end is not None
-                and (witness.gap_end > now - interval)
-            )
-            if not blind:  # a defrost missed while blind would make the interval look long
-                baseline.follow_defrost(interval)
+        self._features = compute(
+            now,
+            tracker,
+            (fridge, freezer, ambient, self._signal(Role.COMPRESSOR_POWER)),
+            fridge_swings,
+            baseline,
+        )
+        witness = self._signal(Role.COMPRESSOR_POWER) or freezer
+        self._defrosts.observe(
+            now, tracker, freezer_swings, witness.gap_end if witness is not None else None
+        )
         since = self._learning_since
         assert since is not None
         if not baseline.learned:
@@ -226,11 +229,11 @@ class Engine:
                 baseline.learn(
                     since,
                     now,
-                    self._tracker,
+                    tracker,
                     fridge,
                     ambient,
-                    list(self._defrosts.times),
                     self._signal(Role.COMPRESSOR_POWER),
+                    (fridge_swings, freezer_swings),
                 )
         elif now - self._disturbed_at >= 86_400.0 and not any(
             not CATALOG[e.code].safety for e in self._episodes.active
@@ -249,6 +252,8 @@ class Engine:
             freezer=self._signal(Role.FREEZER_TEMP),
             ambient=self._signal(Role.AMBIENT_TEMP),
             power=self._signal(Role.COMPRESSOR_POWER),
+            fridge_swings=self._fridge_swings if Role.FRIDGE_TEMP in roles else None,
+            freezer_swings=self._freezer_swings if Role.FREEZER_TEMP in roles else None,
             fridge_zone=self._fridge_zone,
             freezer_zone=self._freezer_zone,
             door=self._door if Role.DOOR in roles else None,
@@ -256,7 +261,11 @@ class Engine:
             features=self._features,
             baseline=self._baseline,
             defrosts=self._defrosts,
-            implausible_at=self._implausible_at,
+            implausible_since={
+                role.value: since
+                for role, check in self._plausibility.items()
+                if (since := check.faulty_since(now)) is not None
+            },
             disturbed_at=self._disturbed_at,
             active=active,
         )
@@ -270,11 +279,9 @@ class Engine:
         progress = (
             1.0 if learned else min(1.0, (now - since) / (self.config.learning_period_h * 3600.0))
         )
-        fresh = [
-            self._signals[role].fresh(now, _NO_DATA_AFTER_S)
-            for role in COMPARTMENT_ROLES & self.config.roles
-        ]
-        if all(value is None for value in fresh):
+        roles = self.config.roles
+        watched = COMPARTMENT_ROLES & roles or roles & {Role.COMPRESSOR_POWER}
+        if not any(self._signals[role].available() for role in watched):
             status = Status.NO_DATA
         elif any(e.severity is Severity.CRITICAL for e in active):
             status = Status.FAULT
@@ -283,28 +290,47 @@ class Engine:
         else:
             status = Status.OK if learned else Status.LEARNING
         features = self._features
-        power = Role.COMPRESSOR_POWER in self.config.roles
-        zone = self._fridge_zone
+        duty, starts = self._duty_now(now)
+        cooling_lost = any(e.code in _COOLING_LOST for e in active)
         return HealthReport(
             at=now,
             status=status,
             health_score=self._health_score(active) if learned or active else None,
             learning_progress=round(progress, 3),
-            duty_cycle=features.duty_3h if power else None,
-            starts_per_hour=features.starts_per_h_6h if power else None,
-            running_power_w=features.run_w_24h if power else None,
-            time_to_unsafe_s=self._time_to_limit(now, Role.FRIDGE_TEMP, self.config.fridge_limit_c),
-            freezer_time_to_unsafe_s=self._time_to_limit(
-                now, Role.FREEZER_TEMP, self.config.freezer_limit_c
+            duty_cycle=duty,
+            starts_per_hour=starts,
+            running_power_w=self._tracker.signature.run_w if self._plugged else None,
+            time_to_unsafe_s=self._time_to_limit(
+                now, Role.FRIDGE_TEMP, self.config.fridge_limit_c, cooling_lost=cooling_lost
             ),
-            food_exposure_s=zone.excursion_exposure_s,
+            freezer_time_to_unsafe_s=self._time_to_limit(
+                now, Role.FREEZER_TEMP, self.config.freezer_limit_c, cooling_lost=cooling_lost
+            ),
+            food_exposure_s=self._fridge_zone.exposure_s(now),
             last_defrost_at=self._defrosts.last,
-            defrost_interval_s=self._baseline.defrost_interval_s,
+            defrost_interval_s=self._defrosts.rhythm_s,
             energy_24h_kwh=features.energy_24h_kwh,
             healthy_energy_24h_kwh=self._baseline.energy_kwh,
             active=active,
             detected=detected,
             cleared=cleared,
+        )
+
+    @property
+    def _plugged(self) -> bool:
+        return Role.COMPRESSOR_POWER in self.config.roles
+
+    def _duty_now(self, now: float) -> tuple[float | None, float | None]:
+        """Duty over the last 3 hours and starts per hour over the last 6, once an hour is seen."""
+        if not self._plugged:
+            return None, None
+        duty = self._tracker.duty(now - 3 * _HOUR_S, now)
+        starts = self._tracker.duty(now - 6 * _HOUR_S, now)
+        return (
+            round(duty[0] / duty[1], 3) if duty and duty[1] >= _HOUR_S else None,
+            round(starts[2] / (starts[1] / _HOUR_S), 2)
+            if starts and starts[1] >= _HOUR_S
+            else None,
         )
 
     def _health_score(self, active: tuple[FaultEpisode, ...]) -> float:
@@ -317,27 +343,53 @@ class Engine:
             score -= min(20.0, (duty / base - 1) * 50)
         return round(max(0.0, score), 1)
 
-    def _time_to_limit(self, now: float, role: Role, limit: float) -> float | None:
-        """Seconds until the compartment passes its limit at the last hour's trend."""
+    def _time_to_limit(
+        self, now: float, role: Role, limit: float, *, cooling_lost: bool
+    ) -> float | None:
+        """Seconds until the compartment passes its limit, or None while it is not warming.
+
+        Normally at the last hour's trend. Once cooling is lost (an outage, a compressor that
+        cannot start or run properly) the estimate starts at once, from the current reading: at
+        the faster of the measured trend and this fridge's learned door-shut warming (or, before
+        that is learned, a stated conservative rate), so a fault reported minutes ago already
+        says how long the food has.
+        """
         signal = self._signal(role)
-        if signal is None or signal.fresh(now, _NO_DATA_AFTER_S) is None:
+        if signal is None or signal.value is None:
             return None
-        level = signal.mean(now - 3600.0, now)
         trend = (
             self._features.fridge_trend_k_per_h
             if role is Role.FRIDGE_TEMP
             else self._features.freezer_trend_k_per_h
         )
-        if level is None:
-            return None
-        if trend is not None:
-            level += trend / 2  # the hour's mean lags the present by half an hour
+        if cooling_lost:
+            level = signal.value
+            rate = max(trend or 0.0, self._warming_without_cooling(role, level))
+        else:
+            mean = signal.mean(now - 3600.0, now)
+            if mean is None:
+                return None
+            level = mean + (trend / 2 if trend is not None else 0.0)  # the mean lags by 30 min
+            rate = trend if trend is not None and trend > 0.05 else 0.0
         if level >= limit:
             return 0.0
-        if trend is None or trend <= 0.05:
+        if rate <= 0:
             return None
-        seconds = (limit - level) / trend * 3600.0
+        seconds = (limit - level) / rate * 3600.0
         return round(seconds) if seconds <= _HORIZON_S else None
+
+    def _warming_without_cooling(self, role: Role, level: float) -> float:
+        """K/h a shut compartment warms with no cooling: learned for the fridge, else stated."""
+        warm_norm = self._baseline.warm_norm
+        if role is Role.FRIDGE_TEMP and warm_norm is not None:
+            ambient = (
+                self._signals[Role.AMBIENT_TEMP].value
+                if Role.AMBIENT_TEMP in self.config.roles
+                else None
+            )
+            gap = (ambient if ambient is not None else 21.0) - level
+            return warm_norm * max(gap, 5.0)
+        return _WARM_WITHOUT_COOLING_K_PER_H[role]
 
     # --- owner actions and persistence -----------------------------------------------------
 
@@ -359,14 +411,16 @@ class Engine:
             "fridge_zone": self._fridge_zone.to_dict(),
             "freezer_zone": self._freezer_zone.to_dict(),
             "door": self._door.to_dict(),
+            "fridge_swings": self._fridge_swings.to_dict(),
+            "freezer_swings": self._freezer_swings.to_dict(),
             "tracker": self._tracker.to_dict(),
+            "signature": self._tracker.signature.to_dict(),
             "baseline": self._baseline.to_dict(),
             "defrosts": self._defrosts.to_dict(),
             "episodes": self._episodes.to_dict(),
             "detectors": {d.code.value: d.to_dict() for d in self._detectors},
             "pending": [[at, role.value, value] for at, role, value in self._pending],
-            "implausible_at": dict(self._implausible_at),
-            "last_good": {role.value: list(good) for role, good in self._last_good.items()},
+            "plausibility": {role.value: p.to_dict() for role, p in self._plausibility.items()},
             "learning_since": self._learning_since,
             "tick": self._tick,
             "features": {name: getattr(self._features, name) for name in Features.__slots__},
@@ -386,7 +440,10 @@ class Engine:
             engine._fridge_zone.restore(state["fridge_zone"])
             engine._freezer_zone.restore(state["freezer_zone"])
             engine._door.restore(state["door"])
+            engine._fridge_swings.restore(state["fridge_swings"])
+            engine._freezer_swings.restore(state["freezer_swings"])
             engine._tracker.restore(state["tracker"])
+            engine._tracker.signature.restore(state["signature"])
             engine._baseline.restore(state["baseline"])
             engine._defrosts.restore(state["defrosts"])
             engine._episodes.restore(state["episodes"])
@@ -395,11 +452,8 @@ class Engine:
                 if detector.code.value in saved:
                     detector.restore(saved[detector.code.value])
             engine._pending = [(float(at), Role(role), v) for at, role, v in state["pending"]]
-            engine._implausible_at = {str(k): float(v) for k, v in state["implausible_at"].items()}
-            engine._last_good = {
-                Role(role): (float(at), float(value))
-                for role, (at, value) in state["last_good"].items()
-            }
+            for role, check in engine._plausibility.items():
+                check.restore(state["plausibility"][role.value])
             engine._learning_since = state["learning_since"]
             engine._tick = int(state["tick"])
             engine._features = Features(**state["features"])

@@ -34,12 +34,13 @@ def _episode_from_dict(data: dict[str, Any]) -> FaultEpisode:
 class EpisodeBook:
     """The active episodes, one per fault code at most."""
 
-    __slots__ = ("_absent_since", "_active", "_serial")
+    __slots__ = ("_absent_since", "_active", "_present_since", "_serial")
 
     def __init__(self) -> None:
         """No episodes yet."""
         self._active: dict[FaultCode, FaultEpisode] = {}
         self._absent_since: dict[FaultCode, float] = {}
+        self._present_since: dict[FaultCode, float] = {}  # the finding has held since
         self._serial = 0
 
     @property
@@ -54,10 +55,13 @@ class EpisodeBook:
         detected: list[FaultEpisode] = []
         cleared: list[FaultEpisode] = []
         for code, finding in findings.items():
-            self._absent_since.pop(code, None)
+            if self._absent_since.pop(code, None) is not None or code not in self._active:
+                self._present_since[code] = now
             spec = CATALOG[code]
             episode = self._active.get(code)
             severity = finding.severity or spec.severity
+            held = now - self._present_since.get(code, now) >= spec.confirm_after_s
+            confirmed_at = now if finding.confirmed or held else None
             if episode is None:
                 self._serial += 1
                 episode = FaultEpisode(
@@ -73,7 +77,7 @@ class EpisodeBook:
                     onset_at=min(now, finding.onset_at if finding.onset_at is not None else now),
                     detected_at=now,
                     evidence=finding.evidence,
-                    confirmed_at=now,
+                    confirmed_at=confirmed_at,
                 )
                 detected.append(episode)
             else:
@@ -83,6 +87,7 @@ class EpisodeBook:
                     severity=worst,
                     confidence=round(max(episode.confidence, finding.confidence), 3),
                     evidence=finding.evidence,
+                    confirmed_at=episode.confirmed_at or confirmed_at,
                 )
             self._active[code] = episode
         for code in [c for c in self._active if c not in findings]:
@@ -90,6 +95,7 @@ class EpisodeBook:
             if now - since >= CATALOG[code].clear_after_s:
                 episode = replace(self._active.pop(code), cleared_at=since)
                 del self._absent_since[code]
+                self._present_since.pop(code, None)
                 cleared.append(episode)
         return tuple(detected), tuple(cleared)
 
@@ -99,6 +105,7 @@ class EpisodeBook:
         for code in [c for c in self._active if c in codes]:
             cleared.append(replace(self._active.pop(code), cleared_at=now))
             self._absent_since.pop(code, None)
+            self._present_since.pop(code, None)
         return tuple(cleared)
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +113,7 @@ class EpisodeBook:
         return {
             "active": [episode.as_dict() for episode in self._active.values()],
             "absent_since": {code.value: at for code, at in self._absent_since.items()},
+            "present_since": {code.value: at for code, at in self._present_since.items()},
             "serial": self._serial,
         }
 
@@ -115,6 +123,7 @@ class EpisodeBook:
             episodes = [_episode_from_dict(e) for e in data["active"]]
             self._active = {e.code: e for e in episodes}
             self._absent_since = {FaultCode(c): float(t) for c, t in data["absent_since"].items()}
+            self._present_since = {FaultCode(c): float(t) for c, t in data["present_since"].items()}
             self._serial = int(data["serial"])
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise StateVersionError(f"damaged episode book: {err}") from err

@@ -1,20 +1,28 @@
 """Windowed figures about the fridge's recent behaviour, recomputed every ten minutes.
 
-Everything a slow detector compares with the baseline is here: duty cycle over several windows
-(compensated for room temperature when it is known), starts per hour, run lengths, running power
-and its stability, warming and cooling rates, compartment trends.
+Everything a slow detector compares with the baseline is here: the duty cycle against what this
+household's same hours of the day usually ask of it (room-compensated when the room temperature
+is known), starts per hour, run lengths, running power and its jitter, warming rates with the
+door shut, compartment trends, and the cooling seen from inside when there is no plug.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import median
+from typing import TYPE_CHECKING
 
 from .cycles import HOUR_S, Cycle, CycleTracker
-from .signals import Signal
+from .signals import BUCKET_S, Signal
+from .swings import Swings
+
+if TYPE_CHECKING:
+    from .baseline import Baseline
 
 REFERENCE_AMBIENT_C = 21.0
 _LOAD_OFFSET_C = 7.0  # the heat load grows with (room - a temperature between fridge and freezer)
+_BLOCK_H = 4
+_ENERGY_COVERAGE = 0.8  # share of the day the plug must have seen for a day's energy
 
 
 def load_factor(ambient_c: float | None) -> float:
@@ -33,35 +41,27 @@ class Features:
     """Figures at one moment; None where the sensors or the data do not tell."""
 
     at: float
-    duty_3h: float | None = None
-    duty_norm_6h: float | None = None
-    duty_norm_24h: float | None = None
+    duty_3h: float | None = None  # raw duty cycle, as shown to the owner
+    duty_norm_24h: float | None = None  # room-compensated
+    duty_ratio_24h: float | None = None  # against this household's same hours of the day
+    duty_ratio_min_12h: float | None = None  # the lowest 4-hour ratio of the last 12 hours
+    duty_ratio_min_24h: float | None = None
     starts_per_h_2h: float | None = None
     starts_per_h_6h: float | None = None
     run_s_2h: float | None = None  # median run length
+    run_s_12h: float | None = None
+    run_s_24h: float | None = None
     run_w_24h: float | None = None  # median settled running power
-    cv_recent: float | None = None  # median power variation of the last runs
-    warm_norm_24h: float | None = None  # off-cycle warming rate per kelvin of room-fridge gap
-    cool_24h: float | None = None  # on-cycle cooling rate, K/h
+    jitter_recent: float | None = None  # median power jitter of the last runs
+    warm_norm_24h: float | None = None  # door-shut warming per kelvin of room-fridge gap
     fridge_6h: float | None = None
     fridge_trend_k_per_h: float | None = None
     fridge_drift_3h: float | None = None  # K/h, the last 3 hours' mean against the 3 before
     freezer_trend_k_per_h: float | None = None
     ambient_6h: float | None = None
-    energy_24h_kwh: float | None = None  # from the plug's mean power over the last day
-
-
-_ENERGY_COVERAGE = 0.8  # share of the day the plug must have reported for a day's energy
-
-
-def _energy_24h_kwh(power: Signal | None, now: float) -> float | None:
-    """Energy over the last 24 hours, if the plug saw most of them."""
-    if power is None:
-        return None
-    means = power.bucket_means(now - 24 * HOUR_S, now)
-    if len(means) * 600.0 < _ENERGY_COVERAGE * 24 * HOUR_S:
-        return None
-    return sum(means) / len(means) * 24 / 1000
+    energy_24h_kwh: float | None = None
+    cooling_share_24h: float | None = None  # share of the day the fridge cooled (seen inside)
+    fridge_cool_24h: float | None = None  # median cooling rate, K/h, seen inside
 
 
 def _duty(tracker: CycleTracker, now: float, hours: float) -> tuple[float, int] | None:
@@ -70,6 +70,30 @@ def _duty(tracker: CycleTracker, now: float, hours: float) -> tuple[float, int] 
     if seen is None or seen[1] < 0.5 * hours * HOUR_S:
         return None
     return seen[0] / seen[1], seen[2]
+
+
+def _block_ratios(
+    tracker: CycleTracker, ambient: Signal | None, baseline: Baseline, now: float, blocks: int
+) -> list[float | None]:
+    """Duty of the last ``blocks`` whole 4-hour blocks against the learned duty of those hours."""
+    last_hour = int(now // HOUR_S)  # the hour under way is left out
+    ratios: list[float | None] = []
+    for k in range(blocks):
+        first = last_hour - (k + 1) * _BLOCK_H
+        start = first * HOUR_S
+        seen = tracker.duty(start, start + (_BLOCK_H - 1) * HOUR_S)
+        expected = baseline.expected_duty(first, _BLOCK_H)
+        if seen is None or seen[1] < 0.5 * _BLOCK_H * HOUR_S or not expected:
+            ratios.append(None)
+            continue
+        room = ambient.mean(start, start + _BLOCK_H * HOUR_S) if ambient is not None else None
+        ratios.append(seen[0] / seen[1] / load_factor(room) / expected)
+    return ratios
+
+
+def _lowest(ratios: list[float | None]) -> float | None:
+    known = [r for r in ratios if r is not None]
+    return min(known) if ratios and len(known) == len(ratios) else None
 
 
 def _trend(signal: Signal | None, now: float, hours: int) -> float | None:
@@ -82,17 +106,40 @@ def _trend(signal: Signal | None, now: float, hours: int) -> float | None:
     return None if recent is None or before is None else (recent - before) / hours
 
 
+def _energy_24h_kwh(power: Signal | None, now: float) -> float | None:
+    """Energy over the last 24 hours, if the plug saw most of them."""
+    if power is None:
+        return None
+    means = power.bucket_means(now - 24 * HOUR_S, now)
+    if len(means) * BUCKET_S < _ENERGY_COVERAGE * 24 * HOUR_S:
+        return None
+    return sum(means) / len(means) * 24 / 1000
+
+
 def compute(
     now: float,
-    tracker: CycleTracker,
-    fridge: Signal | None,
-    freezer: Signal | None,
-    ambient: Signal | None,
-    power: Signal | None = None,
+    tracker: CycleTracker | None,
+    signals: tuple[Signal | None, Signal | None, Signal | None, Signal | None],
+    fridge_swings: Swings | None,
+    baseline: Baseline,
 ) -> Features:
-    """Figures over the windows ending at ``now`` (the cost is a few hundred list reads)."""
+    """Figures over the windows ending at ``now`` (fridge, freezer, room, power signals)."""
+    fridge, freezer, ambient, power = signals
     ambient_6h = ambient.mean(now - 6 * HOUR_S, now) if ambient is not None else None
     ambient_24h = ambient.mean(now - 24 * HOUR_S, now) if ambient is not None else None
+    inside = {
+        "fridge_6h": fridge.mean(now - 6 * HOUR_S, now) if fridge is not None else None,
+        "fridge_trend_k_per_h": _trend(fridge, now, 1),
+        "fridge_drift_3h": _trend(fridge, now, 3),
+        "freezer_trend_k_per_h": _trend(freezer, now, 1),
+        "ambient_6h": ambient_6h,
+        "energy_24h_kwh": _energy_24h_kwh(power, now),
+    }
+    if fridge_swings is not None:
+        inside["cooling_share_24h"] = fridge_swings.cooling_share(now - 24 * HOUR_S, now)
+        inside["fridge_cool_24h"] = fridge_swings.cooling_rate(now - 24 * HOUR_S)
+    if tracker is None:
+        return Features(at=now, **inside)
     duty_3 = _duty(tracker, now, 3)
     duty_6 = _duty(tracker, now, 6)
     duty_24 = _duty(tracker, now, 24)
@@ -101,8 +148,8 @@ def compute(
         if cycle.start < now - 24 * HOUR_S:
             break
         recent.append(cycle)
-    last_2h = [c for c in recent if c.start >= now - 2 * HOUR_S]
-    cvs = [c.cv for c in recent[:6] if c.cv is not None]
+    lengths = [(c.start, c.end - c.start) for c in recent]
+    jitters = [c.jitter for c in recent[:6] if c.jitter is not None]
     gap = (ambient_24h if ambient_24h is not None else REFERENCE_AMBIENT_C) - (
         fridge.mean(now - 24 * HOUR_S, now) or 3.0 if fridge is not None else 3.0
     )
@@ -111,22 +158,24 @@ def compute(
         for c in recent
         if c.warm_k_per_h is not None and not c.door_opened
     ]
+    ratios = _block_ratios(tracker, ambient, baseline, now, 6) if baseline.learned else []
+    duty_ratio_24h = None
+    if duty_24 and baseline.duty_norm:
+        duty_ratio_24h = duty_24[0] / load_factor(ambient_24h) / baseline.duty_norm
     return Features(
         at=now,
         duty_3h=duty_3[0] if duty_3 else None,
-        duty_norm_6h=duty_6[0] / load_factor(ambient_6h) if duty_6 else None,
         duty_norm_24h=duty_24[0] / load_factor(ambient_24h) if duty_24 else None,
-        starts_per_h_2h=len(last_2h) / 2 if duty_3 else None,
+        duty_ratio_24h=duty_ratio_24h,
+        duty_ratio_min_12h=_lowest(ratios[:3]),
+        duty_ratio_min_24h=_lowest(ratios),
+        starts_per_h_2h=sum(t >= now - 2 * HOUR_S for t, _ in lengths) / 2 if duty_3 else None,
         starts_per_h_6h=duty_6[1] / 6 if duty_6 else None,
-        run_s_2h=_median([c.end - c.start for c in last_2h]),
+        run_s_2h=_median([s for t, s in lengths if t >= now - 2 * HOUR_S]),
+        run_s_12h=_median([s for t, s in lengths if t >= now - 12 * HOUR_S]),
+        run_s_24h=_median([s for _, s in lengths]),
         run_w_24h=_median([c.mean_w for c in recent if c.mean_w is not None]),
-        cv_recent=_median(cvs) if len(cvs) >= 3 else None,
+        jitter_recent=_median(jitters) if len(jitters) >= 3 else None,
         warm_norm_24h=_median(warm) if len(warm) >= 4 else None,
-        cool_24h=_median([c.cool_k_per_h for c in recent if c.cool_k_per_h is not None]),
-        fridge_6h=fridge.mean(now - 6 * HOUR_S, now) if fridge is not None else None,
-        fridge_trend_k_per_h=_trend(fridge, now, 1),
-        fridge_drift_3h=_trend(fridge, now, 3),
-        freezer_trend_k_per_h=_trend(freezer, now, 1),
-        ambient_6h=ambient_6h,
-        energy_24h_kwh=_energy_24h_kwh(power, now),
+        **inside,
     )

@@ -1,28 +1,32 @@
-"""What the engine keeps of each sensor: last reading, availability and 10-minute averages.
+"""What the engine keeps of each sensor: its held reading, availability and 10-minute averages.
 
-Updating is O(1) work per sample so ingest stays cheap; averages over a window are read from a
-fixed ring of time-weighted 10-minute buckets, so memory stays bounded however long the fridge runs.
+Home Assistant records a state only when it changes, so a reading stands until the next one: a
+plug that reports on change says nothing for hours while the fridge holds still, and that is not
+silence. Only ``unavailable`` (or a value the engine rejects) ends a reading's hold. Updating is
+O(1) work per sample; averages over a window come from a fixed ring of time-weighted 10-minute
+buckets, so memory stays bounded however long the fridge runs.
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 from .state import Persistent
 
 BUCKET_S = 600.0
 _SLOTS = 6 * 24 * 4  # four days of 10-minute buckets
-_LONGEST_HOLD_S = 3600.0  # a reading older than this no longer stands for the present
-_BLIND_S = 900.0  # long enough for a defrost (or a short fault) to pass unseen
+_BLIND_S = 900.0  # unavailable this long: a defrost (or a short fault) may have passed unseen
 
 
 class Signal(Persistent):
-    """One sensor's recent history."""
+    """One sensor's recent history, with each reading held until the next."""
 
     __slots__ = (
         "_acc_s",
         "_acc_sum",
+        "_booked_to",
         "_bucket",
         "changed_at",
-        "first_at",
         "gap_end",
         "last_at",
         "slot_bucket",
@@ -34,12 +38,12 @@ class Signal(Persistent):
 
     def __init__(self) -> None:
         """Start with no reading."""
-        self.first_at: float | None = None
-        self.last_at: float | None = None
-        self.value: float | None = None
-        self.changed_at: float | None = None  # when the value last moved
+        self.last_at: float | None = None  # when the last state (reading or unavailable) came
+        self.value: float | None = None  # the reading that holds now; None while unavailable
+        self.changed_at: float | None = None  # when the held value last moved
         self.unavailable_since: float | None = None
-        self.gap_end: float | None = None  # when the last blind spell (15 min or more) ended
+        self.gap_end: float | None = None  # when the last unavailable spell of 15 min+ ended
+        self._booked_to: float | None = None  # the held value is averaged in up to here
         self._bucket = -1
         self._acc_sum = 0.0
         self._acc_s = 0.0
@@ -47,39 +51,43 @@ class Signal(Persistent):
         self.slot_mean: list[float] = [0.0] * _SLOTS
 
     def update(self, at: float, value: float | None) -> bool:
-        """Take one reading; return False (and change nothing) for a stale or repeated one."""
+        """Take one state; return False (and change nothing) for a stale or repeated one."""
         last_at = self.last_at
-        if last_at is None:
-            self.first_at = self.changed_at = at
-        else:
-            if at < last_at or (at == last_at and value == self.value):
-                return False
-            previous = self.value
-            blind_since = self.unavailable_since if previous is None else last_at
-            if value is not None and blind_since is not None and at - blind_since >= _BLIND_S:
-                self.gap_end = at
-            if previous is not None:
-                self._accumulate(last_at, previous, min(at - last_at, _LONGEST_HOLD_S))
-                if value is not None and value != previous:
-                    self.changed_at = at
-            elif value is not None:
-                self.changed_at = at
+        if last_at is not None and (at < last_at or (at == last_at and value == self.value)):
+            return False
+        self.advance(at)
+        previous = self.value
         if value is None:
-            if self.unavailable_since is None or last_at is None:
+            if previous is not None or last_at is None:
                 self.unavailable_since = at
         else:
+            since = self.unavailable_since
+            if since is not None and last_at is not None and at - since >= _BLIND_S:
+                self.gap_end = at
             self.unavailable_since = None
+            if value != previous:
+                self.changed_at = at
         self.last_at = at
         self.value = value
+        self._booked_to = at if value is not None else None
         return True
 
-    def _accumulate(self, at: float, value: float, seconds: float) -> None:
-        bucket = int(at // BUCKET_S)
-        if bucket != self._bucket:
-            self._close()
-            self._bucket = bucket
-        self._acc_sum += value * seconds
-        self._acc_s += seconds
+    def advance(self, now: float) -> None:
+        """Average the held reading in up to ``now`` (a reading holds until the next state)."""
+        start = self._booked_to
+        value = self.value
+        if start is None or value is None or now <= start:
+            return
+        while start < now:
+            bucket = int(start // BUCKET_S)
+            end = min(now, (bucket + 1) * BUCKET_S)
+            if bucket != self._bucket:
+                self._close()
+                self._bucket = bucket
+            self._acc_sum += value * (end - start)
+            self._acc_s += end - start
+            start = end
+        self._booked_to = now
 
     def _close(self) -> None:
         if self._acc_s > 0:
@@ -88,40 +96,103 @@ class Signal(Persistent):
             self.slot_mean[slot] = self._acc_sum / self._acc_s
         self._acc_sum = self._acc_s = 0.0
 
+    def _bucket_mean(self, bucket: int) -> float | None:
+        if bucket == self._bucket:
+            return self._acc_sum / self._acc_s if self._acc_s > 0 else None
+        slot = bucket % _SLOTS
+        return self.slot_mean[slot] if self.slot_bucket[slot] == bucket else None
+
     def mean(self, since: float, until: float) -> float | None:
-        """Time-weighted mean over whole 10-minute buckets in [since, until), or None if unseen."""
-        first = int(since // BUCKET_S)
+        """Time-weighted mean over the 10-minute buckets from ``since``'s to ``until``'s, if seen.
+
+        Call :meth:`advance` first to include the held reading up to now.
+        """
         last = int(until // BUCKET_S)
-        total = 0.0
-        count = 0
-        slot_bucket, slot_mean = self.slot_bucket, self.slot_mean
-        for bucket in range(max(first, last - _SLOTS + 1), last + 1):
-            if bucket == self._bucket and self._acc_s > 0:
-                total += self._acc_sum / self._acc_s
-                count += 1
-            elif slot_bucket[bucket % _SLOTS] == bucket:
-                total += slot_mean[bucket % _SLOTS]
-                count += 1
-        return total / count if count else None
+        first = max(int(since // BUCKET_S), last - _SLOTS + 1)
+        means = [m for b in range(first, last + 1) if (m := self._bucket_mean(b)) is not None]
+        return sum(means) / len(means) if means else None
 
     def bucket_means(self, since: float, until: float) -> list[float]:
-        """Return the 10-minute means of buckets starting in [since, until), oldest first.
+        """Return the means of the 10-minute buckets starting in [since, until), oldest first.
 
-        Gaps are skipped; the bucket still filling counts with its mean so far.
+        Buckets the sensor did not see (unavailable) are skipped.
         """
-        out: list[float] = []
-        for bucket in range(int(since // BUCKET_S), int(until // BUCKET_S)):
-            if bucket == self._bucket and self._acc_s > 0:
-                out.append(self._acc_sum / self._acc_s)
-            elif self.slot_bucket[bucket % _SLOTS] == bucket:
-                out.append(self.slot_mean[bucket % _SLOTS])
-        return out
+        last = int(until // BUCKET_S)
+        first = max(int(since // BUCKET_S), last - _SLOTS + 1)
+        return [m for b in range(first, last) if (m := self._bucket_mean(b)) is not None]
 
-    def fresh(self, now: float, within_s: float) -> float | None:
-        """Return the value if the sensor is available and reported within ``within_s``."""
-        if self.value is None or self.last_at is None or now - self.last_at > within_s:
-            return None
-        return self.value
+    def available(self) -> bool:
+        """Whether the sensor has a reading that holds now."""
+        return self.value is not None
+
+
+_JUMP_K = 10.0  # no compartment or room changes this much between readings minutes apart
+_JUMP_WITHIN_S = 1800.0  # after this long a new level is simply the new level
+_SUSPECTS_IN_S = 900.0
+_SUSPECTS_NEEDED = 3
+_NEW_LEVEL_S = 300.0  # suspect readings that agree with each other this long: a new level
+_AGREE_K = 2.0
+
+
+class Plausibility(Persistent):
+    """Whether a sensor's readings can be what it measures; suspect ones are set aside.
+
+    A reading outside what the sensor can read, or a temperature that jumps ten kelvin from the
+    last good one within minutes, is set aside (a probe lifted out for a minute reads the room:
+    those readings are not the compartment's). One or two such readings are handling; a steady
+    stream of them, for ten minutes or more, is a faulty sensor. Jumped readings that agree with
+    each other for five minutes are a new level (the sensor was moved), and are taken.
+    """
+
+    __slots__ = (
+        "_good_at",
+        "_good_value",
+        "_level_since",
+        "_level_value",
+        "_streak_start",
+        "suspects",
+    )
+    _STATE = __slots__
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self._good_at: float | None = None
+        self._good_value = 0.0
+        self._streak_start = 0.0  # the first suspect reading of the current stream
+        self._level_since: float | None = None  # jumped readings have agreed since
+        self._level_value = 0.0
+        self.suspects: deque[float] = deque(maxlen=8)
+
+    def check(self, at: float, value: float, low: float, high: float, *, jumps: bool) -> bool:
+        """Whether to take this reading; one that is set aside is remembered as suspect."""
+        jumped = (
+            jumps
+            and self._good_at is not None
+            and at - self._good_at < _JUMP_WITHIN_S
+            and abs(value - self._good_value) > _JUMP_K
+        )
+        if jumped and self._new_level(at, value):
+            jumped = False
+        if jumped or not low <= value <= high:
+            if not self.suspects or at - self.suspects[-1] > _SUSPECTS_IN_S:
+                self._streak_start = at
+            self.suspects.append(at)
+            return False
+        self._good_at, self._good_value = at, value
+        self._level_since = None
+        return True
+
+    def _new_level(self, at: float, value: float) -> bool:
+        """Whether jumped readings have agreed with each other long enough to be the truth."""
+        if self._level_since is None or abs(value - self._level_value) > _AGREE_K:
+            self._level_since, self._level_value = at, value
+            return False
+        return at - self._level_since >= _NEW_LEVEL_S
+
+    def faulty_since(self, now: float) -> float | None:
+        """Start of the current stream of suspect readings, if it is a stream, else None."""
+        recent = sum(1 for at in self.suspects if at >= now - _SUSPECTS_IN_S)
+        return self._streak_start if recent >= _SUSPECTS_NEEDED else None
 
 
 class Compartment(Persistent):
@@ -139,12 +210,12 @@ class Compartment(Persistent):
         self.peak_c: float | None = None
 
     def update(self, at: float, value: float | None, limit: float) -> None:
-        """Account the time since the last reading, then take this one."""
+        """Account the time since the last reading (which held until now), then take this one."""
         if value is None:
             self._last_at = None
             return
         if self._last_at is not None and self.above_since is not None:
-            self.excursion_exposure_s += min(at - self._last_at, _LONGEST_HOLD_S)
+            self.excursion_exposure_s += at - self._last_at
         self._last_at = at
         if value > limit:
             if self.above_since is None:
@@ -159,21 +230,30 @@ class Compartment(Persistent):
                 self.excursion_exposure_s = 0.0
                 self.peak_c = None
 
+    def exposure_s(self, now: float) -> float:
+        """Time above the limit in this excursion, counting the held reading up to ``now``."""
+        if self.above_since is None or self._last_at is None:
+            return self.excursion_exposure_s
+        return self.excursion_exposure_s + max(0.0, now - self._last_at)
+
 
 class Door(Persistent):
     """Door position as the door sensor reports it."""
 
-    __slots__ = ("open_since", "openings")
+    __slots__ = ("last_closed_at", "open_since", "openings")
     _STATE = __slots__
 
     def __init__(self) -> None:
         """Start closed."""
         self.open_since: float | None = None
+        self.last_closed_at: float | None = None
         self.openings = 0
 
     def update(self, at: float, value: float | None) -> None:
         """Take one reading: 1.0 open, 0.0 closed, None unknown."""
         if value is None or value < 0.5:
+            if self.open_since is not None:
+                self.last_closed_at = at
             self.open_since = None
         elif self.open_since is None:
             self.open_since = at

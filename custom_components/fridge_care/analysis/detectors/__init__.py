@@ -3,7 +3,9 @@
 Each detector reads a :class:`View` of the engine's state and answers, for its fault code, with a
 :class:`Finding` (the fault is present now, with its confidence and evidence) or None. ``active``
 tells it whether an episode is already open, so it can use a gentler threshold to stay on
-(hysteresis). Detectors hold no state of their own unless they say so in ``_STATE``.
+(hysteresis). A finding may say it is ``confirmed`` when a second signal corroborates it; else
+the catalog's persistence rule confirms it. Detectors hold no state of their own unless they say
+so in ``_STATE``, and none runs on a learned figure that is not learned yet.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..features import Features
 from ..model import EngineConfig, FaultCode, Severity
 from ..signals import Compartment, Door, Signal
 from ..state import Persistent
+from ..swings import Swings
 
 _PULL_DOWN_S = 3 * 3600.0
 
@@ -32,6 +35,8 @@ class View:
     freezer: Signal | None
     ambient: Signal | None
     power: Signal | None
+    fridge_swings: Swings | None
+    freezer_swings: Swings | None
     fridge_zone: Compartment
     freezer_zone: Compartment
     door: Door | None
@@ -39,7 +44,7 @@ class View:
     features: Features
     baseline: Baseline
     defrosts: DefrostLog
-    implausible_at: dict[str, float]
+    implausible_since: dict[str, float]
     disturbed_at: float  # last time an outage or an open door upset the fridge's rhythm
     active: set[FaultCode]  # open episodes, plus faults already found in this evaluation
 
@@ -65,6 +70,7 @@ class Finding:
     evidence: dict[str, float]
     onset_at: float | None = None  # when it began, if earlier than now
     severity: Severity | None = None  # overrides the catalog's default (escalation)
+    confirmed: bool = False  # a second signal corroborates it already
 
 
 def ratio(value: float | None, reference: float | None) -> float | None:

@@ -5,39 +5,86 @@ from __future__ import annotations
 from ..model import FaultCode
 from . import Detector, Finding, View, clamp01, ratio
 
-_ATTEMPT_WINDOW_S = 1800.0
+_ATTEMPT_WINDOW_S = 2700.0
 _GAVE_UP_S = 3600.0
+_RUNNING_AGAIN_S = 120.0
+_WARMED_K = 1.0  # the fridge warmed this much since the first failed start: no doubt left
+_NO_RUN_OFFS = 2.0  # no run for this many long-but-ordinary off periods
+_NO_RUN_MIN_S = 5400.0
+_LIVE_STANDBY_W = 3.0
+_JITTER_FLOOR = 0.15  # relative power change per running minute that no healthy run shows
 _DAY_S = 86_400.0
+_AMBIENT_POWER = 0.008  # a compressor draws about 0.8 % more per kelvin of room temperature
 
 
 class CompressorStartFailure(Detector):
-    """Start attempts (a burst of inrush current) that never turn into a run: relay or overload."""
+    """The compressor cannot start: bursts of inrush current that never become a run.
+
+    A plug that samples every minute often misses the one-second bursts; then the tell is that
+    the compressor has not run for far longer than this fridge ever rests, while the plug shows
+    the fridge's electronics alive (so the mains is there) and the fridge warms past its cut-in.
+    """
 
     __slots__ = ()
     code = FaultCode.COMPRESSOR_START_FAILURE
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Three attempts in half an hour with no run since the first of them."""
+        """Failed starts with no run since the first of them, or no run at all for too long."""
         tracker = view.tracker
-        if tracker is None:
+        if tracker is None or not tracker.available:
             return None
-        last_run_end = tracker.cycles[-1].end if tracker.cycles else None
         started = tracker.run_started_at
-        if started is not None and view.now - started >= 120:
+        if started is not None and view.now - started >= _RUNNING_AGAIN_S:
             return None  # running properly now
-        failed = [a for a in tracker.attempts if last_run_end is None or a > last_run_end]
-        if not failed:
-            return None
+        last_run = tracker.last_run_end
+        failed = [a for a in tracker.attempts if last_run is None or a > last_run]
         window = _GAVE_UP_S if active else _ATTEMPT_WINDOW_S
         recent = [a for a in failed if a >= view.now - window]
         need = max(2, round(3 / view.sensitivity))
-        if len(recent) < (1 if active else need):
+        warming = _warmed_since(view, failed[0]) if failed else None
+        if len(recent) >= (1 if active else need):
+            return Finding(
+                confidence=clamp01(0.6 + 0.1 * len(failed)),
+                evidence={"failed_starts": float(len(failed))},
+                onset_at=failed[0],
+                confirmed=len(failed) >= need + 2 or (warming or 0.0) >= _WARMED_K,
+            )
+        return self._no_run(view, active)
+
+    def _no_run(self, view: View, active: bool) -> Finding | None:
+        tracker, baseline = view.tracker, view.baseline
+        assert tracker is not None
+        off_since = tracker.off_since
+        standby = tracker.signature.off_w
+        longest = baseline.off_s_long
+        if off_since is None or longest is None or standby is None or standby < _LIVE_STANDBY_W:
             return None
+        if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
+            return None
+        resting = view.now - off_since
+        wait = max(_NO_RUN_OFFS * longest, _NO_RUN_MIN_S) / view.sensitivity
+        if resting < (wait / 2 if active else wait):
+            return None
+        warming = _warmed_since(view, off_since)
+        cut_in = baseline.cut_in_c
+        fridge = view.fridge.value if view.fridge is not None else None
+        if fridge is not None and cut_in is not None and fridge < cut_in + _WARMED_K:
+            return None  # resting cold: the thermostat simply has not called for cold
         return Finding(
-            confidence=clamp01(0.5 + 0.1 * len(failed)),
-            evidence={"failed_starts": float(len(failed))},
-            onset_at=failed[0],
+            confidence=0.7,
+            evidence={"hours_without_run": round(resting / 3600, 1)},
+            onset_at=off_since,
+            confirmed=resting >= 1.5 * wait and (warming is None or warming >= _WARMED_K),
         )
+
+
+def _warmed_since(view: View, since: float) -> float | None:
+    """How much the fridge compartment warmed since ``since`` (None without its sensor)."""
+    fridge = view.fridge
+    if fridge is None or fridge.value is None:
+        return None
+    before = fridge.mean(since - 600.0, since)
+    return None if before is None else fridge.value - before
 
 
 class ShortCycling(Detector):
@@ -52,10 +99,11 @@ class ShortCycling(Detector):
         Both over the last two hours; runs must also be under 8 minutes.
         """
         starts, run_s = view.features.starts_per_h_2h, view.features.run_s_2h
-        if starts is None or run_s is None:
+        base_starts, base_run = view.baseline.starts_per_h, view.baseline.run_s
+        if starts is None or run_s is None or base_starts is None or base_run is None:
             return None
-        need = max(5.0, 2.5 * (view.baseline.starts_per_h or 2.0)) / view.sensitivity
-        longest_s = min(480.0, 0.6 * (view.baseline.run_s or 800.0))
+        need = max(5.0, 2.5 * base_starts) / view.sensitivity
+        longest_s = min(480.0, 0.6 * base_run)
         if active:
             need *= 0.6
             longest_s *= 1.5
@@ -68,24 +116,30 @@ class ShortCycling(Detector):
 
 
 class PowerFluctuation(Detector):
-    """Running power that jumps about within a run: a chattering relay or a loose contact."""
+    """Running power that jumps about within a run: a chattering relay or a loose contact.
+
+    Measured as the total change of the running power per minute of running, relative to the
+    running level: a healthy run drifts slowly whatever the plug's reporting style, a chattering
+    relay swings it at every reading.
+    """
 
     __slots__ = ()
     code = FaultCode.POWER_FLUCTUATION
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Median power variation of recent runs at least 4x baseline (and >= 8 %)."""
-        cv = view.features.cv_recent
-        if cv is None:
+        """Recent runs' jitter at least 5x this fridge's usual (and above a healthy floor)."""
+        jitter = view.features.jitter_recent
+        usual = view.baseline.jitter
+        if jitter is None or usual is None:
             return None
-        need = max(0.08, 4 * (view.baseline.cv or 0.02)) / view.sensitivity
+        need = max(_JITTER_FLOOR, 5 * usual) / view.sensitivity
         if active:
             need *= 0.6
-        if cv < need:
+        if jitter < need:
             return None
         return Finding(
-            confidence=clamp01(0.5 + (cv - need) / need),
-            evidence={"power_variation_pct": round(100 * cv, 1)},
+            confidence=clamp01(0.5 + (jitter - need) / need),
+            evidence={"power_jitter_pct_per_min": round(100 * jitter, 1)},
         )
 
 
@@ -96,11 +150,14 @@ class CondenserFouling(Detector):
     code = FaultCode.CONDENSER_FOULING
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """24 h duty cycle +25 % and running power +5 % (at sensitivity 1)."""
-        duty = ratio(view.features.duty_norm_24h, view.baseline.duty_norm)
+        """24 h duty +25 % against the same hours, and running power +5 % (at sensitivity 1)."""
+        duty = view.features.duty_ratio_24h
         power = ratio(view.features.run_w_24h, view.baseline.run_w)
         if duty is None or power is None or not view.settled(_DAY_S):
             return None
+        room = view.features.ambient_6h
+        if room is not None and view.baseline.ambient_c is not None:
+            power /= 1 + _AMBIENT_POWER * (room - view.baseline.ambient_c)
         scale = (0.6 if active else 1.0) / view.sensitivity
         if duty < 1 + 0.25 * scale or power < 1 + 0.05 * scale:
             return None

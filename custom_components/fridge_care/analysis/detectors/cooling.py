@@ -8,19 +8,28 @@ from . import Detector, Finding, View, clamp01, ratio
 
 _FRIDGE_SUSTAIN_S = 1800.0
 _FREEZER_SUSTAIN_S = 3600.0
-_WINDOW_S = 6 * 3600.0  # the duty-cycle window compared with the baseline
-_CLIMB_K_PER_H = 0.1  # still warming, not levelled off
+_WINDOW_S = 24 * 3600.0  # the leak must show around the clock, not in one busy evening
+_DUTY_ALL_DAY = 1.3  # every 4-hour block of the last day at least this far above its usual
+_DUTY_HALF_DAY = 1.4  # and the last 12 hours further still: the decline goes on
+_LONGER_RUNS = 1.25  # runs lengthen: the same cooling takes ever longer
+_POWER_UP = 1.04  # a fouled condenser draws more; a leaking circuit does not
+_WARM_WHILE_RUNNING_K_PER_H = 0.2
+_ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
+_SHARE_UP = 1.4  # without a plug: cooling phases take this much more of the day
+_COOLING_SLOWER = 0.75  # and cool this much more slowly
+_CLIMB_K_PER_H = 0.1
 _CLIMB_FOR_S = 6 * 3600.0
 
 
 class CoolingFailure(Detector):
-    """Runs ever longer for the same cooling, with no other explanation; then warms while running.
+    """Runs ever longer around the clock for the same cooling: the sealed system is failing.
 
-    With a power plug, the 6-hour duty cycle (room-compensated) is compared with the baseline,
-    and the other causes of a higher duty are ruled out: a leaking seal warms faster when off, a
-    fouled condenser draws more power, an iced evaporator has missed its defrost. Without a plug
-    only the compartment temperature can tell: well above its learned level and still climbing
-    for six hours (an outage recovers sooner, a turned-up thermostat levels off).
+    With a plug, every 4-hour block of the last day (night included) asks more of the compressor
+    than the same hours usually do, the last 12 hours more still, and runs are longer, while the
+    running power is not up (that would be the condenser). An evening of door openings or a
+    single long run after the shopping raises some blocks, not all. Without a plug the cooling is
+    read from inside: cooling phases take more of the day and cool more slowly; failing that, the
+    compartment climbs well above its learned level for hours.
     """
 
     __slots__ = ("_warm_since",)
@@ -32,48 +41,69 @@ class CoolingFailure(Detector):
         self._warm_since: float | None = None
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Duty well above baseline (or, with no plug, a warm drift)."""
+        """Look for a round-the-clock rise in duty with longer runs (with no plug: from inside)."""
         if not view.settled(_WINDOW_S):
             return None
-        base, now = view.baseline, view.features
         if view.tracker is None:
-            return self._by_temperature(view, active)
-        duty = ratio(now.duty_norm_6h, base.duty_norm)
-        day = ratio(now.duty_norm_24h, base.duty_norm)
-        if duty is None or day is None or base.duty_norm is None:
+            return self._from_inside(view, active)
+        base, now = view.baseline, view.features
+        day, half = now.duty_ratio_min_24h, now.duty_ratio_min_12h
+        runs = ratio(now.run_s_12h, base.run_s)
+        if day is None or half is None or runs is None:
             return None
-        spread = 4 * (base.duty_norm_sd or 0.0) / base.duty_norm
-        need = 1 + max(0.5, spread) / view.sensitivity
-        if active:
-            need = 1 + (need - 1) / 2
+        scale = (0.5 if active else 1.0) / view.sensitivity
+        need_day = 1 + (_DUTY_ALL_DAY - 1) * scale
+        need_half = 1 + (_DUTY_HALF_DAY - 1) * scale
         power = ratio(now.run_w_24h, base.run_w)
-        warm = ratio(now.warm_norm_24h, base.warm_norm)
-        sustained = day >= 1 + (need - 1) / 2.5  # not one hot, busy afternoon
-        if duty < need or not sustained:
+        if day < need_day or half < need_half or runs < 1 + (_LONGER_RUNS - 1) * scale:
             return None
-        if (power is not None and power > 1.03) or (warm is not None and warm > 1.3):
+        if power is not None and power > _POWER_UP:
             return None
-        evidence = {"duty_ratio": round(duty, 2)}
+        evidence = {"duty_ratio": round(half, 2), "run_length_ratio": round(runs, 2)}
         if power is not None:
             evidence["power_ratio"] = round(power, 2)
         warming = now.fridge_trend_k_per_h
-        severity = None
-        if warming is not None and view.tracker.running and warming > 0.2:
+        rise = _above_usual(view)
+        severity = Severity.WARNING
+        if warming is not None and view.tracker.running and warming > _WARM_WHILE_RUNNING_K_PER_H:
             evidence["warming_k_per_h"] = round(warming, 2)
             severity = Severity.CRITICAL
+        if rise is not None:
+            evidence["fridge_rise_k"] = round(rise, 2)
         return Finding(
-            confidence=clamp01(0.5 + (duty - need) + (1 - (power or 1.0)) * 2),
+            confidence=clamp01(0.5 + (half - need_half) + (runs - 1)),
             evidence=evidence,
-            severity=severity or Severity.WARNING,
+            severity=severity,
+            confirmed=rise is not None and rise >= _ABOVE_USUAL_K,
         )
 
+    def _from_inside(self, view: View, active: bool) -> Finding | None:
+        base, now = view.baseline, view.features
+        share = ratio(now.cooling_share_24h, base.cooling_share)
+        slower = ratio(now.fridge_cool_24h, base.fridge_cool_k_per_h)
+        scale = (0.5 if active else 1.0) / view.sensitivity
+        if (
+            share is not None
+            and slower is not None
+            and share >= 1 + (_SHARE_UP - 1) * scale
+            and slower <= 1 - (1 - _COOLING_SLOWER) * scale
+        ):
+            rise = _above_usual(view)
+            return Finding(
+                confidence=clamp01(0.5 + (share - 1) + (1 - slower)),
+                evidence={
+                    "cooling_share_ratio": round(share, 2),
+                    "cooling_rate_ratio": round(slower, 2),
+                },
+                confirmed=rise is not None and rise >= _ABOVE_USUAL_K,
+            )
+        return self._by_temperature(view, active)
+
     def _by_temperature(self, view: View, active: bool) -> Finding | None:
-        base_c, now_c = view.baseline.fridge_mean, view.features.fridge_6h
-        drift = view.features.fridge_drift_3h
-        if base_c is None or now_c is None or drift is None:
+        rise, drift = _above_usual(view), view.features.fridge_drift_3h
+        if rise is None or drift is None:
             self._warm_since = None
             return None
-        rise = now_c - base_c
         if active:
             present = rise >= 0.8 / view.sensitivity
         else:
@@ -88,7 +118,14 @@ class CoolingFailure(Detector):
         return Finding(
             confidence=clamp01(rise / 3),
             evidence={"fridge_rise_k": round(rise, 2), "warming_k_per_h": round(drift, 2)},
+            confirmed=True,  # hours of climbing well above its level is the corroboration
         )
+
+
+def _above_usual(view: View) -> float | None:
+    """How far the fridge's last six hours sit above its learned level."""
+    usual, now = view.baseline.fridge_mean, view.features.fridge_6h
+    return None if usual is None or now is None else now - usual
 
 
 class UnsafeTemperature(Detector):
@@ -104,6 +141,7 @@ class UnsafeTemperature(Detector):
         for minutes at a time without warming the food.
         """
         findings = []
+        untrusted = view.implausible_since
         for zone, signal, sustain, limit, name in (
             (
                 view.fridge_zone,
@@ -120,7 +158,12 @@ class UnsafeTemperature(Detector):
                 "freezer",
             ),
         ):
-            if signal is None or zone.above_since is None or signal.value is None:
+            if (
+                signal is None
+                or zone.above_since is None
+                or signal.value is None
+                or f"{name}_temp" in untrusted  # its readings are not the compartment's now
+            ):
                 continue
             window = max(BUCKET_S, sustain / view.sensitivity)
             means = signal.bucket_means(view.now - window - BUCKET_S, view.now)

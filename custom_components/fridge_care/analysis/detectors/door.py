@@ -33,16 +33,20 @@ class DoorLeftOpen(Detector):
 
 
 class DoorSealLeak(Detector):
-    """Warming faster with the door shut, and running more to make up for it."""
+    """Warming faster with the door shut, and running more to make up for it.
+
+    Only with a door sensor: the warming is measured over off periods when the door stayed shut,
+    so a busy household's openings say nothing about the seal.
+    """
 
     __slots__ = ()
     code = FaultCode.DOOR_SEAL_LEAK
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Off-cycle warming rate well above baseline, duty cycle up too."""
+        """Door-shut warming rate well above baseline, duty cycle up too, running power not."""
         base, now = view.baseline, view.features
         warm = ratio(now.warm_norm_24h, base.warm_norm)
-        duty = ratio(now.duty_norm_24h, base.duty_norm)
+        duty = now.duty_ratio_24h
         if warm is None or duty is None or not view.settled(_DAY_S):
             return None
         margin = 0.35 if view.ambient is not None else 0.5  # a warm room also speeds warming

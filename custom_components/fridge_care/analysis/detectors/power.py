@@ -1,22 +1,30 @@
-"""Power outage: the plug has gone silent and the fridge is warming, so the mains is off."""
+"""Power outage: the fridge gets no mains (or its plug was switched off) and is warming.
+
+Two faces: a Wi-Fi plug without mains goes ``unavailable`` within a minute; a plug that keeps its
+own power (a Zigbee router, a UPS) reports 0 W, which a fridge with standby electronics never draws
+while it has power. A plug that merely lost its network leaves a fridge that still cools now and
+then, so with a compartment sensor the detector waits for a clear rise with no cooling; with the
+plug alone it waits a while longer, and says the plug may only be offline.
+"""
 
 from __future__ import annotations
 
 from ..model import FaultCode
+from ..signals import Signal
 from . import Detector, Finding, View
 
 _CONFIRM_AFTER_S = 600.0
 _ASSUME_AFTER_S = 2700.0
+_PLUG_ONLY_AFTER_S = 1200.0
+_ZERO_W = 0.5
+_ZERO_FOR_S = 300.0
+_LIVE_STANDBY_W = 3.0  # standby electronics: 0 W means no mains
 _RISE_K = 0.5
 _COOLING_K = 0.3
 
 
 class PowerOutage(Detector):
-    """Plug unavailable, compartments warming and never cooling since: no mains.
-
-    A plug that merely lost its Wi-Fi leaves a fridge that still cools now and then, so the
-    detector watches the compartment since the plug went away and waits for a clear rise.
-    """
+    """No mains: plug unavailable (or at 0 W under a live standby) and no cooling since."""
 
     __slots__ = ("_lost_at", "_peak", "_start")
     _STATE = __slots__
@@ -29,30 +37,39 @@ class PowerOutage(Detector):
         self._peak: float | None = None
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Look for 10 minutes unavailable and warming (0.5 K, or past the usual start).
-
-        After 45 minutes with no cooling seen it is an outage whatever the rise.
-        """
+        """Watch the compartment since the power went away; report a clear rise or a long wait."""
         power = view.power
-        if power is None or power.unavailable_since is None:
+        lost_at = _lost_at(view, power)
+        if power is None or lost_at is None:
             self._lost_at = self._start = self._peak = None
             return None
+        zero = power.unavailable_since is None
+        off_s = view.now - lost_at
         compartment = view.fridge if view.fridge is not None else view.freezer
-        temp = compartment.fresh(view.now, 1800.0) if compartment is not None else None
-        if self._lost_at != power.unavailable_since:
-            self._lost_at = power.unavailable_since
+        temp = compartment.value if compartment is not None else None
+        if self._lost_at != lost_at:
+            self._lost_at = lost_at
             self._start = self._peak = temp
-        if temp is not None:
-            self._start = temp if self._start is None else self._start
-            self._peak = temp if self._peak is None else max(self._peak, temp)
-        off_s = view.now - power.unavailable_since
-        if self._start is None or self._peak is None or temp is None:
-            return None
+        if temp is None:  # the plug alone: no compartment reading to watch
+            wait = _ZERO_FOR_S if zero else _PLUG_ONLY_AFTER_S / view.sensitivity
+            if not active and off_s < wait:
+                return None
+            return Finding(
+                confidence=0.9 if zero else 0.6,
+                evidence={"outage_min": round(off_s / 60, 1), "plug_reads_zero": float(zero)},
+                onset_at=lost_at,
+            )
+        self._start = temp if self._start is None else self._start
+        self._peak = temp if self._peak is None else max(self._peak, temp)
         rise = temp - self._start
         cooling = self._peak - temp >= _COOLING_K
         if active:
             present = True
-        elif cooling or off_s < _CONFIRM_AFTER_S / view.sensitivity:
+        elif cooling:
+            present = False
+        elif zero:
+            present = off_s >= _ZERO_FOR_S
+        elif off_s < _CONFIRM_AFTER_S / view.sensitivity:
             present = False
         else:
             cut_in = view.baseline.cut_in_c if compartment is view.fridge else None
@@ -61,7 +78,30 @@ class PowerOutage(Detector):
         if not present:
             return None
         return Finding(
-            confidence=0.95 if rise >= _RISE_K else 0.7,
-            evidence={"outage_min": round(off_s / 60, 1), "warming_k": round(rise, 2)},
-            onset_at=power.unavailable_since,
+            confidence=0.95 if rise >= _RISE_K or zero else 0.7,
+            evidence={
+                "outage_min": round(off_s / 60, 1),
+                "warming_k": round(rise, 2),
+                "plug_reads_zero": float(zero),
+            },
+            onset_at=lost_at,
         )
+
+
+def _lost_at(view: View, power: Signal | None) -> float | None:
+    """Since when the plug has been unavailable, or at 0 W under a live standby."""
+    if power is None:
+        return None
+    if power.unavailable_since is not None:
+        return power.unavailable_since
+    tracker = view.tracker
+    standby = tracker.signature.off_w if tracker is not None else None
+    if (
+        standby is not None
+        and standby >= _LIVE_STANDBY_W
+        and power.value is not None
+        and power.value <= _ZERO_W
+        and power.changed_at is not None
+    ):
+        return power.changed_at
+    return None

@@ -1,0 +1,131 @@
+"""The appliance's power signature, learned from its own readings: off, running, heater.
+
+Fixed watt thresholds fail on real fridges: one draws 16 W of standby electronics, another 0 W
+between runs; one compressor runs at 62 W, another at 150 W; a door lamp adds 10-40 W for
+seconds. So the levels are read off a time-weighted histogram of the held readings on a log scale
+(Otsu's split between "off" and "on", each level the most common reading on its side: the lamp,
+the pull-down surge and a heater are brief), and the signature says whether the split is clear.
+Nothing that rests on these levels runs until it is; an appliance that never switches off (a
+constant load) never gets a clear split.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .state import Persistent
+
+_BINS = 240
+_LOG_FLOOR_W = 2.0  # log(watts + 2): 0 W and 1 W stay apart, and 0 W has a bin
+_LOG_SPAN = math.log(4000.0 + _LOG_FLOOR_W) - math.log(_LOG_FLOOR_W)
+_FORGET_S = 10 * 86_400.0  # old readings fade, so a changed appliance is relearned in days
+_PROVISIONAL_S = 2 * 3600.0  # this much time seen gives levels good enough to show duty
+_SHARE = 0.02  # each side of the split holds at least this share of the time
+_RATIO = 1.8  # (running + 5) / (off + 5): a compressor is far above standby
+_MIN_RISE_W = 20.0
+_HEATER_RATIO = 1.6  # a defrost heater draws well above the running compressor
+_HEATER_RISE_W = 60.0
+_ATTEMPT_RATIO = 1.25  # a failed start peaks above the running level (locked-rotor current)
+
+
+def _bin(watts: float) -> int:
+    x = (math.log(max(0.0, watts) + _LOG_FLOOR_W) - math.log(_LOG_FLOOR_W)) / _LOG_SPAN
+    return min(_BINS - 1, max(0, int(x * _BINS)))
+
+
+_CENTRES = np.exp(np.log(_LOG_FLOOR_W) + (np.arange(_BINS) + 0.5) / _BINS * _LOG_SPAN) - (
+    _LOG_FLOOR_W
+)
+
+
+class PowerSignature(Persistent):
+    """Learned power levels of one appliance; None until the readings show them clearly."""
+
+    __slots__ = ("_decayed_at", "heater_w", "histogram", "off_w", "run_w", "seen_s")
+    _STATE = __slots__
+
+    def __init__(self) -> None:
+        """Know nothing yet."""
+        self.histogram: list[float] = [0.0] * _BINS  # seconds spent at each level, fading
+        self.seen_s = 0.0  # seconds of readings taken in, ever
+        self.off_w: float | None = None  # standby (0 W for a mechanical thermostat)
+        self.run_w: float | None = None  # the compressor's settled running power
+        self.heater_w: float | None = None  # the defrost heater, once one was seen
+        self._decayed_at: float | None = None
+
+    def book(self, watts: float, seconds: float) -> None:
+        """Count ``seconds`` spent at ``watts`` (the hot path: one log and one add)."""
+        self.histogram[_bin(watts)] += seconds
+        self.seen_s += seconds
+
+    @property
+    def known(self) -> bool:
+        """Whether off and running levels are told apart."""
+        return self.run_w is not None
+
+    @property
+    def on_w(self) -> float:
+        """A reading at or above this is the compressor running (call only when known)."""
+        assert self.off_w is not None and self.run_w is not None
+        return self.off_w + 0.5 * (self.run_w - self.off_w)
+
+    @property
+    def off_below_w(self) -> float:
+        """A running compressor stops when a reading falls below this (hysteresis)."""
+        assert self.off_w is not None and self.run_w is not None
+        return self.off_w + 0.35 * (self.run_w - self.off_w)
+
+    @property
+    def heater_floor_w(self) -> float:
+        """Readings sustained at or above this are a defrost heater, not the compressor."""
+        assert self.run_w is not None
+        return max(_HEATER_RATIO * self.run_w, self.run_w + _HEATER_RISE_W)
+
+    @property
+    def attempt_w(self) -> float:
+        """A short burst at or above this, with no run after it, is a failed start."""
+        assert self.run_w is not None
+        return _ATTEMPT_RATIO * self.run_w
+
+    def relearn(self, now: float) -> None:
+        """Fade old readings and place the levels again (every ten minutes).
+
+        Levels once found are kept while a later histogram is unclear (a long defrost or a
+        day of long runs blurs it for a while); a clear new split replaces them.
+        """
+        hist = np.asarray(self.histogram)
+        if self._decayed_at is not None:
+            hist *= math.exp(-(now - self._decayed_at) / _FORGET_S)
+            self.histogram = hist.tolist()
+        self._decayed_at = now
+        if self.seen_s < _PROVISIONAL_S or hist.sum() <= 0:
+            return
+        smooth = np.convolve(hist, np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0, mode="same")
+        split = _otsu(smooth)
+        low, high = smooth[: split + 1], smooth[split + 1 :]
+        total = smooth.sum()
+        if low.sum() < _SHARE * total or high.sum() < _SHARE * total:
+            return
+        off = float(_CENTRES[int(np.argmax(low))])  # the most common level on each side:
+        run = float(_CENTRES[split + 1 + int(np.argmax(high))])  # lamp, surge, heater are brief
+        if (run + 5.0) / (off + 5.0) < _RATIO or run - off < _MIN_RISE_W:
+            return
+        self.off_w, self.run_w = round(off, 1), round(run, 1)
+
+    def saw_heater(self, watts: float) -> None:
+        """Remember a defrost heater's level (the mean of a heater segment)."""
+        self.heater_w = watts if self.heater_w is None else self.heater_w * 0.7 + watts * 0.3
+
+
+def _otsu(weights: np.ndarray) -> int:
+    """Index of the last bin of the lower class in Otsu's two-class split of a histogram."""
+    index = np.arange(len(weights), dtype=float)
+    w0 = np.cumsum(weights)
+    w1 = w0[-1] - w0
+    m0 = np.cumsum(weights * index)
+    mean0 = np.divide(m0, w0, out=np.zeros_like(m0), where=w0 > 0)
+    mean1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0), where=w1 > 0)
+    between = w0 * w1 * (mean0 - mean1) ** 2
+    return int(np.argmax(between[:-1]))

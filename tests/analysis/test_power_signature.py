@@ -1,0 +1,56 @@
+"""The power signature is learned from the appliance's own readings, whatever its levels."""
+
+from __future__ import annotations
+
+import pytest
+
+from custom_components.fridge_care.analysis.power import PowerSignature
+
+HOUR = 3600.0
+
+
+def learned(levels: list[tuple[float, float]], days: float = 1.0) -> PowerSignature:
+    """A signature that saw ``levels`` (watts, share of the time) for ``days``."""
+    signature = PowerSignature()
+    for watts, share in levels:
+        signature.book(watts, share * days * 24 * HOUR)
+    signature.relearn(days * 24 * HOUR)
+    return signature
+
+
+@pytest.mark.parametrize(
+    ("off", "run"),
+    [(16.0, 115.0), (0.0, 64.0), (1.6, 168.0), (8.0, 52.0)],
+    ids=["standby 16 W", "mechanical thermostat", "freezer", "small fridge"],
+)
+def test_off_and_running_levels(off: float, run: float) -> None:
+    signature = learned([(off, 0.7), (run, 0.28), (off + 30.0, 0.01), (run * 1.5, 0.01)])
+    assert signature.off_w == pytest.approx(off, abs=max(1.0, 0.05 * off))
+    assert signature.run_w == pytest.approx(run, rel=0.05)
+    assert signature.off_w < signature.off_below_w < signature.on_w < signature.run_w
+    assert signature.attempt_w > signature.run_w
+    assert signature.heater_floor_w >= max(1.6 * signature.run_w, signature.run_w + 60)
+
+
+def test_an_appliance_that_never_switches_off_has_no_levels() -> None:
+    signature = learned([(78.0, 0.5), (79.0, 0.3), (81.0, 0.2)], days=10)
+    assert not signature.known
+
+
+def test_too_little_seen_is_not_enough() -> None:
+    signature = PowerSignature()
+    signature.book(1.0, 1200.0)
+    signature.book(100.0, 600.0)
+    signature.relearn(1800.0)
+    assert not signature.known
+
+
+def test_levels_once_found_survive_a_blurred_day_and_follow_a_change() -> None:
+    signature = learned([(2.0, 0.7), (100.0, 0.3)])
+    signature.book(100.0, 10 * 24 * HOUR)  # days of running without a stop blur the split
+    signature.relearn(11 * 24 * HOUR)
+    assert signature.run_w == pytest.approx(100.0, rel=0.05)
+    signature.book(2.0, 30 * 24 * HOUR * 0.7)  # a new compressor, weeks later
+    signature.book(140.0, 30 * 24 * HOUR * 0.3)
+    signature.relearn(41 * 24 * HOUR)
+    assert signature.run_w == pytest.approx(140.0, rel=0.05)

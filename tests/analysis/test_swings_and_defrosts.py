@@ -1,0 +1,96 @@
+"""A compartment's cycle swing, and defrosts: seen only where they stand clear of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import math
+
+import pytest
+
+from custom_components.fridge_care.analysis.defrosts import DefrostLog
+from custom_components.fridge_care.analysis.engine import Engine
+from custom_components.fridge_care.analysis.model import EngineConfig, Role
+from custom_components.fridge_care.analysis.replay import replay
+from custom_components.fridge_care.analysis.swings import Swings
+
+HOUR = 3600.0
+
+
+def freezer(
+    hours: float, *, swing: float = 2.0, period_min: float = 50.0
+) -> Iterator[tuple[float, float]]:
+    """A freezer sensor swinging ``swing`` K per compressor cycle, read each minute (0.1 K)."""
+    for minute in range(int(hours * 60)):
+        phase = (minute % period_min) / period_min
+        yield 60.0 * minute, round(-19.0 + swing * math.sin(2 * math.pi * phase) / 2, 1)
+
+
+def test_ordinary_cycles_give_their_swing_and_share_of_cooling() -> None:
+    swings = Swings()
+    for at, value in freezer(12):
+        swings.update(at, value)
+    assert swings.swing_k(0.0) == pytest.approx(2.0, abs=0.15)
+    share = swings.cooling_share(0.0, 12 * HOUR)
+    assert share == pytest.approx(0.5, abs=0.1)
+
+
+def with_defrosts(
+    every_h: float, days: float, *, lift_probe_at: float | None = None
+) -> list[tuple[float, float]]:
+    """Freezer readings with a defrost every ``every_h`` hours (and a probe lifted out once)."""
+    readings = []
+    for at, ordinary in freezer(days * 24):
+        since = at % (every_h * HOUR)
+        value = ordinary
+        if since < 80 * 60:  # a defrost: 25 K up over 25 minutes, then back down over 55
+            minutes = since / 60
+            value = round(ordinary + min(minutes, 25.0, (80 - minutes) * 25 / 55), 1)
+        if lift_probe_at is not None and lift_probe_at <= at < lift_probe_at + 120:
+            value = 8.4  # the probe taken out for two minutes reads the room
+        readings.append((at, value))
+    return readings
+
+
+def swings_of(readings: list[tuple[float, float]]) -> Swings:
+    swings = Swings()
+    for at, value in readings:
+        swings.update(at, value)
+    return swings
+
+
+def observe(log: DefrostLog, swings: Swings, days: float, blind_until: float | None = None) -> None:
+    for tick in range(int(days * 24 * 6)):
+        log.observe(tick * 600.0, None, swings, blind_until)
+
+
+def test_a_regular_rhythm_is_learned_from_the_freezers_bumps() -> None:
+    log = DefrostLog()
+    observe(log, swings_of(with_defrosts(20, 5)), 5)
+    assert len(log.times) >= 5
+    assert log.rhythm_s == pytest.approx(20 * HOUR, rel=0.05)
+    assert log.overdue_after_s == pytest.approx(30 * HOUR, rel=0.05)
+
+
+def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:
+    """The engine sets the room's readings aside, so the freezer's swing is all it sees."""
+    readings = with_defrosts(1000, 3, lift_probe_at=30 * HOUR)
+    engine = Engine(EngineConfig(roles=frozenset({Role.FREEZER_TEMP}), learning_period_h=24))
+    episodes = replay([(at, Role.FREEZER_TEMP, value) for at, value in readings], engine.config)
+    assert episodes == []
+    for at, value in readings:
+        engine.ingest(Role.FREEZER_TEMP, at, value)
+        if at % 600 == 0:
+            engine.evaluate(at)
+    assert engine.evaluate(readings[-1][0]).last_defrost_at is None
+
+
+def test_irregular_or_unwatched_intervals_leave_the_rhythm_unknown() -> None:
+    log = DefrostLog()
+    for at in (0.0, 10 * HOUR, 40 * HOUR, 48 * HOUR, 80 * HOUR, 90 * HOUR):
+        log._add(at, None)  # adaptive defrost: 8-40 h apart
+    assert log.rhythm_s is None
+    assert log.overdue_after_s is None
+    blind = DefrostLog()
+    for k in range(6):
+        blind._add(20 * HOUR * k, 20 * HOUR * k - HOUR)  # the witness was away before each
+    assert blind.rhythm_s is None
