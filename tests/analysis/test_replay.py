@@ -147,11 +147,19 @@ def test_main_writes_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert [json.loads(line)["code"] for line in lines] == ["door_left_open"]
 
 
+def test_main_replays_a_plug_only_recording(capsys: pytest.CaptureFixture[str]) -> None:
+    """The sensor most homes put on a fridge is its plug: a power-only file is replayed."""
+    recording = Path(__file__).parents[1] / "data/real/tracebase/fridge_D331DA.csv.gz"
+    assert main([str(recording)]) == 0
+    episodes = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert not [e for e in episodes if e["ticket_worthy"] and e["confirmed_at"]]
+
+
 def test_main_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "door_only.csv"
     path.write_text("time,door\n1,on\n", encoding="utf-8")
     assert main([str(path)]) == 2
-    assert "no fridge_temp or freezer_temp" in capsys.readouterr().err
+    assert "no fridge_temp, freezer_temp or compressor_power" in capsys.readouterr().err
     assert main([str(tmp_path / "missing.csv")]) == 2
     assert main([str(path), "--map", "nonsense"]) == 2
     path.write_text(door_csv(), encoding="utf-8")

@@ -44,8 +44,8 @@ class Features:
     duty_3h: float | None = None  # raw duty cycle, as shown to the owner
     duty_norm_24h: float | None = None  # room-compensated
     duty_ratio_24h: float | None = None  # against this household's same hours of the day
-    duty_ratio_min_12h: float | None = None  # the lowest 4-hour ratio of the last 12 hours
-    duty_ratio_min_24h: float | None = None
+    duty_ratio_4h: float | None = None  # the last whole 4-hour block against its usual
+    duty_ratio_min_24h: float | None = None  # the lowest 4-hour ratio of the last day
     starts_per_h_2h: float | None = None
     starts_per_h_6h: float | None = None
     run_s_2h: float | None = None  # median run length
@@ -149,6 +149,9 @@ def compute(
             break
         recent.append(cycle)
     lengths = [(c.start, c.end - c.start) for c in recent]
+    running_since = tracker.run_started_at
+    if running_since is not None and now - running_since >= 2 * HOUR_S:
+        lengths.insert(0, (running_since, now - running_since))  # a run that will not end
     jitters = [c.jitter for c in recent[:6] if c.jitter is not None]
     gap = (ambient_24h if ambient_24h is not None else REFERENCE_AMBIENT_C) - (
         fridge.mean(now - 24 * HOUR_S, now) or 3.0 if fridge is not None else 3.0
@@ -167,7 +170,7 @@ def compute(
         duty_3h=duty_3[0] if duty_3 else None,
         duty_norm_24h=duty_24[0] / load_factor(ambient_24h) if duty_24 else None,
         duty_ratio_24h=duty_ratio_24h,
-        duty_ratio_min_12h=_lowest(ratios[:3]),
+        duty_ratio_4h=ratios[0] if ratios else None,
         duty_ratio_min_24h=_lowest(ratios),
         starts_per_h_2h=sum(t >= now - 2 * HOUR_S for t, _ in lengths) / 2 if duty_3 else None,
         starts_per_h_6h=duty_6[1] / 6 if duty_6 else None,

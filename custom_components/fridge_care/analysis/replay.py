@@ -33,6 +33,9 @@ from typing import Any, NamedTuple, TextIO
 from .engine import Engine
 from .model import COMPARTMENT_ROLES, EngineConfig, FaultEpisode, Role
 
+WATCHING_ROLES = COMPARTMENT_ROLES | {Role.COMPRESSOR_POWER}
+"""A fridge is watched through a compartment's thermometer, or through its smart plug alone."""
+
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 _UNAVAILABLE = frozenset({"unavailable", "unknown", "none", "null", "nan"})
@@ -247,8 +250,10 @@ def _load(path: Path, mapping: dict[str, Role], every_s: float) -> list[Reading]
         raise ReplayError("--every must be positive")
     with open_text(path) as handle:
         readings = read_csv(handle, mapping)
-    if not {reading.role for reading in readings} & COMPARTMENT_ROLES:
-        raise ReplayError("no fridge_temp or freezer_temp readings: nothing to analyse")
+    if not {reading.role for reading in readings} & WATCHING_ROLES:
+        raise ReplayError(
+            "no fridge_temp, freezer_temp or compressor_power readings: nothing to analyse"
+        )
     return readings
 
 

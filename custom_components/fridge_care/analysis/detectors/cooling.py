@@ -9,10 +9,12 @@ from . import Detector, Finding, View, clamp01, ratio
 _FRIDGE_SUSTAIN_S = 1800.0
 _FREEZER_SUSTAIN_S = 3600.0
 _WINDOW_S = 24 * 3600.0  # the leak must show around the clock, not in one busy evening
-_DUTY_ALL_DAY = 1.3  # every 4-hour block of the last day at least this far above its usual
-_DUTY_HALF_DAY = 1.4  # and the last 12 hours further still: the decline goes on
-_LONGER_RUNS = 1.25  # runs lengthen: the same cooling takes ever longer
-_POWER_UP = 1.04  # a fouled condenser draws more; a leaking circuit does not
+_DUTY_DAY = 1.25  # the last day's duty against the same hours usually
+_DUTY_EVERY_BLOCK = 1.1  # no 4-hour block of that day (the night included) at its usual
+_DUTY_NOW = 1.25  # and still so in the last 4 hours: a long run after the shopping has ended
+_LONGER_RUNS = 1.4  # runs lengthen: the same cooling takes ever longer
+_POWER_UP = 1.02  # less refrigerant, less work for the motor; a warm room or a fouled condenser
+# makes it draw more
 _WARM_WHILE_RUNNING_K_PER_H = 0.2
 _ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
 _SHARE_UP = 1.4  # without a plug: cooling phases take this much more of the day
@@ -24,12 +26,12 @@ _CLIMB_FOR_S = 6 * 3600.0
 class CoolingFailure(Detector):
     """Runs ever longer around the clock for the same cooling: the sealed system is failing.
 
-    With a plug, every 4-hour block of the last day (night included) asks more of the compressor
-    than the same hours usually do, the last 12 hours more still, and runs are longer, while the
-    running power is not up (that would be the condenser). An evening of door openings or a
-    single long run after the shopping raises some blocks, not all. Without a plug the cooling is
-    read from inside: cooling phases take more of the day and cool more slowly; failing that, the
-    compartment climbs well above its learned level for hours.
+    With a plug: the last day asks more of the compressor than the same hours usually do, every
+    4-hour block of it (the night included) and the last one too, and runs are longer, while the
+    running power is not up (that would be a warm room or the condenser). An evening of door
+    openings raises some blocks, not all; a long run after the shopping ends. Without a plug the
+    cooling is read from inside: cooling phases take more of the day and cool more slowly;
+    failing that, the compartment climbs well above its learned level for hours.
     """
 
     __slots__ = ("_warm_since",)
@@ -47,19 +49,21 @@ class CoolingFailure(Detector):
         if view.tracker is None:
             return self._from_inside(view, active)
         base, now = view.baseline, view.features
-        day, half = now.duty_ratio_min_24h, now.duty_ratio_min_12h
+        day, every, latest = now.duty_ratio_24h, now.duty_ratio_min_24h, now.duty_ratio_4h
         runs = ratio(now.run_s_12h, base.run_s)
-        if day is None or half is None or runs is None:
+        if day is None or every is None or latest is None or runs is None:
             return None
         scale = (0.5 if active else 1.0) / view.sensitivity
-        need_day = 1 + (_DUTY_ALL_DAY - 1) * scale
-        need_half = 1 + (_DUTY_HALF_DAY - 1) * scale
         power = ratio(now.run_w_24h, base.run_w)
-        if day < need_day or half < need_half or runs < 1 + (_LONGER_RUNS - 1) * scale:
+        if (
+            day < 1 + (_DUTY_DAY - 1) * scale
+            or every < 1 + (_DUTY_EVERY_BLOCK - 1) * scale
+            or latest < 1 + (_DUTY_NOW - 1) * scale
+            or runs < 1 + (_LONGER_RUNS - 1) * scale
+            or (power is not None and power > _POWER_UP)
+        ):
             return None
-        if power is not None and power > _POWER_UP:
-            return None
-        evidence = {"duty_ratio": round(half, 2), "run_length_ratio": round(runs, 2)}
+        evidence = {"duty_ratio": round(day, 2), "run_length_ratio": round(runs, 2)}
         if power is not None:
             evidence["power_ratio"] = round(power, 2)
         warming = now.fridge_trend_k_per_h
@@ -71,7 +75,7 @@ class CoolingFailure(Detector):
         if rise is not None:
             evidence["fridge_rise_k"] = round(rise, 2)
         return Finding(
-            confidence=clamp01(0.5 + (half - need_half) + (runs - 1)),
+            confidence=clamp01(0.5 + (day - _DUTY_DAY) + (runs - _LONGER_RUNS)),
             evidence=evidence,
             severity=severity,
             confirmed=rise is not None and rise >= _ABOVE_USUAL_K,
