@@ -45,6 +45,7 @@ def halfway() -> tuple[Engine, dict[str, Any], float]:
     engine = Engine(CONFIG)
     reports = drive(engine, sim, START + 36 * 3600)
     assert any(r.active for r in reports)
+    assert engine.to_dict()["baseline"]["duty_profile"]  # learned figures are saved too
     return engine, saved(engine), sim.t
 
 
@@ -59,6 +60,7 @@ def test_round_trip_continues_identically() -> None:
     original = Engine(CONFIG)
     drive(original, sim_a, START + 36 * 3600)
     drive(Engine(CONFIG), sim_b, START + 36 * 3600)  # keep the twin simulator in step
+    assert original.to_dict()["baseline"]["duty_profile"] is not None
     restored = Engine.from_dict(saved(original), CONFIG)
     assert saved(restored) == saved(original)
     assert drive(restored, sim_b, START + 48 * 3600) == drive(original, sim_a, START + 48 * 3600)

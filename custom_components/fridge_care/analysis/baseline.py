@@ -148,7 +148,7 @@ class Baseline(Persistent):
                 room = ambient.mean(start, start + HOUR_S) if ambient is not None else None
                 on[hour % 24] += on_s / load_factor(room)
                 seen[hour % 24] += seen_s
-        if seen.sum() < 24 * HOUR_S:
+        if seen.sum() < 18 * HOUR_S:  # most hours of the day seen at least once
             return
         self.duty_norm = float(on.sum() / seen.sum())
         pooled_on = sum(np.roll(on, k) for k in range(-_PROFILE_SPAN, _PROFILE_SPAN + 1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import pairwise
-from statistics import median, pstdev
+from statistics import median
 
 from .cycles import HOUR_S, CycleTracker
 from .state import Persistent
@@ -30,36 +30,33 @@ _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a kn
 class DefrostLog(Persistent):
     """When the fridge defrosted, and the intervals between defrosts that were fully watched."""
 
-    __slots__ = ("intervals", "times")
+    __slots__ = ("intervals", "overdue_after_s", "rhythm_s", "times")
     _STATE = __slots__
 
     def __init__(self) -> None:
         """Start with no defrost seen."""
         self.times: deque[float] = deque(maxlen=32)
         self.intervals: deque[float] = deque(maxlen=8)
+        self.rhythm_s: float | None = None  # the usual interval, once the last few agree
+        self.overdue_after_s: float | None = None  # no defrost this long: one was missed
 
     @property
     def last(self) -> float | None:
         """When the last defrost was seen."""
         return self.times[-1] if self.times else None
 
-    @property
-    def rhythm_s(self) -> float | None:
-        """The usual interval between defrosts, once the last few agree; None: not known."""
+    def _learn_rhythm(self) -> None:
+        """Know the rhythm once the last few fully watched intervals agree."""
         recent = list(self.intervals)[-6:]
+        self.rhythm_s = self.overdue_after_s = None
         if len(recent) < _INTERVALS_TO_KNOW:
-            return None
+            return
         mean = sum(recent) / len(recent)
-        return median(recent) if pstdev(recent) <= _REGULAR_CV * mean else None
-
-    @property
-    def overdue_after_s(self) -> float | None:
-        """How long without a defrost means one was missed, when the rhythm is known."""
-        usual = self.rhythm_s
-        if usual is None:
-            return None
-        longest = max(list(self.intervals)[-6:])
-        return max(1.5 * longest, usual + 8 * HOUR_S)
+        spread = (sum((i - mean) ** 2 for i in recent) / len(recent)) ** 0.5
+        if spread > _REGULAR_CV * mean:
+            return
+        self.rhythm_s = median(recent)
+        self.overdue_after_s = max(1.5 * max(recent), self.rhythm_s + 8 * HOUR_S)
 
     def observe(
         self,
@@ -108,3 +105,4 @@ class DefrostLog(Persistent):
         watched = blind_until is None or blind_until <= last
         if watched and _SHORTEST_INTERVAL_S <= interval <= _LONGEST_INTERVAL_S:
             self.intervals.append(interval)
+            self._learn_rhythm()

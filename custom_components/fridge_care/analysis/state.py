@@ -53,6 +53,9 @@ class Persistent:
                     except TypeError as err:
                         raise StateVersionError(f"{kind}.{name}: damaged rows") from err
                     value = deque(rows, maxlen=current.maxlen)
+            elif isinstance(value, list) and current is None:  # a learned list of numbers
+                if not all(isinstance(v, (int, float)) for v in value):
+                    raise StateVersionError(f"{kind}.{name}: expected numbers")
             elif isinstance(value, (list, dict, str)):
                 raise StateVersionError(f"{kind}.{name}: expected a number")
             setattr(self, name, value)

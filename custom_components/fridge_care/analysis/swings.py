@@ -78,7 +78,12 @@ class Swings(Persistent):
 
     def phases(self, since: float) -> list[Phase]:
         """Warming and cooling phases that ended after ``since``, oldest first."""
-        recent = [turn for turn in self.turns if turn.at >= since]
+        recent: list[Turn] = []
+        for turn in reversed(self.turns):  # newest first: only the recent ones are read
+            if turn.at < since:
+                break
+            recent.append(turn)
+        recent.reverse()
         return [Phase(a.at, b.at, b.value - a.value) for a, b in pairwise(recent)]
 
     def swing_k(self, since: float) -> float | None:
