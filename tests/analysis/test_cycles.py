@@ -124,3 +124,11 @@ def test_nothing_is_classified_before_the_levels_are_known() -> None:
     feed(tracker, cycle(0.0))
     assert not tracker.available
     assert tracker.duty(0, 3600) is None
+
+
+def test_failed_starts_count_from_day_one() -> None:
+    """Before the levels are learned, a burst that drops straight back is still a failed start."""
+    tracker = CycleTracker()
+    feed(tracker, [(0.0, STANDBY_W), (200.0, 640.0), (203.0, STANDBY_W), (400.0, 120.0)])
+    feed(tracker, [(401.0, 600.0), (402.0, 230.0), (1200.0, STANDBY_W)])  # a real start
+    assert list(tracker.attempts) == [200.0]

@@ -25,6 +25,8 @@ _LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a r
 _SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
 _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
 _HEATER_FLAT = 0.15  # and draws a steady power: readings within this share of their mean
+_BURST_W = 150.0  # before the levels are known: a burst this high that drops straight back to
+_BURST_BACK_W = 40.0  # standby within a minute and a half is a failed start (safety from day one)
 
 
 class Cycle(NamedTuple):
@@ -45,6 +47,7 @@ class CycleTracker(Persistent):
     """Streaming cycle segmentation; ``update`` is a handful of comparisons per reading."""
 
     __slots__ = (
+        "_burst_at",
         "_door_at_start",
         "_fridge_at_start",
         "_heat_hi",
@@ -83,6 +86,7 @@ class CycleTracker(Persistent):
         self._seg_start = 0.0
         self._seg_peak = 0.0
         self._readings = 0
+        self._burst_at: float | None = None  # a burst under way while the levels are unknown
         self._settled_s = 0.0
         self._settled_sum = 0.0
         self._settled_tv = 0.0  # watts of change, every way, between settled readings
@@ -144,6 +148,7 @@ class CycleTracker(Persistent):
         signature = self.signature
         if not signature.known:
             self._level = UNKNOWN
+            self._burst(at, watts, previous)
             return
         if self._level in (OFF, UNKNOWN):
             if watts >= signature.on_w:
@@ -170,6 +175,16 @@ class CycleTracker(Persistent):
             if self._settled_first is None:
                 self._settled_first = previous
             self._settled_last = watts
+
+    def _burst(self, at: float, watts: float, previous: float | None) -> None:
+        """Before the levels are learned, still count failed starts: the compressor cannot wait."""
+        started = self._burst_at
+        if watts >= _BURST_W and (previous is None or previous < _BURST_BACK_W):
+            self._burst_at = at
+        elif started is not None:
+            if watts < _BURST_BACK_W and at - started <= _LONE_READING_S:
+                self.attempts.append(started)
+            self._burst_at = None
 
     def _hold(self, at: float, seconds: float, watts: float) -> None:
         """Book the held reading ``watts`` for the ``seconds`` it stood from ``at``."""

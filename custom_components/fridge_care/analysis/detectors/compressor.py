@@ -31,7 +31,7 @@ class CompressorStartFailure(Detector):
     def check(self, view: View, active: bool) -> Finding | None:
         """Failed starts with no run since the first of them, or no run at all for too long."""
         tracker = view.tracker
-        if tracker is None or not tracker.available:
+        if tracker is None:
             return None
         started = tracker.run_started_at
         if started is not None and view.now - started >= _RUNNING_AGAIN_S:
@@ -54,6 +54,8 @@ class CompressorStartFailure(Detector):
     def _no_run(self, view: View, active: bool) -> Finding | None:
         tracker, baseline = view.tracker, view.baseline
         assert tracker is not None
+        if not tracker.available:
+            return None
         off_since = tracker.off_since
         standby = tracker.signature.off_w
         longest = baseline.off_s_long
