@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.fridge_care.analysis.signals import Compartment, Door, Plausibility, Signal
+from custom_components.fridge_care.analysis.plausibility import Plausibility
+from custom_components.fridge_care.analysis.signals import Compartment, Door, Signal
 
 
 def test_signal_means_are_time_weighted() -> None:

@@ -41,7 +41,8 @@ from .model import (
     Severity,
     Status,
 )
-from .signals import BUCKET_S, Compartment, Door, Plausibility, Signal
+from .plausibility import Plausibility
+from .signals import BUCKET_S, Compartment, Door, Signal
 from .state import StateVersionError
 from .swings import Swings
 
