@@ -106,9 +106,10 @@ class FridgeSimulator:
         }
         end = scenario.start + scenario.days * _DAY_S
         self._outages = self._random_spans(scenario.outages_per_day, 1800, 5 * _HOUR_S, end)
-        self._gaps = {
+        self._gaps = {  # drawn in a fixed order (a frozenset's order changes between processes)
             role: self._random_spans(scenario.sensor_gaps_per_day, 300, 5400, end)
-            for role in scenario.roles
+            for role in Role
+            if role in scenario.roles
         }
         self._last: dict[Role, tuple[float, float | None]] = {}
         self._emit_all = True
