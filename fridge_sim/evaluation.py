@@ -1,10 +1,16 @@
 """The labelled accuracy evaluation behind ``scripts/evaluate`` and docs/accuracy.md.
 
 A suite of simulated fridges (many seeds, varied sensor sets) is replayed through the engine the
-way Home Assistant would drive it (evaluate once a minute). Healthy traces, together worth more
-than a fridge-year and including door openings, defrosts, ambient swings, sensor gaps and mains
-outages, give the false-alarm rate; one trace per (fault class, seed) gives recall, detection
-delay and, for cooling failures, the lead time before the fridge compartment passes 4 °C.
+way Home Assistant would drive it (evaluate once a minute). Healthy traces, with door openings,
+defrosts, room swings, evening load, sensor gaps, probe lifts and mains outages, give the false
+tickets and false owner alerts per fridge-year; one trace per (fault class, seed) gives recall
+within the class's deadline, the detection delay and, for cooling failures, the lead time before
+the fridge compartment passes 4 °C for good (from the simulator's true temperature).
+
+Tuning discipline (issue 14): ``--population tune`` is the suite to tune on; ``held-out`` (the
+default) draws other fridges (a disjoint seed range) from wider ranges of every parameter and is
+the only one whose figures may be published. ``legacy`` is the suite of today's narrow world,
+kept for comparison. The ranges are in ``fridge_sim.population``.
 """
 
 from __future__ import annotations
@@ -20,31 +26,49 @@ from statistics import median
 import time
 
 from custom_components.fridge_care.analysis.catalog import CATALOG
-from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
+from custom_components.fridge_care.analysis.model import (
+    EngineConfig,
+    FaultCode,
+    FaultEpisode,
+    Role,
+)
 from custom_components.fridge_care.analysis.replay import replay
 
+from .population import POPULATIONS, draw, fault_for
 from .scenario import FaultInjection, Sample, Scenario
-from .simulator import simulate
+from .simulator import FridgeSimulator
 
 HOUR_S = 3600.0
 DAY_S = 86_400.0
 YEAR_DAYS = 365.25
 LEARNING_H = 72.0
 UNSAFE_C = 4.0
+TRUTH_STEP_S = 600.0  # the true fridge temperature is kept every ten minutes
+OUTAGE_DEADLINE_H = 0.5
 
+_ALL = frozenset(Role)
 SENSOR_SETS: tuple[frozenset[Role], ...] = (
-    frozenset(Role),
+    _ALL,
     frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR}),
     frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER}),
     frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.DOOR, Role.AMBIENT_TEMP}),
     frozenset({Role.FRIDGE_TEMP, Role.DOOR}),
+    frozenset({Role.COMPRESSOR_POWER}),
 )
+SET_NAMES = {
+    _ALL: "all sensors",
+    SENSOR_SETS[1]: "fridge+freezer+plug+door",
+    SENSOR_SETS[2]: "fridge temp + plug",
+    SENSOR_SETS[3]: "no plug",
+    SENSOR_SETS[4]: "fridge temp + door",
+    SENSOR_SETS[5]: "plug only",
+}
 
 # (hours of trace after the fault starts, detection deadline in hours) per class: minutes for
 # door, outage and start failure; hours for cooling loss; days for defrost, seal and fouling.
 CLASS_WINDOWS: dict[FaultCode, tuple[float, float]] = {
     FaultCode.DOOR_LEFT_OPEN: (6, 0.25),
-    FaultCode.POWER_OUTAGE: (8, 1.0),
+    FaultCode.POWER_OUTAGE: (8, OUTAGE_DEADLINE_H),
     FaultCode.COMPRESSOR_START_FAILURE: (6, 0.5),  # from the first failed start
     FaultCode.SHORT_CYCLING: (36, 12),
     FaultCode.POWER_FLUCTUATION: (36, 12),
@@ -55,6 +79,21 @@ CLASS_WINDOWS: dict[FaultCode, tuple[float, float]] = {
     FaultCode.DOOR_SEAL_LEAK: (4 * 24, 3 * 24),
     FaultCode.CONDENSER_FOULING: (30 * 24, 28 * 24),
 }
+
+# Suite sizes per population: (healthy fridges, days each, fault traces per class).
+FULL_SIZES: dict[str, tuple[int, float, int]] = {
+    "held-out": (80, 46.0, 20),  # 10.1 healthy fridge-years
+    "tune": (40, 46.0, 12),
+    "legacy": (15, 30.0, 20),
+}
+QUICK_SIZES = (3, 5.0, 1)
+
+# Episodes the simulator itself causes, and how long after the event they may still be detected.
+_CAUSED_BY_OUTAGE_S = {
+    FaultCode.POWER_OUTAGE: 0.5 * HOUR_S,
+    FaultCode.UNSAFE_TEMPERATURE: 6 * HOUR_S,
+}
+_CAUSED_BY_GAP_S = 0.5 * HOUR_S  # a sensor_fault while a sensor really was unavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +116,61 @@ class Outcome:
     lead_censored: bool  # the trace ended before the fridge passed 4 °C
     false_codes: tuple[FaultCode, ...]  # ticket-worthy episodes other than the injected fault
     other_codes: tuple[FaultCode, ...]  # any other episode (safety notices included)
+    false_tickets: tuple[FaultCode, ...] = ()  # other episodes ticket-worthy AND confirmed
+    false_alerts: tuple[FaultCode, ...] = ()  # other episodes the simulator did not cause
+    caused_codes: tuple[FaultCode, ...] = ()  # episodes a real outage or sensor gap explains
+    roles: frozenset[Role] = _ALL
+    outages: int = 0  # outages of 30 min or more (healthy traces)
+    outages_found: int = 0  # of which a power_outage episode came within 30 min
 
 
-def build_suite(quick: bool, seeds: int, healthy_fridges: int, healthy_days: float) -> list[Job]:
+def build_suite(
+    quick: bool,
+    seeds: int,
+    healthy_fridges: int,
+    healthy_days: float,
+    population: str = "held-out",
+) -> list[Job]:
     """Build the labelled suite: healthy fridges plus one trace per (fault class, seed)."""
+    if population == "legacy":
+        return _legacy_suite(quick, seeds, healthy_fridges, healthy_days)
+    pop = POPULATIONS[population]
+    rng = random.Random(f"{pop.name}/suite")
+    jobs = [
+        Job(
+            draw(pop, i, days=healthy_days, roles=SENSOR_SETS[i % len(SENSOR_SETS)]),
+            None,
+        )
+        for i in range(healthy_fridges)
+    ]
+    for c, (code, (after_h, _deadline_h)) in enumerate(CLASS_WINDOWS.items()):
+        for k in range(seeds):
+            index = 10_000 + 100 * c + k  # fault fridges never share a seed with healthy ones
+            start_h = LEARNING_H + rng.uniform(12, 36)
+            roles = _ALL if quick else SENSOR_SETS[(k + c) % len(SENSOR_SETS)]
+            fault = fault_for(pop, index, code, start_h, roles)
+            scenario = draw(
+                pop,
+                index,
+                days=(start_h + after_h) / 24,
+                roles=roles,
+                faults=(fault,),
+                healthy_outages=False,
+                frost_free=code is FaultCode.DEFROST_FAILURE,
+            )
+            jobs.append(Job(scenario, code))
+    return jobs
+
+
+def _legacy_suite(quick: bool, seeds: int, healthy_fridges: int, healthy_days: float) -> list[Job]:
+    """Today's narrow world, as the evaluation ran before the populations (for comparison)."""
     rng = random.Random(20_261_125)
     jobs = [
         Job(
             Scenario(
                 seed=1000 + i,
                 days=healthy_days,
-                roles=SENSOR_SETS[i % len(SENSOR_SETS)],
+                roles=SENSOR_SETS[i % 5],
                 sensor_gaps_per_day=0.1,
                 outages_per_day=1 / 30,
             ),
@@ -98,9 +181,7 @@ def build_suite(quick: bool, seeds: int, healthy_fridges: int, healthy_days: flo
     for code, (after_h, _deadline_h) in CLASS_WINDOWS.items():
         for k in range(seeds):
             start_h = LEARNING_H + rng.uniform(12, 36)
-            roles = SENSOR_SETS[(k + len(code)) % len(SENSOR_SETS)]
-            if quick:
-                roles = frozenset(Role)
+            roles = _ALL if quick else SENSOR_SETS[(k + len(code)) % 5]
             scenario = Scenario(
                 seed=5000 + 100 * list(CLASS_WINDOWS).index(code) + k,
                 days=(start_h + after_h) / 24,
@@ -112,60 +193,76 @@ def build_suite(quick: bool, seeds: int, healthy_fridges: int, healthy_days: flo
     return jobs
 
 
-def _passes_unsafe(samples: Sequence[Sample], after: float) -> float | None:
-    """Return when the fridge compartment passes 4 °C for good.
+def _passes_unsafe(truth: Sequence[tuple[float, float]], after: float) -> float | None:
+    """Return when the true fridge temperature passes 4 °C for good.
 
-    That is when its hourly mean goes above 4 °C and stays above for the next two hours (a busy
-    evening's door openings do not count).
+    That is the end of the first hour whose mean is above 4 °C and after which every hourly mean
+    stays above 4 °C for two more hours (a busy evening's door openings do not count).
     """
-    buckets: dict[int, list[float]] = defaultdict(list)
-    for at, role, value in samples:
-        if role is Role.FRIDGE_TEMP and value is not None and at >= after:
-            buckets[int(at // 600)].append(value)
-    if not buckets:
-        return None
-    means = {b: sum(v) / len(v) for b, v in buckets.items()}
-    first, last = min(means), max(means)
-    for b in range(first, last - 17):
-        window = [means[b + k] for k in range(18) if b + k in means]
-        if len(window) < 18:
-            continue
-        hourly = [sum(window[k : k + 6]) / 6 for k in range(13)]
-        if min(hourly) > UNSAFE_C:
-            return b * 600.0 + 3600.0
+    values = [(at, c) for at, c in truth if at >= after]
+    per_hour = round(HOUR_S / TRUTH_STEP_S)
+    hourly = [
+        sum(c for _at, c in values[i : i + per_hour]) / per_hour
+        for i in range(len(values) - per_hour + 1)
+    ]
+    span = 2 * per_hour + 1
+    for i in range(len(hourly) - span + 1):
+        if min(hourly[i : i + span]) > UNSAFE_C:
+            return values[i + per_hour - 1][0]
     return None
 
 
-def _first_failed_start(samples: Sequence[Sample], after: float) -> float:
-    """Return when a failing compressor first tried to start: the first inrush spike.
+def _simulate(
+    scenario: Scenario,
+) -> tuple[FridgeSimulator, list[Sample], list[tuple[float, float]]]:
+    """Run the scenario, keeping the fridge compartment's true temperature every ten minutes."""
+    sim = FridgeSimulator(scenario)
+    end = scenario.start + scenario.days * DAY_S
+    samples: list[Sample] = []
+    truth: list[tuple[float, float]] = []
+    to = scenario.start
+    while to < end:
+        to = min(end, to + TRUTH_STEP_S)
+        samples.extend(sim.advance(to))
+        truth.append((sim.t, sim.fridge_c))
+    return sim, samples, truth
 
-    The fault may begin in the middle of a run; nothing can be seen until the thermostat next
-    calls for cold, so start-failure delays are measured from that first attempt.
-    """
-    running = sorted(v for _, r, v in samples if r is Role.COMPRESSOR_POWER and v and v > 20)
-    spike = 3 * running[len(running) // 2] if running else float("inf")
-    for at, role, value in samples:
-        if role is Role.COMPRESSOR_POWER and at >= after and value is not None and value > spike:
-            return at
-    return after
+
+def _caused(episode: FaultEpisode, sim: FridgeSimulator) -> bool:
+    """Whether a real event of the simulation explains the episode (a true alert, not a false)."""
+    at = episode.detected_at
+    grace = _CAUSED_BY_OUTAGE_S.get(episode.code)
+    if grace is not None and any(a <= at <= b + grace for a, b in sim.outages):
+        return True
+    if episode.code is FaultCode.SENSOR_FAULT:
+        return any(
+            a <= at <= b + _CAUSED_BY_GAP_S
+            for role, spans in sim.sensor_gaps.items()
+            if role in sim.scenario.roles
+            for a, b in spans
+        )
+    return False
 
 
 def run_job(job: Job) -> Outcome:
     """Simulate one trace and replay it through the engine."""
     scenario = job.scenario
-    samples = simulate(scenario)
+    sim, samples, truth = _simulate(scenario)
     config = EngineConfig(roles=scenario.roles, learning_period_h=LEARNING_H)
     episodes = replay(samples, config)
     start = (
         scenario.start + scenario.faults[0].start_h * HOUR_S if scenario.faults else float("inf")
     )
     observable = job.fault is None or CATALOG[job.fault].observable(scenario.roles)
-    if job.fault is FaultCode.COMPRESSOR_START_FAILURE and observable:
-        start = _first_failed_start(samples, start)
+    if job.fault is FaultCode.COMPRESSOR_START_FAILURE:
+        start = next((at for at in sim.failed_starts if at >= start), start)
     delay_h = lead_h = None
     censored = False
     false_codes: list[FaultCode] = []
     other_codes: list[FaultCode] = []
+    false_tickets: list[FaultCode] = []
+    false_alerts: list[FaultCode] = []
+    caused: list[FaultCode] = []
     for episode in episodes:
         if episode.code is job.fault and episode.detected_at >= start and delay_h is None:
             delay_h = (episode.detected_at - start) / HOUR_S
@@ -175,12 +272,28 @@ def run_job(job: Job) -> Outcome:
         other_codes.append(episode.code)
         if episode.ticket_worthy:
             false_codes.append(episode.code)
+            if episode.confirmed:
+                false_tickets.append(episode.code)
+        if _caused(episode, sim):
+            caused.append(episode.code)
+        else:
+            false_alerts.append(episode.code)
     if job.fault is FaultCode.COOLING_FAILURE and delay_h is not None:
         detected = start + delay_h * HOUR_S
-        passed = _passes_unsafe(samples, start)
-        end = scenario.start + scenario.days * DAY_S
+        passed = _passes_unsafe(truth, start)
         censored = passed is None
+        end = scenario.start + scenario.days * DAY_S
         lead_h = ((passed if passed is not None else end) - detected) / HOUR_S
+    outages = found = 0
+    if job.fault is None:
+        for a, b in sim.outages:
+            if b - a >= OUTAGE_DEADLINE_H * HOUR_S and b <= scenario.start + scenario.days * DAY_S:
+                outages += 1
+                found += any(
+                    e.code is FaultCode.POWER_OUTAGE
+                    and a <= e.detected_at <= a + OUTAGE_DEADLINE_H * HOUR_S
+                    for e in episodes
+                )
     return Outcome(
         job.fault,
         observable,
@@ -190,7 +303,25 @@ def run_job(job: Job) -> Outcome:
         censored,
         tuple(false_codes),
         tuple(other_codes),
+        tuple(false_tickets),
+        tuple(false_alerts),
+        tuple(caused),
+        scenario.roles,
+        outages,
+        found,
     )
+
+
+def _counted(codes: Sequence[FaultCode]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for code in codes:
+        counts[code.value] += 1
+    return ", ".join(f"{name} {n}" for name, n in sorted(counts.items())) or "none"
+
+
+def _hit(outcome: Outcome) -> bool:
+    deadline = CLASS_WINDOWS[outcome.fault][1] if outcome.fault is not None else 0.0
+    return outcome.delay_h is not None and outcome.delay_h <= deadline
 
 
 def summarise(outcomes: Sequence[Outcome]) -> list[str]:
@@ -198,45 +329,60 @@ def summarise(outcomes: Sequence[Outcome]) -> list[str]:
     lines: list[str] = []
     healthy = [o for o in outcomes if o.fault is None]
     years = sum(o.days for o in healthy) / YEAR_DAYS
-    tickets = sum(len(o.false_codes) for o in healthy)
-    notices: dict[str, int] = defaultdict(int)
-    for outcome in healthy:
-        for code in outcome.other_codes:
-            notices[code.value] += 1
+
+    def per_year(n: int) -> str:
+        return f"{n} = {n / years if years else float('nan'):.2f} per fridge-year"
+
+    worthy = [c for o in healthy for c in o.false_codes]
+    tickets = [c for o in healthy for c in o.false_tickets]
+    alerts = [c for o in healthy for c in o.false_alerts]
     lines.append(f"healthy traces: {len(healthy)} fridges, {years:.2f} fridge-years")
-    rate = tickets / years if years else float("nan")
-    lines.append(f"false ticket-worthy alarms: {tickets} = {rate:.2f} per fridge-year")
-    if notices:
-        listed = ", ".join(f"{code} {n}" for code, n in sorted(notices.items()))
-        lines.append(f"all episodes on healthy traces (incl. real outages and safety): {listed}")
+    lines.append(f"false TICKETS (ticket-worthy and confirmed): {per_year(len(tickets))}")
+    if tickets:
+        lines.append(f"  by class: {_counted(tickets)}")
+    lines.append(f"false owner alerts (any episode nothing caused): {per_year(len(alerts))}")
+    if alerts:
+        lines.append(f"  by class: {_counted(alerts)}")
+    lines.append(f"false ticket-worthy alarms: {per_year(len(worthy))} (confirmed or not)")
+    caused = [c for o in healthy for c in o.caused_codes]
+    if caused:
+        lines.append(f"episodes real outages and sensor gaps caused (true): {_counted(caused)}")
+    outages = sum(o.outages for o in healthy)
+    if outages:
+        found = sum(o.outages_found for o in healthy)
+        lines.append(
+            f"outages >= 30 min on healthy traces: {outages}, power_outage within 30 min: "
+            f"{found} ({found / outages:.2f})"
+        )
     lines.append("")
     lines.append(
         f"{'fault class':<26}{'traces':>7}{'observable':>11}{'recall':>8}"
         f"{'deadline':>10}{'median delay':>14}{'false tickets':>15}"
     )
+    recalls: list[float] = []
     for code, (_after, deadline_h) in CLASS_WINDOWS.items():
         mine = [o for o in outcomes if o.fault is code]
         seen = [o for o in mine if o.observable]
-        hits = [o for o in seen if o.delay_h is not None and o.delay_h <= deadline_h]
+        hits = [o for o in seen if _hit(o)]
         delays = [o.delay_h for o in hits if o.delay_h is not None]
         recall = len(hits) / len(seen) if seen else float("nan")
+        if seen:
+            recalls.append(recall)
         delay = f"{median(delays):.2f} h" if delays else "-"
-        wrong = sum(len(o.false_codes) for o in mine)
+        wrong = sum(len(o.false_tickets) for o in mine)
         lines.append(
             f"{code.value:<26}{len(mine):>7}{len(seen):>11}{recall:>8.2f}"
             f"{deadline_h:>9.2f}h{delay:>14}{wrong:>15}"
         )
+    if recalls:
+        lines.append(f"{'macro recall':<26}{sum(recalls) / len(recalls):>26.2f}")
+    lines.extend(_per_sensor_set(outcomes))
     lines.append("")
     lines.append("other ticket-worthy episodes on fault traces (secondary or misattributed):")
     for code in CLASS_WINDOWS:
-        counts: dict[str, int] = defaultdict(int)
-        for outcome in outcomes:
-            if outcome.fault is code:
-                for other in outcome.false_codes:
-                    counts[other.value] += 1
-        if counts:
-            listed = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
-            lines.append(f"  {code.value}: {listed}")
+        others = [c for o in outcomes if o.fault is code for c in o.false_codes]
+        if others:
+            lines.append(f"  {code.value}: {_counted(others)}")
     leads = [o for o in outcomes if o.fault is FaultCode.COOLING_FAILURE and o.lead_h is not None]
     if leads:
         values = [o.lead_h for o in leads if o.lead_h is not None]
@@ -250,22 +396,55 @@ def summarise(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
+def _per_sensor_set(outcomes: Sequence[Outcome]) -> list[str]:
+    """Recall and false alerts for each sensor set, pooled over the classes it can see."""
+    lines = ["", "per sensor set: recall (observable fault traces), false tickets / alerts"]
+    for roles, name in SET_NAMES.items():
+        mine = [o for o in outcomes if o.roles == roles]
+        if not mine:
+            continue
+        seen = [o for o in mine if o.fault is not None and o.observable]
+        hits = sum(_hit(o) for o in seen)
+        healthy = [o for o in mine if o.fault is None]
+        tickets = sum(len(o.false_tickets) for o in healthy)
+        alerts = sum(len(o.false_alerts) for o in healthy)
+        years = sum(o.days for o in healthy) / YEAR_DAYS
+        recall = f"{hits}/{len(seen)}" if seen else "-"
+        lines.append(f"  {name:<26}{recall:>8}   {tickets} / {alerts} in {years:.2f} fridge-years")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the evaluation and print the figures."""
     parser = argparse.ArgumentParser(description="FridgeCare engine accuracy on simulated fridges")
+    parser.add_argument(
+        "--population",
+        choices=("held-out", "tune", "legacy"),
+        default="held-out",
+        help="held-out (default; the only figures to publish), tune (to tune on), legacy",
+    )
     parser.add_argument("--quick", action="store_true", help="a small suite for smoke tests")
     parser.add_argument("--seeds", type=int, default=None, help="traces per fault class")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--healthy-fridges", type=int, default=None, help="30-day healthy traces")
+    parser.add_argument("--healthy-fridges", type=int, default=None, help="healthy traces")
+    parser.add_argument("--healthy-days", type=float, default=None, help="days per healthy trace")
     args = parser.parse_args(argv)
-    seeds = args.seeds if args.seeds is not None else (2 if args.quick else 20)
-    fridges, days = (2, 5.0) if args.quick else (15, 30.0)
+    fridges, days, seeds = QUICK_SIZES if args.quick else FULL_SIZES[args.population]
+    if args.seeds is not None:
+        seeds = args.seeds
     if args.healthy_fridges is not None:
         fridges = args.healthy_fridges
-    jobs = sorted(build_suite(args.quick, seeds, fridges, days), key=lambda j: -j.scenario.days)
+    if args.healthy_days is not None:
+        days = args.healthy_days
+    jobs = build_suite(args.quick, seeds, fridges, days, population=args.population)
+    jobs.sort(key=lambda j: -j.scenario.days)
     started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
-        outcomes = list(pool.map(run_job, jobs, chunksize=1))
+    if args.workers <= 1:
+        outcomes = [run_job(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            outcomes = list(pool.map(run_job, jobs, chunksize=1))
+    print(f"population: {args.population}")
     for line in summarise(outcomes):
         print(line)
     print(f"\n{len(jobs)} traces in {time.perf_counter() - started:.0f} s")

@@ -6,6 +6,12 @@ freezer, a single compressor with start inrush and a pull-down surge, a timed de
 build-up on the evaporator, door openings, ambient swings, mains outages and sensors that report
 like real ones (on change, with heartbeats, sometimes unavailable). Faults change the physics, not
 the readings, so the engine has to find them the way it would in a real kitchen.
+
+The widened world (the Scenario fields after ``physics_step_s``) adds standby, lamp and fans,
+sub-step inrush spikes, mechanical thermostats, defrost styles, the freezer's cycle swing, sensor
+lag, offsets and probe handling, evening load and 0 W outage plugs. It is opt-in: its new random
+draws come from streams of their own, and today's draws are made exactly as before (and then
+overridden), so a default scenario gives bit-for-bit today's trace.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import random
 
 from custom_components.fridge_care.analysis.model import FaultCode, Role
 
-from .scenario import FaultInjection, Sample, Scenario
+from .scenario import FaultInjection, Sample, Scenario, SensorFaultMode
+from .sensors import PlugReporter, PlugState, Spike, TempReporter
 
 _DAY_S = 86_400.0
 _HOUR_S = 3_600.0
@@ -25,6 +32,15 @@ _DOOR_PROFILE = (  # relative door traffic per hour of the day: quiet nights, bu
 )  # fmt: skip
 _DOOR_PROFILE_MEAN = sum(_DOOR_PROFILE) / 24.0
 _PLUG_UNAVAILABLE_AFTER_S = 60.0  # a Wi-Fi plug without mains drops off within a minute
+_EVENING_HOURS = range(17, 22)  # when warm food goes in (Scenario.evening_load_kj)
+_EVENING_SHARE = sum(_DOOR_PROFILE[h] for h in _EVENING_HOURS) / sum(_DOOR_PROFILE)
+_WARM_FOOD_MAX_J = 60e3  # what one opening's warm food brings at most (1 kg from 20 °C)
+_ADAPTIVE_OPENINGS = 30.0  # an adaptive defrost: this many openings bring it as far as its most
+_ADAPTIVE_MIN_S = 8 * _HOUR_S  # and it never comes sooner than this
+_PROBE_OUT_TAU_S = 80.0  # a probe lifted into the room warms with this time constant
+_PROBE_BACK_S = 900.0  # and settles back over a quarter of an hour
+_TEMPS = (Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.AMBIENT_TEMP)
+Span = tuple[float, float]
 
 
 class FridgeSimulator:
@@ -67,15 +83,8 @@ class FridgeSimulator:
         self._defrost_every_run_s = rng.uniform(6, 10) * _HOUR_S
         self._defrost_s = rng.uniform(15, 30) * 60
         self._ice_per_day = rng.uniform(0.03, 0.06)
-        freezer_target = rng.uniform(-21, -18)
-        load_f = self._ua_fridge * (21 - self.setpoint_c) - self._ua_between * (
-            self.setpoint_c - freezer_target
-        )
-        load_z = self._ua_freezer * (21 - freezer_target) + self._ua_between * (
-            self.setpoint_c - freezer_target
-        )
-        self._fridge_share = load_f / (load_f + load_z)
-        self._freezer_target = freezer_target
+        self._freezer_target = rng.uniform(-21, -18)
+        self._fridge_share = self._share()
         # State.
         self.ambient_c = self.ambient_mean
         self.mains = True
@@ -83,7 +92,7 @@ class FridgeSimulator:
         self.power_w = self._idle_w
         self.air_c = self.setpoint_c
         self.contents_c = self.setpoint_c - 0.2
-        self.freezer_c = freezer_target
+        self.freezer_c = self._freezer_target
         self._ice = rng.uniform(0, 0.04)
         self.compressor_on = False
         self._run_s = 0.0  # seconds into the current run
@@ -99,19 +108,140 @@ class FridgeSimulator:
         self._trip_after_s = math.inf  # when an overheating compressor's overload trips
         # Faults and random events, fixed up front so a seed is reproducible.
         self._faults = tuple(self._resolve(f) for f in scenario.faults)
+        modes: tuple[SensorFaultMode, ...] = ("stuck", "implausible", "dead")
         self._sensor_mode = {
-            f.role: rng.choice(("stuck", "implausible", "dead"))
-            for f in scenario.faults
-            if f.code is FaultCode.SENSOR_FAULT
+            f.role: rng.choice(modes) for f in scenario.faults if f.code is FaultCode.SENSOR_FAULT
         }
+        for f in scenario.faults:  # a chosen mode overrides the draw (made anyway, see above)
+            if f.code is FaultCode.SENSOR_FAULT and f.sensor_mode is not None:
+                self._sensor_mode[f.role] = f.sensor_mode
         end = scenario.start + scenario.days * _DAY_S
-        self._outages = self._random_spans(scenario.outages_per_day, 1800, 5 * _HOUR_S, end)
-        self._gaps = {
+        shortest_h, longest_h = scenario.outage_hours
+        self._outages = self._random_spans(
+            scenario.outages_per_day, shortest_h * _HOUR_S, longest_h * _HOUR_S, end
+        )
+        self._gaps = {  # drawn in a fixed order (a frozenset's order changes between processes)
             role: self._random_spans(scenario.sensor_gaps_per_day, 300, 5400, end)
-            for role in scenario.roles
+            for role in Role
+            if role in scenario.roles
         }
         self._last: dict[Role, tuple[float, float | None]] = {}
+        self._cursors: dict[int, int] = {}  # per list of spans: the first that has not ended
         self._emit_all = True
+        self._widen(scenario, end)
+
+    def _share(self) -> float:
+        """Return the fridge compartment's share of the heat load at 21 °C."""
+        setpoint, freezer = self.setpoint_c, self._freezer_target
+        load_f = self._ua_fridge * (21 - setpoint) - self._ua_between * (setpoint - freezer)
+        load_z = self._ua_freezer * (21 - freezer) + self._ua_between * (setpoint - freezer)
+        return load_f / (load_f + load_z)
+
+    def _widen(self, scenario: Scenario, end: float) -> None:
+        """Apply the widened world's options over today's draws (none set: nothing changes)."""
+        world = random.Random(f"{scenario.seed}/world")  # physics draws of the widened world
+        sensors = random.Random(f"{scenario.seed}/sensors")  # sensor draws of the widened world
+        mechanical = scenario.thermostat == "mechanical"
+        if mechanical:
+            self.half_band_c = world.uniform(0.8, 1.2)  # a bimetal or bellows: a wider band
+        if scenario.thermostat_band_k is not None:
+            self.half_band_c = scenario.thermostat_band_k
+        if scenario.setpoint_c is not None:
+            self.setpoint_c = scenario.setpoint_c
+            self.air_c = self.setpoint_c
+            self.contents_c = self.setpoint_c - 0.2
+            self._fridge_share = self._share()
+        if scenario.capacity_w is not None:
+            self.capacity_w = scenario.capacity_w
+        if scenario.run_power_w is not None:
+            self.run_power_w = scenario.run_power_w
+        if scenario.heater_w is not None:
+            self.heater_power_w = scenario.heater_w
+        if scenario.standby_w is not None:
+            self._idle_w = scenario.standby_w
+        elif mechanical:
+            self._idle_w = 0.0
+        if scenario.lamp_w is not None:
+            self._lamp_w = scenario.lamp_w
+        self.power_w = self._steady_w = self._idle_w
+        self._fan_w = scenario.fan_w
+        self._fan_until = -math.inf
+        self._surge = scenario.surge
+        self._surge_tau_s = scenario.surge_tau_s
+        self._inrush_ratio = scenario.inrush_ratio
+        self._spike: Spike | None = None
+        self._world = world
+        # Defrost.
+        self._defrost_style = scenario.defrost_style
+        self._since_defrost_s = 0.0  # wall-clock time with mains since the last defrost
+        self._openings_since_defrost = 0
+        self.defrosts: list[float] = []  # when each defrost started (ground truth)
+        self.failed_starts: list[float] = []  # when a failing compressor tried to start
+        if scenario.defrost_minutes is not None:
+            self._defrost_s = scenario.defrost_minutes * 60
+        interval_h = scenario.defrost_interval_h
+        style = scenario.defrost_style
+        self._defrost_every_s = self._defrost_every_run_s
+        if style is not None and style != "none":
+            every = interval_h if interval_h is not None else {"adaptive": 36.0}.get(style, 12.0)
+            self._defrost_every_run_s = every * _HOUR_S
+            self._defrost_every_s = every * _HOUR_S
+            self._run_since_defrost = world.uniform(0, self._defrost_every_run_s)
+            self._since_defrost_s = world.uniform(0, min(self._defrost_every_s, 24 * _HOUR_S))
+        if style == "none":
+            self._ice_per_day *= 0.1  # a manual-defrost evaporator frosts over months, not days
+        self._defrost_peak_c = scenario.defrost_peak_c
+        self._freezer_swing_k = scenario.freezer_swing_k
+        # Household.
+        expected = self.door_openings_per_day * _EVENING_SHARE
+        per_opening = scenario.evening_load_kj * 1000 / expected if expected > 0 else 0.0
+        self._evening_heat_j = min(_WARM_FOOD_MAX_J, per_opening)
+        self._drift_c_per_s = scenario.seasonal_drift_c_per_day / _DAY_S
+        # Sensors: probes with lag, offsets and lifts; reporting styles.
+        self._offsets = {
+            Role.FRIDGE_TEMP: scenario.fridge_offset_c,
+            Role.FREEZER_TEMP: scenario.freezer_offset_c,
+            Role.AMBIENT_TEMP: scenario.ambient_offset_c,
+        }
+        self._lags = {
+            Role.FRIDGE_TEMP: scenario.fridge_lag_s,
+            Role.FREEZER_TEMP: scenario.freezer_lag_s,
+        }
+        per_day = scenario.probe_lifts_per_month / 30.0
+        self.probe_lifts: dict[Role, list[Span]] = {}
+        for role in self._lags:
+            self.probe_lifts[role] = self._spans(sensors, per_day, 60.0, 300.0, end)
+        self._probes_on = per_day > 0 or any(self._lags.values())
+        self._probe: dict[Role, float] = {}
+        self._offsets_on = any(self._offsets.values())
+        plug = scenario.plug_style
+        self._plug = None if plug is None else PlugReporter(scenario, self.plug_interval_s, sensors)
+        self._temp_reporters = (
+            {role: TempReporter(scenario) for role in _TEMPS}
+            if scenario.temp_style is not None
+            else {}
+        )
+        self._jitter = sensors
+
+    @property
+    def fridge_c(self) -> float:
+        """The fridge compartment's true temperature (what a perfect probe in it would read)."""
+        return 0.6 * self.air_c + 0.4 * self.contents_c
+
+    @property
+    def sensor_gaps(self) -> dict[Role, list[Span]]:
+        """The random spans in which each sensor was unavailable (``sensor_gaps_per_day``)."""
+        return self._gaps
+
+    @property
+    def outages(self) -> list[Span]:
+        """Every span without mains: the random outages and the injected ``power_outage`` faults."""
+        injected = [
+            (start, end)
+            for code, start, _ramp, end, _strength, _role in self._faults
+            if code is FaultCode.POWER_OUTAGE
+        ]
+        return sorted([*self._outages, *injected])
 
     def _resolve(self, fault: FaultInjection) -> tuple[FaultCode, float, float, float, float, Role]:
         """Fix a fault's start, ramp, end and strength (seconds, absolute)."""
@@ -132,17 +262,22 @@ class FridgeSimulator:
 
     def _random_spans(
         self, per_day: float, shortest_s: float, longest_s: float, end: float
-    ) -> list[tuple[float, float]]:
+    ) -> list[Span]:
         """Poisson-placed spans (outages, sensor gaps) over the run."""
-        spans: list[tuple[float, float]] = []
+        return self._spans(self._rng, per_day, shortest_s, longest_s, end)
+
+    def _spans(
+        self, rng: random.Random, per_day: float, shortest_s: float, longest_s: float, end: float
+    ) -> list[Span]:
+        spans: list[Span] = []
         if per_day <= 0:
             return spans
         t = self.scenario.start
         while True:
-            t += self._rng.expovariate(per_day / _DAY_S)
+            t += rng.expovariate(per_day / _DAY_S)
             if t >= end:
                 return spans
-            length = self._rng.uniform(shortest_s, longest_s)
+            length = rng.uniform(shortest_s, longest_s)
             spans.append((t, t + length))
             t += length
 
@@ -156,9 +291,16 @@ class FridgeSimulator:
                 )
         return level
 
-    @staticmethod
-    def _within(spans: list[tuple[float, float]], t: float) -> bool:
-        return any(a <= t < b for a, b in spans)
+    def _within(self, spans: list[Span], t: float) -> bool:
+        """Whether ``t`` falls in one of the time-ordered spans (``t`` never goes back)."""
+        if not spans:
+            return False
+        key = id(spans)
+        i = self._cursors.get(key, 0)
+        while i < len(spans) and spans[i][1] <= t:
+            i += 1
+        self._cursors[key] = i
+        return i < len(spans) and spans[i][0] <= t
 
     def advance(self, to: float) -> list[Sample]:
         """Run the physics up to ``to`` and return the state changes Home Assistant would record."""
@@ -183,6 +325,8 @@ class FridgeSimulator:
             + self._seasonal_amp
             * math.sin(2 * math.pi * t / self._seasonal_period + self._seasonal_phase)
         )
+        if self._drift_c_per_s:
+            ambient += self._drift_c_per_s * (t - self.scenario.start)
         self.ambient_c = ambient
         progress = self._progress
         mains = not (progress(FaultCode.POWER_OUTAGE) > 0 or self._within(self._outages, t))
@@ -196,6 +340,9 @@ class FridgeSimulator:
                 self._door_open_until = t + min(
                     120.0, max(dt, rng.lognormvariate(math.log(15), 0.6))
                 )
+                self._openings_since_defrost += 1
+                if self._evening_heat_j and hour in _EVENING_HOURS:  # warm food goes in
+                    self.contents_c += self._evening_heat_j / self._c_contents
         self.door_open = ajar or t < self._door_open_until
         # Controls: defrost timer, thermostat, overload.
         setpoint = self.setpoint_c + 4.5 * progress(FaultCode.UNSAFE_TEMPERATURE)
@@ -214,10 +361,13 @@ class FridgeSimulator:
             heater = progress(FaultCode.DEFROST_FAILURE) == 0
         elif t < self._drip_until:
             pass
-        elif self._run_since_defrost >= self._defrost_every_run_s:
+        elif self._defrost_due():
             self.compressor_on = False
             self._off_since = t
             self._run_since_defrost = 0.0
+            self._since_defrost_s = 0.0
+            self._openings_since_defrost = 0
+            self.defrosts.append(t)
             self._defrost_until = t + self._defrost_s
             self._drip_until = self._defrost_until + 300
             heater = progress(FaultCode.DEFROST_FAILURE) == 0
@@ -230,7 +380,8 @@ class FridgeSimulator:
         elif self.air_c >= setpoint + self.half_band_c and t >= self._retry_at:
             inrush = True
             if progress(FaultCode.COMPRESSOR_START_FAILURE) > 0:
-                self._retry_at = t + rng.uniform(180, 300)  # overload trips, cools, retries
+                self.failed_starts.append(t)
+                self._retry_at = t + rng.uniform(*self.scenario.start_retry_s)  # trips, retries
             else:
                 self.compressor_on = True
                 self._run_s = 0.0
@@ -240,10 +391,17 @@ class FridgeSimulator:
         fouling = progress(FaultCode.CONDENSER_FOULING)
         leak = progress(FaultCode.COOLING_FAILURE)
         power = self._idle_w + (self._lamp_w if self.door_open else 0.0)
+        if mains:
+            self._since_defrost_s += dt
+        if self._fan_w:
+            if running:
+                self._fan_until = t + self.scenario.fan_overrun_s
+            if running or t <= self._fan_until:
+                power += self._fan_w
         if running:
             self._run_s += dt
             self._run_since_defrost += dt
-            surge = 0.25 * math.exp(-self._run_s / 90)
+            surge = self._surge * math.exp(-self._run_s / self._surge_tau_s)
             run = (
                 self.run_power_w
                 * (1 + 0.008 * (ambient - 21) + surge)
@@ -253,11 +411,22 @@ class FridgeSimulator:
             if progress(FaultCode.POWER_FLUCTUATION) > 0:
                 run *= max(0.45, 1 + 0.25 * progress(FaultCode.POWER_FLUCTUATION) * rng.gauss(0, 1))
             power += run
+        self._spike = None
         if inrush:
-            power += self.run_power_w * rng.uniform(4.5, 6.0)
+            spike_w = self.run_power_w * rng.uniform(4.5, 6.0)  # drawn even when not used
+            if self._inrush_ratio is None:
+                power += spike_w
+            else:  # a spike of a second or two somewhere inside the step
+                world = self._world
+                length = min(dt, self.scenario.inrush_s * world.uniform(0.8, 1.2))
+                extra = self.run_power_w * self._inrush_ratio * world.uniform(0.9, 1.1)
+                self._spike = Spike(t - dt + world.uniform(0, dt - length), length, extra)
         if heater:
             power += self.heater_power_w
         self.power_w = power if mains else 0.0
+        self._steady_w = self.power_w
+        if self._spike is not None and mains:  # today's plug reads the step's mean
+            self.power_w += self._spike.extra_w * self._spike.duration_s / dt
         # Heat flows.
         capacity = 0.0
         if running:
@@ -296,8 +465,42 @@ class FridgeSimulator:
         self.contents_c += q_air_contents / self._c_contents * dt
         self.freezer_c += d_freezer / self._c_freezer * dt
         self._door_air_offset *= math.exp(-dt / 120)
-        target = 2.5 if heater else 0.0
-        self._freezer_air_offset += (target - self._freezer_air_offset) * (dt / 300)
+        if self._freezer_swing_k is None and self._defrost_peak_c is None:
+            target = 2.5 if heater else 0.0
+            self._freezer_air_offset += (target - self._freezer_air_offset) * (dt / 300)
+        else:
+            self._freezer_sensor_air(heater, dt)
+
+    def _freezer_sensor_air(self, heater: bool, dt: float) -> None:
+        """Move the air at the freezer sensor: towards the heater's peak, or with the cycle."""
+        tau = 300.0
+        if heater and self._defrost_peak_c is not None:
+            target = self._defrost_peak_c - self.freezer_c
+            tau = max(300.0, self._defrost_s / 3)
+        elif heater:
+            target = 2.5
+        elif self._freezer_swing_k is not None:
+            half = self._freezer_swing_k / 2
+            target = -half if self.compressor_on else half
+            tau = 240.0
+        else:
+            target = 0.0
+        self._freezer_air_offset += (target - self._freezer_air_offset) * min(1.0, dt / tau)
+
+    def _defrost_due(self) -> bool:
+        """Whether the defrost timer (or the adaptive controller) calls for a defrost now."""
+        style = self._defrost_style
+        if style is None or style == "timed_run":
+            return self._run_since_defrost >= self._defrost_every_run_s
+        if style == "timed_wall":
+            return self._since_defrost_s >= self._defrost_every_s
+        if style == "adaptive":
+            since = self._since_defrost_s
+            frost = (
+                since / self._defrost_every_s + self._openings_since_defrost / _ADAPTIVE_OPENINGS
+            )
+            return frost >= 1.0 and since >= min(_ADAPTIVE_MIN_S, self._defrost_every_s)
+        return False
 
     def _readings(self) -> dict[Role, float | None]:
         """Return what each sensor would read now, before sampling."""
@@ -310,6 +513,8 @@ class FridgeSimulator:
             Role.DOOR: 1.0 if self.door_open else 0.0,
             Role.COMPRESSOR_POWER: self.power_w,
         }
+        if self._probes_on or self._offsets_on:
+            self._sense(values)
         for code, start, _ramp, end, _strength, role in self._faults:
             if code is FaultCode.SENSOR_FAULT and start <= self.t < end:
                 mode = self._sensor_mode[role]
@@ -321,12 +526,73 @@ class FridgeSimulator:
                     last = self._last.get(role)
                     values[role] = last[1] if last is not None else values[role]
         lost = self._mains_lost_at
-        if lost is not None:  # a plug without mains says nothing, then drops off the network
+        if lost is not None and self.scenario.outage_plug == "unavailable":
+            # a plug without mains says nothing, then drops off the network
             if self.t - lost >= _PLUG_UNAVAILABLE_AFTER_S:
                 values[Role.COMPRESSOR_POWER] = None
             else:
                 del values[Role.COMPRESSOR_POWER]
         return values
+
+    def _sense(self, values: dict[Role, float | None]) -> None:
+        """Apply what the probes add: lag (a probe in a bottle), lifts into the room, offsets."""
+        t = self.t
+        for role, probe_lag in self._lags.items():
+            lag = probe_lag
+            true = values[role]
+            if true is None:
+                continue
+            if self._probes_on:
+                probe = self._probe.get(role)
+                lifts = self.probe_lifts[role]
+                if probe is None:
+                    probe = true
+                elif self._within(lifts, t):
+                    probe += (self.ambient_c - probe) * (1 - math.exp(-self._dt / _PROBE_OUT_TAU_S))
+                else:
+                    if any(b <= t < b + _PROBE_BACK_S for _a, b in lifts):
+                        lag = max(lag, 120.0)  # settling back into place
+                    probe = (
+                        true
+                        if lag <= 0
+                        else probe + (true - probe) * (1 - math.exp(-self._dt / lag))
+                    )
+                self._probe[role] = probe
+                true = probe
+            values[role] = true + self._offsets[role]
+        ambient = values[Role.AMBIENT_TEMP]
+        if ambient is not None:
+            values[Role.AMBIENT_TEMP] = ambient + self._offsets[Role.AMBIENT_TEMP]
+
+    def _plug_states(self, reading: float | None, *, force: bool) -> list[Sample]:
+        """Return what the widened world's plug makes Home Assistant record over the step."""
+        plug = self._plug
+        assert plug is not None
+        role = Role.COMPRESSOR_POWER
+        t = self.t
+        state: PlugState = "on"
+        watts = self._steady_w
+        spike = self._spike
+        lost = self._mains_lost_at
+        faulty = any(
+            code is FaultCode.SENSOR_FAULT and r is role and start <= t < end
+            for code, start, _ramp, end, _strength, r in self._faults
+        )
+        if self._within(self._gaps[role], t):
+            state = "unavailable"
+        elif lost is not None and self.scenario.outage_plug == "unavailable":
+            state = "unavailable" if t - lost >= _PLUG_UNAVAILABLE_AFTER_S else "silent"
+        elif faulty:  # the plug itself fails: dead, stuck or implausible
+            spike = None
+            state = "unavailable" if reading is None else "on"
+            watts = reading if reading is not None else 0.0
+        if force:
+            reports = plug.first(t, None if state != "on" else watts)
+        else:
+            reports = plug.step(t, self._dt, watts, spike, state)
+        if reports:
+            self._last[role] = reports[-1]
+        return [Sample(at, role, value) for at, value in reports]
 
     def _report(self, out: list[Sample], *, force: bool) -> None:
         """Turn readings into state changes, the way each kind of sensor reports."""
@@ -337,7 +603,17 @@ class FridgeSimulator:
         for role, reading in self._readings().items():
             if role not in scenario.roles:
                 continue
+            if role is Role.COMPRESSOR_POWER and self._plug is not None:
+                batch.extend(self._plug_states(reading, force=force))
+                continue
             value = None if self._within(self._gaps[role], t) else reading
+            reporter = self._temp_reporters.get(role)
+            if reporter is not None:
+                measured_at = t if force else t - self._jitter.random() * dt * 0.9
+                for at, recorded in reporter.report(measured_at, value, force=force):
+                    batch.append(Sample(at, role, recorded))
+                    self._last[role] = (at, recorded)
+                continue
             last = self._last.get(role)
             if value is not None:
                 if role in (Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.AMBIENT_TEMP):
@@ -359,7 +635,8 @@ class FridgeSimulator:
                 else:  # one resolution step after a minute, two at once (like Zigbee reporting)
                     step = abs(value - last_value) / scenario.temp_resolution_c
                     changed = step > 1.5 or (step > 0.5 and t - last_at >= 60.0)
-                    changed = changed or t - last_at >= scenario.temp_heartbeat_s
+                    heartbeat = scenario.temp_heartbeat_s
+                    changed = changed or (heartbeat is not None and t - last_at >= heartbeat)
                 if not changed:
                     continue
             self._last[role] = (t, value)
