@@ -43,10 +43,10 @@ class Baseline(Persistent):
         "duty_norm",
         "duty_profile",
         "energy_kwh",
-        "freezer_swing_k",
+        "freezer_turns_per_run",
         "fridge_cool_k_per_h",
         "fridge_mean",
-        "fridge_swing_k",
+        "fridge_turns_per_run",
         "jitter",
         "last_adapted_day",
         "learned_at",
@@ -76,8 +76,10 @@ class Baseline(Persistent):
         self.ambient_c: float | None = None  # the room during the learning period
         self.fridge_cool_k_per_h: float | None = None  # cooling rate seen from inside
         self.cooling_share: float | None = None  # share of time the fridge cools (no plug)
-        self.fridge_swing_k: float | None = None
-        self.freezer_swing_k: float | None = None
+        # Turning points a thermometer showed per compressor run: about two if it moves with
+        # every cycle (a probe in a bottle of water may not)
+        self.fridge_turns_per_run: float | None = None
+        self.freezer_turns_per_run: float | None = None
 
     @property
     def learned(self) -> bool:
@@ -105,9 +107,7 @@ class Baseline(Persistent):
         if fridge_swings is not None:
             self.fridge_cool_k_per_h = fridge_swings.cooling_rate(since)
             self.cooling_share = fridge_swings.cooling_share(since, until)
-            self.fridge_swing_k = fridge_swings.swing_k(since)
-        if freezer_swings is not None:
-            self.freezer_swing_k = freezer_swings.swing_k(since)
+
         watts = power.mean(since, until) if power is not None else None
         self.energy_kwh = watts * 24 / 1000 if watts is not None else None
         if tracker is None:
@@ -116,6 +116,10 @@ class Baseline(Persistent):
         cycles = [c for c in tracker.cycles if since <= c.start < until]
         if len(cycles) < _CYCLES_TO_LEARN:
             return
+        if fridge_swings is not None:
+            self.fridge_turns_per_run = len(fridge_swings.phases(since)) / len(cycles)
+        if freezer_swings is not None:
+            self.freezer_turns_per_run = len(freezer_swings.phases(since)) / len(cycles)
         gap = (room if room is not None else REFERENCE_AMBIENT_C) - (
             inside if inside is not None else 3.0
         )

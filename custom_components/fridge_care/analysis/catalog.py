@@ -132,8 +132,14 @@ _SPECS = (
         safety=False,
         observable_with=(_POWER, _FREEZER),
         clear_after_s=_HOUR,
-        confirm_after_s=12 * _HOUR,
-        explained_by=frozenset({FaultCode.COMPRESSOR_START_FAILURE, FaultCode.POWER_OUTAGE}),
+        confirm_after_s=48 * _HOUR,
+        explained_by=frozenset(
+            {
+                FaultCode.COMPRESSOR_START_FAILURE,
+                FaultCode.POWER_OUTAGE,
+                FaultCode.UNSAFE_TEMPERATURE,  # a thermostat turned up runs (and defrosts) less
+            }
+        ),
     ),
     FaultSpec(
         FaultCode.DOOR_SEAL_LEAK,

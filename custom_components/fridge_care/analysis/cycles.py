@@ -20,7 +20,8 @@ from .state import Persistent
 OFF, RUN, HEAT, UNKNOWN = 0, 1, 2, 3
 HOUR_S = 3600.0
 _HOURS_KEPT = 24 * 40
-_SHORTEST_RUN_S = 120.0  # a compressor that ran less than this never got going
+_SHORTEST_RUN_S = 60.0  # a run this short is a short cycle (an overload trip), not a start
+_ATTEMPT_S = 45.0  # a locked rotor draws its burst for 1-3 s before the overload trips
 _LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a run
 _SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
 _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
@@ -259,10 +260,11 @@ class CycleTracker(Persistent):
         self._level = OFF
         if length <= 0:
             return  # a heater ended: recorded as a defrost
-        if length >= _SHORTEST_RUN_S and not (self._readings <= 1 and length <= _LONE_READING_S):
+        lone = self._readings <= 1 and length <= _LONE_READING_S
+        if length >= _SHORTEST_RUN_S and not lone:
             self._record_run(start, at, fridge_c, doors)
             self._off_since = at
-        elif self._seg_peak >= self.signature.attempt_w:
+        elif (lone or length < _ATTEMPT_S) and self._seg_peak >= self.signature.attempt_w:
             self.attempts.append(start)
 
     def _record_run(self, start: float, end: float, fridge_c: float | None, doors: int) -> None:

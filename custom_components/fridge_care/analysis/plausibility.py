@@ -24,7 +24,7 @@ class Plausibility(Persistent):
     A reading outside what the sensor can read, or a temperature that jumps ten kelvin from the
     last good one within minutes, is set aside (a probe lifted out for a minute reads the room:
     those readings are not the compartment's). One or two such readings are handling; a steady
-    stream of them, for ten minutes or more, is a faulty sensor. Jumped readings that agree with
+    stream of them, for half an hour or more, is a faulty sensor. Jumped readings that agree with
     each other for five minutes are a new level (the sensor was moved), and are taken.
     """
 

@@ -11,7 +11,10 @@ _RUNNING_AGAIN_S = 120.0
 _WARMED_K = 1.0  # the fridge warmed this much since the first failed start: no doubt left
 _NO_RUN_OFFS = 2.0  # no run for this many long-but-ordinary off periods
 _NO_RUN_MIN_S = 5400.0
-_LIVE_STANDBY_W = 3.0
+_PAST_CUT_IN_K = 1.0
+_NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
+_CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
+_LIVE_STANDBY_W = 1.0
 _JITTER_FLOOR = 0.15  # relative power change per running minute that no healthy run shows
 _DAY_S = 86_400.0
 _AMBIENT_POWER = 0.008  # a compressor draws about 0.8 % more per kelvin of room temperature
@@ -60,23 +63,29 @@ class CompressorStartFailure(Detector):
         standby = tracker.signature.off_w
         longest = baseline.off_s_long
         if off_since is None or longest is None or standby is None or standby < _LIVE_STANDBY_W:
-            return None
+            return None  # (a mechanical thermostat's 0 W could as well be no mains)
         if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
             return None
         resting = view.now - off_since
         wait = max(_NO_RUN_OFFS * longest, _NO_RUN_MIN_S) / view.sensitivity
         if resting < (wait / 2 if active else wait):
             return None
-        warming = _warmed_since(view, off_since)
         cut_in = baseline.cut_in_c
         fridge = view.fridge.value if view.fridge is not None else None
-        if fridge is not None and cut_in is not None and fridge < cut_in + _WARMED_K:
+        if fridge is not None and cut_in is not None and fridge < cut_in + _PAST_CUT_IN_K:
             return None  # resting cold: the thermostat simply has not called for cold
+        # A thermostat turned up also rests the compressor for hours while the fridge warms to
+        # its new setting; then it runs again. Only hours more, or a fridge warmer than anyone
+        # sets one, tells a compressor that cannot start.
+        if fridge is not None:
+            confirmed = fridge >= max(_NOBODY_SETS_C, (cut_in or 0.0) + 5.0)
+        else:
+            confirmed = resting >= _CONFIRM_NO_RUN_S
         return Finding(
             confidence=0.7,
             evidence={"hours_without_run": round(resting / 3600, 1)},
             onset_at=off_since,
-            confirmed=resting >= 1.5 * wait and (warming is None or warming >= _WARMED_K),
+            confirmed=confirmed,
         )
 
 

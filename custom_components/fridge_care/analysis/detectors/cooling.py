@@ -6,8 +6,10 @@ from ..model import FaultCode, Severity
 from ..signals import BUCKET_S
 from . import Detector, Finding, View, clamp01, ratio
 
-_FRIDGE_SUSTAIN_S = 1800.0
+_FRIDGE_SUSTAIN_S = 3600.0
 _FREEZER_SUSTAIN_S = 3600.0
+_RECOVERING_K_PER_H = -0.5  # cooling back down this fast: the shopping going in, not a fault
+_USDA_S = 2 * 3600.0  # above the limit this long, recovering or not: the food is at risk
 _WINDOW_S = 24 * 3600.0  # the leak must show around the clock, not in one busy evening
 _DUTY_DAY = 1.25  # the last day's duty against the same hours usually
 _DUTY_EVERY_BLOCK = 1.1  # no 4-hour block of that day (the night included) at its usual
@@ -108,8 +110,8 @@ class CoolingFailure(Detector):
         if rise is None or drift is None:
             self._warm_since = None
             return None
-        if active:
-            present = rise >= 0.8 / view.sensitivity
+        if active:  # still climbing: a thermostat turned up levels off within hours
+            present = rise >= 0.8 / view.sensitivity and drift >= _CLIMB_K_PER_H / 2
         else:
             climbing = rise >= 1.5 / view.sensitivity and drift >= _CLIMB_K_PER_H
             if not climbing:
@@ -122,7 +124,6 @@ class CoolingFailure(Detector):
         return Finding(
             confidence=clamp01(rise / 3),
             evidence={"fridge_rise_k": round(rise, 2), "warming_k_per_h": round(drift, 2)},
-            confirmed=True,  # hours of climbing well above its level is the corroboration
         )
 
 
@@ -139,10 +140,12 @@ class UnsafeTemperature(Detector):
     code = FaultCode.UNSAFE_TEMPERATURE
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Every 10-minute mean above the limit for 30 minutes (fridge) or an hour (freezer).
+        """Every 10-minute mean above the limit for an hour, and not cooling back down.
 
         Averages, not single readings: a busy evening of door openings puts the air above 4.4 °C
-        for minutes at a time without warming the food.
+        for minutes at a time without warming the food, and warm shopping put away lifts it for
+        an hour while the compressor pulls it back down. Past two hours above the limit (the
+        USDA's rule for perishables) it is reported whatever the trend.
         """
         findings = []
         untrusted = view.implausible_since
@@ -172,6 +175,10 @@ class UnsafeTemperature(Detector):
             window = max(BUCKET_S, sustain / view.sensitivity)
             means = signal.bucket_means(view.now - window - BUCKET_S, view.now)
             if len(means) * BUCKET_S < window or min(means) <= limit:
+                continue
+            slope = (means[-1] - means[-3]) / (2 * BUCKET_S) * 3600 if len(means) >= 3 else 0.0
+            above_s = view.now - zone.above_since
+            if not active and slope <= _RECOVERING_K_PER_H and above_s < _USDA_S:
                 continue
             onset = min(zone.above_since, view.now - window)
             findings.append((onset, name, view.now - onset, zone.peak_c or signal.value))

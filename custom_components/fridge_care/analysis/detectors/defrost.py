@@ -6,7 +6,7 @@ from ..model import FaultCode
 from . import Detector, Finding, View, clamp01
 
 _HOUR_S = 3600.0
-_ICING_DUTY = 1.2  # ice on the evaporator: the compressor works harder for the same cooling
+_ICING_DUTY = 1.15  # ice on the evaporator: the compressor works harder for the same cooling
 
 
 class DefrostFailure(Detector):

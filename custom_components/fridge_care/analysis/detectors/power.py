@@ -3,8 +3,11 @@
 Two faces: a Wi-Fi plug without mains goes ``unavailable`` within a minute; a plug that keeps its
 own power (a Zigbee router, a UPS) reports 0 W, which a fridge with standby electronics never draws
 while it has power. A plug that merely lost its network leaves a fridge that still cools now and
-then, so with a compartment sensor the detector waits for a clear rise with no cooling; with the
-plug alone it waits a while longer, and says the plug may only be offline.
+then, so with a compartment sensor the detector waits until the compartment is past the point at
+which this fridge's compressor always starts (or has risen more than a cycle's swing) with no
+cooling since; with the plug alone it waits 25 minutes, and says the plug may only be offline.
+A mechanical thermostat draws 0 W between runs, so there 0 W means no power only once the
+compartment is past its cut-in and still nothing runs.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from ..signals import Signal
 from . import Detector, Finding, View
 
 _CONFIRM_AFTER_S = 600.0
-_ASSUME_AFTER_S = 2700.0
-_PLUG_ONLY_AFTER_S = 1200.0
-_ZERO_W = 0.5
+_PLUG_ONLY_AFTER_S = 1500.0
+_ZERO_W = 0.3
 _ZERO_FOR_S = 300.0
-_LIVE_STANDBY_W = 3.0  # standby electronics: 0 W means no mains
-_RISE_K = 0.5
+_LIVE_STANDBY_W = 1.0  # standby electronics: 0 W means no mains
+_RISE_K = 0.8  # more than an ordinary cycle's swing, with no cooling since the plug went
+_PAST_CUT_IN_K = 0.3  # or past the temperature at which this fridge's compressor always starts
 _COOLING_K = 0.3
+_MECHANICAL_PAST_CUT_IN_K = 2.0  # a mechanical thermostat's band is wide and drifts
+_MECHANICAL_RESTS = 2.0  # long ordinary off periods
 
 
 class PowerOutage(Detector):
@@ -73,12 +78,16 @@ class PowerOutage(Detector):
             present = False
         else:
             cut_in = view.baseline.cut_in_c if compartment is view.fridge else None
-            overdue = cut_in is not None and temp >= cut_in + _RISE_K and rise >= _COOLING_K
-            present = rise >= _RISE_K / view.sensitivity or off_s >= _ASSUME_AFTER_S or overdue
+            overdue = (
+                cut_in is not None
+                and temp >= cut_in + _PAST_CUT_IN_K / view.sensitivity
+                and rise >= _COOLING_K
+            )
+            present = rise >= _RISE_K / view.sensitivity or overdue
         if not present:
             return None
         return Finding(
-            confidence=0.95 if rise >= _RISE_K or zero else 0.7,
+            confidence=0.95 if rise >= _RISE_K or zero else 0.8,
             evidence={
                 "outage_min": round(off_s / 60, 1),
                 "warming_k": round(rise, 2),
@@ -96,12 +105,21 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
         return power.unavailable_since
     tracker = view.tracker
     standby = tracker.signature.off_w if tracker is not None else None
-    if (
-        standby is not None
-        and standby >= _LIVE_STANDBY_W
-        and power.value is not None
-        and power.value <= _ZERO_W
-        and power.changed_at is not None
-    ):
+    if power.value is None or power.value > _ZERO_W or power.changed_at is None:
+        return None
+    if standby is not None and standby >= _LIVE_STANDBY_W:
         return power.changed_at
+    cut_in, longest, fridge = view.baseline.cut_in_c, view.baseline.off_s_long, view.fridge
+    off_since = tracker.off_since if tracker is not None else None
+    if (  # a mechanical thermostat: 0 W is off; off for long and well past the cut-in is no power
+        standby is not None
+        and cut_in is not None
+        and longest is not None
+        and off_since is not None
+        and view.now - off_since >= _MECHANICAL_RESTS * longest
+        and fridge is not None
+        and fridge.value is not None
+        and fridge.value >= cut_in + _MECHANICAL_PAST_CUT_IN_K
+    ):
+        return off_since
     return None

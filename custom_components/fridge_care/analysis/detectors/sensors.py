@@ -15,13 +15,14 @@ from ..signals import Signal
 from . import Detector, Finding, View
 
 _HOUR_S = 3600.0
-_IMPLAUSIBLE_FOR_S = 600.0
+_IMPLAUSIBLE_FOR_S = 1800.0  # a probe lifted out, then warming back through its lag, is shorter
 _DEAD_AFTER_S = 2 * _HOUR_S
 _STUCK_AFTER_S = 2 * _HOUR_S
 _RUNS_WHILE_STUCK = 4  # runs the plug counted while the thermometer did not move
 _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
-_MOVES_K = 0.3  # a thermometer whose ordinary swing is this large moves with every cycle
+_MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
+_TURNS_PER_RUN = 1.5  # a thermometer that turns about twice a cycle moves with every cycle
 
 
 class SensorFault(Detector):
@@ -77,7 +78,8 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         tracker = view.tracker
         if tracker is None or held < _STUCK_AFTER_S or not _moves_with_cycles(view, role, changed):
             return None
-        runs = sum(1 for cycle in tracker.cycles if cycle.start >= changed)
+        full = 0.5 * (view.baseline.run_s or 600.0)  # a short cycle may not move it
+        runs = sum(1 for c in tracker.cycles if c.start >= changed and c.end - c.start >= full)
         return changed if runs >= _RUNS_WHILE_STUCK else None
     if role is Role.COMPRESSOR_POWER:
         swings = view.fridge_swings
@@ -89,13 +91,21 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
 
 
 def _moves_with_cycles(view: View, role: Role, held_since: float) -> bool:
-    """Whether this thermometer's ordinary swing was large enough to show every cycle.
+    """Whether this thermometer shows every compressor cycle (turns about twice per run).
 
-    The learned swing once there is one; during learning, the swing of the day before it froze.
+    As learned with the baseline; while learning, over the day before it froze.
     """
     baseline = view.baseline
-    learned = baseline.fridge_swing_k if role is Role.FRIDGE_TEMP else baseline.freezer_swing_k
-    if learned is None:
-        swings = view.fridge_swings if role is Role.FRIDGE_TEMP else view.freezer_swings
-        learned = swings.swing_k(held_since - 86_400.0) if swings is not None else None
-    return learned is not None and learned >= _MOVES_K
+    turns = (
+        baseline.fridge_turns_per_run
+        if role is Role.FRIDGE_TEMP
+        else baseline.freezer_turns_per_run
+    )
+    tracker = view.tracker
+    swings = view.fridge_swings if role is Role.FRIDGE_TEMP else view.freezer_swings
+    if turns is None and tracker is not None and swings is not None:
+        since = held_since - 86_400.0
+        runs = sum(1 for c in tracker.cycles if since <= c.start < held_since)
+        phases = sum(1 for p in swings.phases(since) if p.end <= held_since)
+        turns = phases / runs if runs >= _RUNS_WHILE_STUCK else None
+    return turns is not None and turns >= _TURNS_PER_RUN
