@@ -90,7 +90,7 @@ _SPECS = (
         safety=True,
         observable_with=(_POWER,),
         clear_after_s=15 * _MINUTE,
-        confirm_after_s=30 * _MINUTE,
+        confirm_after_s=8 * _HOUR,  # sooner when the failed starts go on or the fridge warms
         explained_by=frozenset({FaultCode.POWER_OUTAGE}),
     ),
     FaultSpec(

@@ -3,11 +3,12 @@
 Two faces: a Wi-Fi plug without mains goes ``unavailable`` within a minute; a plug that keeps its
 own power (a Zigbee router, a UPS) reports 0 W, which a fridge with standby electronics never draws
 while it has power. A plug that merely lost its network leaves a fridge that still cools now and
-then, so with a compartment sensor the detector waits until the compartment is past the point at
-which this fridge's compressor always starts (or has risen more than a cycle's swing) with no
-cooling since; with the plug alone it waits 25 minutes, and says the plug may only be offline.
-A mechanical thermostat draws 0 W between runs, so there 0 W means no power only once the
-compartment is past its cut-in and still nothing runs.
+then, so an unavailable plug is told as an outage once the compartment is past the point at which
+this fridge's compressor always starts (or has risen more than a cycle's swing) with no cooling
+since — or, as the owner must hear of a power cut within half an hour, after twenty minutes with no
+cooling seen, saying that the plug may only be offline. A mechanical thermostat draws 0 W between
+runs, so there 0 W means no power only once the compartment is far past its cut-in after two long
+rests.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..signals import Signal
 from . import Detector, Finding, View
 
 _CONFIRM_AFTER_S = 600.0
-_PLUG_ONLY_AFTER_S = 1500.0
+_OFFLINE_AFTER_S = 1200.0  # unavailable this long with no cooling seen: told as an outage
 _ZERO_W = 0.3
 _ZERO_FOR_S = 300.0
 _LIVE_STANDBY_W = 1.0  # standby electronics: 0 W means no mains
@@ -56,7 +57,7 @@ class PowerOutage(Detector):
             self._lost_at = lost_at
             self._start = self._peak = temp
         if temp is None:  # the plug alone: no compartment reading to watch
-            wait = _ZERO_FOR_S if zero else _PLUG_ONLY_AFTER_S / view.sensitivity
+            wait = _ZERO_FOR_S if zero else _OFFLINE_AFTER_S / view.sensitivity
             if not active and off_s < wait:
                 return None
             return Finding(
@@ -83,11 +84,12 @@ class PowerOutage(Detector):
                 and temp >= cut_in + _PAST_CUT_IN_K / view.sensitivity
                 and rise >= _COOLING_K
             )
-            present = rise >= _RISE_K / view.sensitivity or overdue
+            waited = off_s >= _OFFLINE_AFTER_S / view.sensitivity
+            present = rise >= _RISE_K / view.sensitivity or overdue or waited
         if not present:
             return None
         return Finding(
-            confidence=0.95 if rise >= _RISE_K or zero else 0.8,
+            confidence=0.95 if rise >= _RISE_K or zero else 0.7,
             evidence={
                 "outage_min": round(off_s / 60, 1),
                 "warming_k": round(rise, 2),
