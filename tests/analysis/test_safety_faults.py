@@ -52,8 +52,8 @@ def test_sensor_faults_of_every_kind_are_found() -> None:
         _, episodes = run_scenario(FaultCode.SENSOR_FAULT, days=1.0, start_h=6.0, seed=seed)
         episode = first(episodes, FaultCode.SENSOR_FAULT)
         # A stuck thermometer is told from a steady one by the compressor runs it failed to
-        # show (four of them), so it takes a few of this fridge's cycles to be sure.
-        assert hours_after(episode, 6.0) < 5.0
+        # show (six full runs), so it takes a few hours of this fridge's cycles to be sure.
+        assert hours_after(episode, 6.0) < 8.0
         seen.update(key.rsplit("_", 1)[-1] for key in episode.evidence)
         assert not [e for e in episodes if e.code is FaultCode.UNSAFE_TEMPERATURE]
     assert {"implausible", "h"} <= seen  # implausible values, and stuck/dead for hours

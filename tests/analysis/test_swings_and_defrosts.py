@@ -68,7 +68,13 @@ def test_a_regular_rhythm_is_learned_from_the_freezers_bumps() -> None:
     observe(log, swings_of(with_defrosts(20, 5)), 5)
     assert len(log.times) >= 5
     assert log.rhythm_s == pytest.approx(20 * HOUR, rel=0.05)
-    assert log.overdue_after_s == pytest.approx(30 * HOUR, rel=0.05)
+    last = log.last
+    assert last is not None
+    overdue = log.overdue(last + 31 * HOUR, None, None)
+    assert overdue is not None and overdue.after_s == pytest.approx(30 * HOUR, rel=0.05)
+    assert overdue.since_s == pytest.approx(31 * HOUR)
+    blind = log.overdue(last + 31 * HOUR, None, last + 10 * HOUR)  # a defrost may have passed
+    assert blind is not None and blind.since_s == pytest.approx(21 * HOUR)
 
 
 def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:
@@ -87,10 +93,24 @@ def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:
 def test_irregular_or_unwatched_intervals_leave_the_rhythm_unknown() -> None:
     log = DefrostLog()
     for at in (0.0, 10 * HOUR, 40 * HOUR, 48 * HOUR, 80 * HOUR, 90 * HOUR):
-        log._add(at, None)  # adaptive defrost: 8-40 h apart
+        log._add(at, None, None)  # adaptive defrost: 8-40 h apart
     assert log.rhythm_s is None
-    assert log.overdue_after_s is None
+    assert log.overdue(100 * HOUR, None, None) is None
     blind = DefrostLog()
     for k in range(6):
-        blind._add(20 * HOUR * k, 20 * HOUR * k - HOUR)  # the witness was away before each
+        blind._add(20 * HOUR * k, 20 * HOUR * k - HOUR, None)  # the witness was away before each
     assert blind.rhythm_s is None
+
+
+def test_a_defrost_every_so_many_running_hours_is_a_rhythm_by_the_compressors_clock() -> None:
+    """A defrost after every 6 hours of running: 12 h apart on a busy day, 40 on a calm one."""
+    log = DefrostLog()
+    at, run = 0.0, 0.0
+    for duty in (0.5, 0.15, 0.4, 0.2, 0.45, 0.18):
+        at += 6 * HOUR / duty
+        run += 6 * HOUR
+        log._add(at, None, run)
+    assert log.rhythm_s is not None  # known, though the clock's intervals are irregular
+    assert log.overdue(at + HOUR, run, None) is not None
+    overdue = log.overdue(at + 40 * HOUR, run + 10 * HOUR, None)
+    assert overdue is not None and overdue.since_s >= overdue.after_s

@@ -73,6 +73,7 @@ class CycleTracker(Persistent):
         "defrosts",
         "hours",
         "last_run_end",
+        "run_total_s",
         "signature",
     )
     _STATE = tuple(name for name in __slots__ if name != "signature")
@@ -102,6 +103,7 @@ class CycleTracker(Persistent):
         self._fridge_at_start: float | None = None
         self._door_at_start = 0
         self.last_run_end: float | None = None
+        self.run_total_s = 0.0  # every second the compressor has been seen running
         # [hour index, on seconds, observed seconds, starts]
         self.hours: deque[tuple[int, float, float, int]] = deque(maxlen=_HOURS_KEPT)
         self.cycles: deque[Cycle] = deque(maxlen=800)
@@ -205,6 +207,7 @@ class CycleTracker(Persistent):
                 hours.append((hour, 0.0, 0.0, 0))
             h, on_s, seen_s, starts = hours[-1]
             hours[-1] = (h, on_s + (span if running else 0.0), seen_s + span, starts)
+            self.run_total_s += span if running else 0.0
             moment += span
             hour += 1
         if heating:

@@ -2,9 +2,12 @@
 
 A heater shows on the plug as a flat 150-400 W for 20-60 minutes (:mod:`.cycles`). Without one in
 view, a defrost warms the freezer's sensor by many kelvin over ten minutes or more; an ordinary
-compressor cycle swings it 1-3 K and a probe lifted out for a minute jumps within seconds, so a
-bump counts only when it stands clear of the learned swing and rises no faster than a heater can.
-The rhythm is known once several intervals agree; until then no defrost can be called missing.
+compressor cycle swings it 1-3 K and a probe lifted out for a minute is set aside before it gets
+here, so a bump counts only when it stands clear of the swing and rises no faster than a heater.
+
+A rhythm is known once several fully watched intervals agree: by the clock (a timed defrost), or,
+with a plug, by the compressor's running time (a defrost every so many hours of running, which
+the clock sees stretch on a quiet day). Until then no defrost can be called missing.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from itertools import pairwise
 from statistics import median
+from typing import NamedTuple
 
 from .cycles import HOUR_S, CycleTracker
 from .state import Persistent
@@ -25,38 +29,79 @@ _SHORTEST_INTERVAL_S = 6 * HOUR_S
 _LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
 _INTERVALS_TO_KNOW = 4
 _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a known rhythm
+_OVERDUE = 1.5  # the longest recent interval, half as much again
+_OVERDUE_MARGIN_S = 8 * HOUR_S  # by the clock
+_OVERDUE_MARGIN_RUN_S = 3 * HOUR_S  # of compressor running
+
+
+class Overdue(NamedTuple):
+    """How long since the last defrost, against the usual interval, in the rhythm's own time."""
+
+    since_s: float  # by the clock, or hours of compressor running
+    usual_s: float
+    after_s: float  # past this, a defrost was missed
+
+
+def _rhythm(intervals: list[float], margin_s: float) -> tuple[float, float] | None:
+    """Return the usual interval and the overdue threshold, if the last few intervals agree."""
+    recent = intervals[-6:]
+    if len(recent) < _INTERVALS_TO_KNOW:
+        return None
+    mean = sum(recent) / len(recent)
+    spread = (sum((i - mean) ** 2 for i in recent) / len(recent)) ** 0.5
+    if spread > _REGULAR_CV * mean:
+        return None
+    usual = median(recent)
+    return usual, max(_OVERDUE * max(recent), usual + margin_s)
 
 
 class DefrostLog(Persistent):
     """When the fridge defrosted, and the intervals between defrosts that were fully watched."""
 
-    __slots__ = ("intervals", "overdue_after_s", "rhythm_s", "times")
+    __slots__ = ("blind_run_s", "intervals", "run_intervals", "run_times", "times")
     _STATE = __slots__
 
     def __init__(self) -> None:
         """Start with no defrost seen."""
         self.times: deque[float] = deque(maxlen=32)
+        self.run_times: deque[float] = deque(maxlen=32)  # compressor running seconds, then
         self.intervals: deque[float] = deque(maxlen=8)
-        self.rhythm_s: float | None = None  # the usual interval, once the last few agree
-        self.overdue_after_s: float | None = None  # no defrost this long: one was missed
+        self.run_intervals: deque[float] = deque(maxlen=8)
+        self.blind_run_s: float | None = None  # running seconds when the plug was last back
 
     @property
     def last(self) -> float | None:
         """When the last defrost was seen."""
         return self.times[-1] if self.times else None
 
-    def _learn_rhythm(self) -> None:
-        """Know the rhythm once the last few fully watched intervals agree."""
-        recent = list(self.intervals)[-6:]
-        self.rhythm_s = self.overdue_after_s = None
-        if len(recent) < _INTERVALS_TO_KNOW:
-            return
-        mean = sum(recent) / len(recent)
-        spread = (sum((i - mean) ** 2 for i in recent) / len(recent)) ** 0.5
-        if spread > _REGULAR_CV * mean:
-            return
-        self.rhythm_s = median(recent)
-        self.overdue_after_s = max(1.5 * max(recent), self.rhythm_s + 8 * HOUR_S)
+    @property
+    def rhythm_s(self) -> float | None:
+        """The usual clock interval between defrosts, once a rhythm is known; None: not known."""
+        if _rhythm(list(self.intervals), _OVERDUE_MARGIN_S) or _rhythm(
+            list(self.run_intervals), _OVERDUE_MARGIN_RUN_S
+        ):
+            return median(list(self.intervals)[-6:])
+        return None
+
+    def overdue(self, now: float, run_s: float | None, blind_until: float | None) -> Overdue | None:
+        """How overdue the next defrost is, in the known rhythm's time; None: no rhythm known.
+
+        A defrost may have passed while the witness was unavailable: the count then restarts
+        from when it came back (but only then: a witness holding a steady value was watching).
+        """
+        last = self.last
+        if last is None:
+            return None
+        by_clock = _rhythm(list(self.intervals), _OVERDUE_MARGIN_S)
+        if by_clock is not None:
+            return Overdue(now - max(last, blind_until or last), *by_clock)
+        by_running = _rhythm(list(self.run_intervals), _OVERDUE_MARGIN_RUN_S)
+        if by_running is not None and run_s is not None and self.run_times:
+            since = self.run_times[-1]
+            if blind_until is not None and blind_until > last and self.blind_run_s is not None:
+                since = max(since, self.blind_run_s)
+            return Overdue(run_s - since, *by_running)
+        return None
 
     def observe(
         self,
@@ -71,8 +116,10 @@ class DefrostLog(Persistent):
         unavailable: an interval spanning a blind spell may hide a defrost and is not learned.
         """
         if tracker is not None and (tracker.defrosts or tracker.signature.heater_w is not None):
+            if blind_until is not None and blind_until > now - 600.0:  # just back: mark it
+                self.blind_run_s = tracker.run_total_s
             for start, _end, _watts in tracker.defrosts:
-                self._add(start, blind_until)
+                self._add(start, blind_until, tracker.run_total_s)
         elif freezer is not None:
             self._bumps(now, freezer, blind_until)
 
@@ -92,17 +139,20 @@ class DefrostLog(Persistent):
                 and peak.value >= floor
                 and peak.at - before.at >= _BUMP_RISE_MIN_S
             ):
-                self._add(before.at, blind_until)
+                self._add(before.at, blind_until, None)
 
-    def _add(self, at: float, blind_until: float | None) -> None:
+    def _add(self, at: float, blind_until: float | None, run_s: float | None) -> None:
         last = self.last
         if last is not None and at - last < _SAME_EVENT_S:
             return
         self.times.append(at)
+        if run_s is not None:
+            self.run_times.append(run_s)
         if last is None:
             return
         interval = at - last
         watched = blind_until is None or blind_until <= last
         if watched and _SHORTEST_INTERVAL_S <= interval <= _LONGEST_INTERVAL_S:
             self.intervals.append(interval)
-            self._learn_rhythm()
+            if run_s is not None and len(self.run_times) >= 2:
+                self.run_intervals.append(run_s - self.run_times[-2])

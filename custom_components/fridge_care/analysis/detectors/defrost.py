@@ -12,10 +12,9 @@ _ICING_DUTY = 1.15  # ice on the evaporator: the compressor works harder for the
 class DefrostFailure(Detector):
     """No defrost (heater power, or the freezer's clear warm bump) for far longer than usual.
 
-    Armed only once the rhythm is known (several fully watched intervals that agree): a fridge
-    whose defrosts come irregularly, or that has none, is never told one is missing. A defrost
-    may have passed while the witness was unavailable, so the clock restarts then — but only
-    then: a plug or thermometer that merely held a steady value was watching all along.
+    Armed only once the rhythm is known (several fully watched intervals that agree, by the clock
+    or by the compressor's running time): a fridge whose defrosts come irregularly, or that has
+    none, is never told one is missing. Hours here are the rhythm's own hours.
     """
 
     __slots__ = ()
@@ -23,18 +22,16 @@ class DefrostFailure(Detector):
 
     def check(self, view: View, active: bool) -> Finding | None:
         """Overdue by half as much again as the longest recent interval (and 8 hours or more)."""
-        defrosts = view.defrosts
-        overdue_after = defrosts.overdue_after_s
-        last = defrosts.last
-        usual = defrosts.rhythm_s
-        if overdue_after is None or last is None or usual is None:
-            return None
         witness = view.power if view.power is not None else view.freezer
-        if witness is not None and witness.gap_end is not None:
-            last = max(last, witness.gap_end)
-        since = view.now - last
-        if since < overdue_after / view.sensitivity:
+        tracker = view.tracker
+        overdue = view.defrosts.overdue(
+            view.now,
+            tracker.run_total_s if tracker is not None else None,
+            witness.gap_end if witness is not None else None,
+        )
+        if overdue is None or overdue.since_s < overdue.after_s / view.sensitivity:
             return None
+        since, usual = overdue.since_s, overdue.usual_s
         evidence = {
             "hours_since_defrost": round(since / _HOUR_S, 1),
             "usual_interval_h": round(usual / _HOUR_S, 1),
@@ -43,7 +40,7 @@ class DefrostFailure(Detector):
         if duty is not None:
             evidence["duty_ratio"] = round(duty, 2)
         return Finding(
-            confidence=clamp01(0.5 + (since - overdue_after) / usual),
+            confidence=clamp01(0.5 + (since - overdue.after_s) / usual),
             evidence=evidence,
             confirmed=duty is not None and duty >= _ICING_DUTY,
         )

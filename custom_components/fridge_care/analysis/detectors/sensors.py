@@ -17,11 +17,12 @@ from . import Detector, Finding, View
 _HOUR_S = 3600.0
 _IMPLAUSIBLE_FOR_S = 1800.0  # a probe lifted out, then warming back through its lag, is shorter
 _DEAD_AFTER_S = 2 * _HOUR_S
-_STUCK_AFTER_S = 2 * _HOUR_S
-_RUNS_WHILE_STUCK = 4  # runs the plug counted while the thermometer did not move
+_STUCK_AFTER_S = 3 * _HOUR_S
+_RUNS_WHILE_STUCK = 6  # full runs the plug counted while the thermometer did not move
 _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
+_RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.5  # a thermometer that turns about twice a cycle moves with every cycle
 
 
@@ -107,5 +108,5 @@ def _moves_with_cycles(view: View, role: Role, held_since: float) -> bool:
         since = held_since - 86_400.0
         runs = sum(1 for c in tracker.cycles if since <= c.start < held_since)
         phases = sum(1 for p in swings.phases(since) if p.end <= held_since)
-        turns = phases / runs if runs >= _RUNS_WHILE_STUCK else None
+        turns = phases / runs if runs >= _RUNS_TO_JUDGE else None
     return turns is not None and turns >= _TURNS_PER_RUN
