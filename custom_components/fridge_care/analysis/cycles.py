@@ -25,7 +25,7 @@ _ATTEMPT_S = 45.0  # a locked rotor draws its burst for 1-3 s before the overloa
 _LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a run
 _SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
 _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
-_HEATER_FLAT = 0.15  # and draws a steady power: readings within this share of their mean
+_HEATER_FLAT = 0.12  # and draws a steady power: its time-weighted spread is this share of its mean
 _BURST_W = 150.0  # before the levels are known: a burst this high that drops straight back to
 _BURST_BACK_W = 40.0  # standby within a minute and a half is a failed start (safety from day one)
 
@@ -51,8 +51,7 @@ class CycleTracker(Persistent):
         "_burst_at",
         "_door_at_start",
         "_fridge_at_start",
-        "_heat_hi",
-        "_heat_lo",
+        "_heat_sq",
         "_heat_start",
         "_heat_sum",
         "_last_at",
@@ -95,9 +94,8 @@ class CycleTracker(Persistent):
         self._settled_first: float | None = None  # the first and last settled readings
         self._settled_last: float | None = None
         self._heat_start: float | None = None
-        self._heat_sum = 0.0
-        self._heat_lo = 0.0
-        self._heat_hi = 0.0
+        self._heat_sum = 0.0  # watt-seconds of the heater phase so far
+        self._heat_sq = 0.0  # and of the watts squared, for its spread
         self._off_since: float | None = None
         self._prev_end_fridge: float | None = None
         self._fridge_at_start: float | None = None
@@ -168,8 +166,7 @@ class CycleTracker(Persistent):
         self._seg_peak = max(self._seg_peak, watts)
         if watts >= signature.heater_floor_w:
             if self._heat_start is None:
-                self._start_heat(at, watts)
-            self._heat_lo, self._heat_hi = min(self._heat_lo, watts), max(self._heat_hi, watts)
+                self._start_heat(at)
             return
         self._end_heat(at)
         if previous is not None and at - self._seg_start >= _SETTLE_S:
@@ -212,6 +209,7 @@ class CycleTracker(Persistent):
             hour += 1
         if heating:
             self._heat_sum += watts * seconds
+            self._heat_sq += watts * watts * seconds
         elif running:
             settled = end - max(at, self._seg_start + _SETTLE_S)
             if settled > 0:
@@ -228,11 +226,10 @@ class CycleTracker(Persistent):
         self._heat_start = None
         self._fridge_at_start = fridge_c
         if watts >= self.signature.heater_floor_w:
-            self._start_heat(at, watts)
+            self._start_heat(at)
 
-    def _start_heat(self, at: float, watts: float) -> None:
-        self._heat_start, self._heat_sum = at, 0.0
-        self._heat_lo = self._heat_hi = watts
+    def _start_heat(self, at: float) -> None:
+        self._heat_start, self._heat_sum, self._heat_sq = at, 0.0, 0.0
 
     def _end_heat(self, at: float) -> None:
         """End a heater phase: a defrost if it was long and flat, else part of the run."""
@@ -244,8 +241,9 @@ class CycleTracker(Persistent):
         if length < _HEATER_MIN_S:
             return
         mean = self._heat_sum / length
-        if self._heat_hi - self._heat_lo > 2 * _HEATER_FLAT * mean:
-            return
+        spread = max(0.0, self._heat_sq / length - mean * mean) ** 0.5
+        if spread > _HEATER_FLAT * mean:
+            return  # a slope (the pull-down surge fading), not a heater
         self.defrosts.append((start, at, round(mean, 1)))
         self.signature.saw_heater(mean)
         if start - self._seg_start >= _SHORTEST_RUN_S:  # the compressor ran before the heater

@@ -29,6 +29,8 @@ _SHORTEST_INTERVAL_S = 6 * HOUR_S
 _LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
 _INTERVALS_TO_KNOW = 4
 _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a known rhythm
+_FEW_INTERVALS = 3  # so few are enough only when they agree closely (a timer)
+_CLOCKWORK_CV = 0.1
 _OVERDUE = 1.5  # the longest recent interval, half as much again
 _OVERDUE_MARGIN_S = 8 * HOUR_S  # by the clock
 _OVERDUE_MARGIN_RUN_S = 3 * HOUR_S  # of compressor running
@@ -45,11 +47,12 @@ class Overdue(NamedTuple):
 def _rhythm(intervals: list[float], margin_s: float) -> tuple[float, float] | None:
     """Return the usual interval and the overdue threshold, if the last few intervals agree."""
     recent = intervals[-6:]
-    if len(recent) < _INTERVALS_TO_KNOW:
+    if len(recent) < _FEW_INTERVALS:
         return None
     mean = sum(recent) / len(recent)
     spread = (sum((i - mean) ** 2 for i in recent) / len(recent)) ** 0.5
-    if spread > _REGULAR_CV * mean:
+    allowed = _REGULAR_CV if len(recent) >= _INTERVALS_TO_KNOW else _CLOCKWORK_CV
+    if spread > allowed * mean:
         return None
     usual = median(recent)
     return usual, max(_OVERDUE * max(recent), usual + margin_s)
