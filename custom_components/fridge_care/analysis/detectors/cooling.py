@@ -6,7 +6,7 @@ from ..model import FaultCode, Severity
 from ..signals import BUCKET_S
 from . import Detector, Finding, View, clamp01, ratio
 
-_FRIDGE_SUSTAIN_S = 3600.0
+_FRIDGE_SUSTAIN_S = 5400.0
 _FREEZER_SUSTAIN_S = 3600.0
 _RECOVERING_K_PER_H = -0.5  # cooling back down this fast: the shopping going in, not a fault
 _USDA_S = 2 * 3600.0  # above the limit this long, recovering or not: the food is at risk
@@ -140,7 +140,7 @@ class UnsafeTemperature(Detector):
     code = FaultCode.UNSAFE_TEMPERATURE
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Every 10-minute mean above the limit for an hour, and not cooling back down.
+        """Every 10-minute mean above the limit for 90 minutes (freezer: an hour), not cooling down.
 
         Averages, not single readings: a busy evening of door openings puts the air above 4.4 °C
         for minutes at a time without warming the food, and warm shopping put away lifts it for

@@ -36,7 +36,11 @@ class SensorFault(Detector):
         """Report every sensor of this fridge that is implausible, dead or stuck."""
         evidence: dict[str, float] = {}
         onsets: list[float] = []
-        outage = FaultCode.POWER_OUTAGE in view.active
+        # An outage explains a silent plug, when a thermometer could tell them apart; with the
+        # plug alone, hours of silence may as well be the plug itself, and the owner is told so.
+        outage = FaultCode.POWER_OUTAGE in view.active and (
+            view.fridge is not None or view.freezer is not None
+        )
         for role, signal in (
             (Role.FRIDGE_TEMP, view.fridge),
             (Role.FREEZER_TEMP, view.freezer),
