@@ -87,6 +87,7 @@ FULL_SIZES: dict[str, tuple[int, float, int]] = {
     "legacy": (15, 30.0, 20),
 }
 QUICK_SIZES = (3, 5.0, 1)
+QUICK_AFTER_H = 72.0  # --quick: no fault trace runs longer than this after its fault (a smoke run)
 
 # Episodes the simulator itself causes, and how long after the event they may still be detected.
 _CAUSED_BY_OUTAGE_S = {
@@ -152,7 +153,7 @@ def build_suite(
             scenario = draw(
                 pop,
                 index,
-                days=(start_h + after_h) / 24,
+                days=(start_h + (min(after_h, QUICK_AFTER_H) if quick else after_h)) / 24,
                 roles=roles,
                 faults=(fault,),
                 healthy_outages=False,
@@ -445,6 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             outcomes = list(pool.map(run_job, jobs, chunksize=1))
     print(f"population: {args.population}")
+    if args.quick:
+        print(f"(--quick: a smoke run, fault traces end {QUICK_AFTER_H:g} h after the fault)")
     for line in summarise(outcomes):
         print(line)
     print(f"\n{len(jobs)} traces in {time.perf_counter() - started:.0f} s")

@@ -30,6 +30,7 @@ from .scenario import (
 )
 
 Bounds = tuple[float, float]
+_HEALTHY_TOP_C = 3.6
 
 # name: (TUNE range, HELD_OUT range, what it is). Every row is drawn uniformly per fridge.
 RANGES: dict[str, tuple[Bounds, Bounds, str]] = {
@@ -38,9 +39,9 @@ RANGES: dict[str, tuple[Bounds, Bounds, str]] = {
     "ambient_daily_swing_c": ((0.5, 3), (0.2, 5), "daily room swing (half peak-to-peak), K"),
     "seasonal_drift_c_per_day": ((-0.03, 0.03), (-0.08, 0.08), "room drift over weeks, K/day"),
     "door_openings_per_day": ((15, 50), (4, 90), "door openings a day"),
-    "evening_load_kj": ((0, 200), (0, 400), "warm food put in 17:00-22:00, kJ/day"),
+    "evening_load_kj": ((0, 150), (0, 300), "warm food put in 17:00-22:00, kJ/day"),
     # Appliance.
-    "setpoint_c": ((2, 3), (1.5, 3.5), "fridge thermostat, °C (true mean + offset <= 3.8)"),
+    "setpoint_c": ((2, 3), (1.5, 3.5), "fridge thermostat, °C (+ offset + band <= 3.6)"),
     "thermostat_band_k": ((0.6, 0.9), (0.5, 1.2), "thermostat half band, K (electronic)"),
     "mechanical_band_k": ((0.8, 1.1), (0.7, 1.4), "thermostat half band, K (mechanical)"),
     "capacity_w": ((150, 210), (120, 240), "cooling capacity at 21 °C room, W"),
@@ -188,8 +189,9 @@ def draw(
     plug_interval = d("poll_s") if plug == "polled" else d("heartbeat_s")
     resolution = float(d.pick("temp_resolution_c"))
     offset = d("fridge_offset_c")
-    lo, hi = population.bounds("setpoint_c")
-    setpoint = d.rng.uniform(lo, max(lo, min(hi, 3.8 - offset)))
+    band = d("mechanical_band_k" if mechanical else "thermostat_band_k")
+    # A healthy fridge: its sensor's reading stays under about 4 °C at the top of the band.
+    setpoint = max(0.5, min(d("setpoint_c"), _HEALTHY_TOP_C - offset - band))
     return Scenario(
         seed=seed,
         days=days,
@@ -218,7 +220,7 @@ def draw(
         run_power_w=d("run_power_w"),
         capacity_w=d("capacity_w"),
         setpoint_c=setpoint,
-        thermostat_band_k=d("mechanical_band_k" if mechanical else "thermostat_band_k"),
+        thermostat_band_k=band,
         inrush_ratio=d("inrush_ratio"),
         inrush_s=d("inrush_s"),
         surge=d("surge"),

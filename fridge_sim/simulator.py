@@ -34,7 +34,8 @@ _DOOR_PROFILE_MEAN = sum(_DOOR_PROFILE) / 24.0
 _PLUG_UNAVAILABLE_AFTER_S = 60.0  # a Wi-Fi plug without mains drops off within a minute
 _EVENING_HOURS = range(17, 22)  # when warm food goes in (Scenario.evening_load_kj)
 _EVENING_SHARE = sum(_DOOR_PROFILE[h] for h in _EVENING_HOURS) / sum(_DOOR_PROFILE)
-_WARM_FOOD_MAX_J = 60e3  # what one opening's warm food brings at most (1 kg from 20 °C)
+_WARM_FOOD_MAX_J = 40e3  # what one opening's warm food brings at most (0.7 kg from 20 °C)
+_DEFROST_HEAT_J = 250e3 / 0.4  # a defrost warms the freezer's contents by at most 250 kJ
 _ADAPTIVE_OPENINGS = 30.0  # an adaptive defrost: this many openings bring it as far as its most
 _ADAPTIVE_MIN_S = 8 * _HOUR_S  # and it never comes sooner than this
 _PROBE_OUT_TAU_S = 80.0  # a probe lifted into the room warms with this time constant
@@ -190,6 +191,10 @@ class FridgeSimulator:
             self._since_defrost_s = world.uniform(0, min(self._defrost_every_s, 24 * _HOUR_S))
         if style == "none":
             self._ice_per_day *= 0.1  # a manual-defrost evaporator frosts over months, not days
+        self._heat_share = 1.0  # of a heater's 40 % that reaches the freezer's contents
+        if style is not None:  # the heater melts ice; its thermostat ends it when the coil is
+            # clear, so a longer or stronger defrost does not bring more heat to the food
+            self._heat_share = min(1.0, _DEFROST_HEAT_J / (self.heater_power_w * self._defrost_s))
         self._defrost_peak_c = scenario.defrost_peak_c
         self._freezer_swing_k = scenario.freezer_swing_k
         # Household.
@@ -459,7 +464,7 @@ class FridgeSimulator:
             self._ua_freezer * (ambient - self.freezer_c)
             + self._ua_between * (self.air_c - self.freezer_c)
             - capacity * to_freezer
-            + 0.4 * heat_h
+            + 0.4 * heat_h * self._heat_share
         )
         self.air_c += d_air / self._c_air * dt
         self.contents_c += q_air_contents / self._c_contents * dt

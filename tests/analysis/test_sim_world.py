@@ -435,3 +435,21 @@ def test_faults_keep_their_physics_in_the_widened_world() -> None:
             code, start_h=12.0, duration_h=6.0 if code.value == "door_left_open" else None
         )
         assert check(run(world(**wide, faults=(fault,)))), code
+
+
+def test_a_long_strong_defrost_warms_the_freezer_contents_only_a_little() -> None:
+    scenario = world(
+        defrost_style="timed_wall",
+        defrost_interval_h=8.0,
+        defrost_minutes=60.0,
+        heater_w=400.0,
+        freezer_swing_k=2.0,
+    )
+    sim = FridgeSimulator(scenario)
+    sim.advance(START + 4 * HOUR)  # settled
+    coldest, warmest = sim.freezer_c, sim.freezer_c
+    while sim.t < START + 20 * HOUR:
+        sim.advance(sim.t + 60)
+        coldest, warmest = min(coldest, sim.freezer_c), max(warmest, sim.freezer_c)
+    assert sim.defrosts
+    assert warmest - coldest < 4.0  # the heater's thermostat ends it once the coil is clear
