@@ -60,7 +60,10 @@ class EpisodeBook:
             spec = CATALOG[code]
             episode = self._active.get(code)
             severity = finding.severity or spec.severity
-            held = now - self._present_since.get(code, now) >= spec.confirm_after_s
+            held = (
+                finding.persistence_confirms
+                and now - self._present_since.get(code, now) >= spec.confirm_after_s
+            )
             confirmed_at = now if finding.confirmed or held else None
             if episode is None:
                 self._serial += 1
@@ -86,7 +89,7 @@ class EpisodeBook:
                     episode,
                     severity=worst,
                     confidence=round(max(episode.confidence, finding.confidence), 3),
-                    evidence=finding.evidence,
+                    evidence=finding.evidence or episode.evidence,
                     confirmed_at=episode.confirmed_at or confirmed_at,
                 )
             self._active[code] = episode

@@ -71,6 +71,16 @@ class Finding:
     onset_at: float | None = None  # when it began, if earlier than now
     severity: Severity | None = None  # overrides the catalog's default (escalation)
     confirmed: bool = False  # a second signal corroborates it already
+    persistence_confirms: bool = True  # False: indirect evidence, only corroboration confirms
+
+
+UNJUDGED = Finding(confidence=0.0, evidence={})
+"""An open episode's evidence cannot be judged now (a disturbance is settling): it is kept."""
+
+
+def keep_if(active: bool) -> Finding | None:
+    """While the figures cannot be judged, keep an open episode open and open none."""
+    return UNJUDGED if active else None
 
 
 def ratio(value: float | None, reference: float | None) -> float | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import FaultCode
-from . import Detector, Finding, View, clamp01, ratio
+from . import Detector, Finding, View, clamp01, keep_if, ratio
 
 _ATTEMPT_WINDOW_S = 2700.0
 _GAVE_UP_S = 3600.0
@@ -164,7 +164,9 @@ class CondenserFouling(Detector):
         """24 h duty +25 % against the same hours, and running power +5 % (at sensitivity 1)."""
         duty = view.features.duty_ratio_24h
         power = ratio(view.features.run_w_24h, view.baseline.run_w)
-        if duty is None or power is None or not view.settled(_DAY_S):
+        if not view.settled(_DAY_S):
+            return keep_if(active)
+        if duty is None or power is None:
             return None
         room = view.features.ambient_6h
         if room is not None and view.baseline.ambient_c is not None:

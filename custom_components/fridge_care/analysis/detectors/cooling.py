@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..features import load_factor
 from ..model import FaultCode, Severity
 from ..signals import BUCKET_S
-from . import Detector, Finding, View, clamp01, ratio
+from . import Detector, Finding, View, clamp01, keep_if, ratio
 
 _FRIDGE_SUSTAIN_S = 5400.0
 _FREEZER_SUSTAIN_S = 3600.0
@@ -23,6 +24,7 @@ _SHARE_UP = 1.4  # without a plug: cooling phases take this much more of the day
 _COOLING_SLOWER = 0.75  # and cool this much more slowly
 _CLIMB_K_PER_H = 0.1
 _CLIMB_FOR_S = 6 * 3600.0
+_CLIMB_CONFIRMS_S = 24 * 3600.0  # a thermostat turned up has levelled off long before
 
 
 class CoolingFailure(Detector):
@@ -47,7 +49,7 @@ class CoolingFailure(Detector):
     def check(self, view: View, active: bool) -> Finding | None:
         """Look for a round-the-clock rise in duty with longer runs (with no plug: from inside)."""
         if not view.settled(_WINDOW_S):
-            return None
+            return keep_if(active)
         if view.tracker is None:
             return self._from_inside(view, active)
         base, now = view.baseline, view.features
@@ -86,6 +88,8 @@ class CoolingFailure(Detector):
     def _from_inside(self, view: View, active: bool) -> Finding | None:
         base, now = view.baseline, view.features
         share = ratio(now.cooling_share_24h, base.cooling_share)
+        if share is not None and view.ambient is not None and base.ambient_c is not None:
+            share /= load_factor(now.ambient_6h) / load_factor(base.ambient_c)  # a warmer room
         slower = ratio(now.fridge_cool_24h, base.fridge_cool_k_per_h)
         scale = (0.5 if active else 1.0) / view.sensitivity
         if (
@@ -102,6 +106,7 @@ class CoolingFailure(Detector):
                     "cooling_rate_ratio": round(slower, 2),
                 },
                 confirmed=rise is not None and rise >= _ABOVE_USUAL_K,
+                persistence_confirms=False,  # read from inside: only the warming itself confirms
             )
         return self._by_temperature(view, active)
 
@@ -124,6 +129,9 @@ class CoolingFailure(Detector):
         return Finding(
             confidence=clamp01(rise / 3),
             evidence={"fridge_rise_k": round(rise, 2), "warming_k_per_h": round(drift, 2)},
+            confirmed=self._warm_since is not None
+            and view.now - self._warm_since >= _CLIMB_CONFIRMS_S,
+            persistence_confirms=False,
         )
 
 

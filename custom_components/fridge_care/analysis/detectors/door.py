@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import FaultCode, Severity
-from . import Detector, Finding, View, clamp01, ratio
+from . import Detector, Finding, View, clamp01, keep_if, ratio
 
 _OPEN_TOO_LONG_S = 300.0
 _DAY_S = 86_400.0
@@ -47,7 +47,9 @@ class DoorSealLeak(Detector):
         base, now = view.baseline, view.features
         warm = ratio(now.warm_norm_24h, base.warm_norm)
         duty = now.duty_ratio_24h
-        if warm is None or duty is None or not view.settled(_DAY_S):
+        if not view.settled(_DAY_S):
+            return keep_if(active)
+        if warm is None or duty is None:
             return None
         margin = 0.35 if view.ambient is not None else 0.5  # a warm room also speeds warming
         need = 1 + (0.6 * margin if active else margin) / view.sensitivity
