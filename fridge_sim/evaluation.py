@@ -250,7 +250,7 @@ def run_job(job: Job) -> Outcome:
     scenario = job.scenario
     sim, samples, truth = _simulate(scenario)
     config = EngineConfig(roles=scenario.roles, learning_period_h=LEARNING_H)
-    episodes = replay(samples, config)
+    episodes = replay(samples, config, until=scenario.start + scenario.days * DAY_S)
     start = (
         scenario.start + scenario.faults[0].start_h * HOUR_S if scenario.faults else float("inf")
     )

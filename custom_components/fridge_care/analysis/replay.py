@@ -180,10 +180,13 @@ def replay(
     readings: Sequence[tuple[float, Role, float | None]],
     config: EngineConfig,
     every_s: float = 60.0,
+    until: float | None = None,
 ) -> list[FaultEpisode]:
     """Feed time-ordered readings to a fresh engine, evaluating every ``every_s`` s of history.
 
-    Returns every episode in detection order, in its final state (cleared or still active).
+    Evaluation goes on ``until`` the recording's end when it is known (as Home Assistant goes on
+    evaluating after a sensor's last state), else to the last reading. Returns every episode in
+    detection order, in its final state (cleared or still active).
     """
     engine = Engine(config)
     latest: dict[str, FaultEpisode] = {}
@@ -202,7 +205,11 @@ def replay(
             collect(due)
             due += every_s
         ingest(role, at, value)
-    collect(readings[-1][0])
+    end = readings[-1][0] if until is None else max(until, readings[-1][0])
+    while due < end:
+        collect(due)
+        due += every_s
+    collect(end)
     return list(latest.values())
 
 

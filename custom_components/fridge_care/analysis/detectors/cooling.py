@@ -20,8 +20,8 @@ _POWER_UP = 1.02  # less refrigerant, less work for the motor; a warm room or a 
 # makes it draw more
 _WARM_WHILE_RUNNING_K_PER_H = 0.2
 _ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
-_SHARE_UP = 1.4  # without a plug: cooling phases take this much more of the day
-_COOLING_SLOWER = 0.75  # and cool this much more slowly
+_SHARE_UP = 1.5  # without a plug: cooling phases take this much more of the day
+_COOLING_SLOWER = 0.7  # and cool this much more slowly
 _CLIMB_K_PER_H = 0.1
 _CLIMB_FOR_S = 6 * 3600.0
 _CLIMB_CONFIRMS_S = 24 * 3600.0  # a thermostat turned up has levelled off long before

@@ -25,6 +25,8 @@ _LIVE_STANDBY_W = 1.0  # standby electronics: 0 W means no mains
 _RISE_K = 0.8  # more than an ordinary cycle's swing, with no cooling since the plug went
 _PAST_CUT_IN_K = 0.3  # or past the temperature at which this fridge's compressor always starts
 _COOLING_K = 0.3
+_WARMS_BY_S = 2 * 3600.0
+_WARMS_BY_K = 0.5
 _MECHANICAL_PAST_CUT_IN_K = 2.0  # a mechanical thermostat's band is wide and drifts
 _MECHANICAL_RESTS = 2.0  # long ordinary off periods
 
@@ -32,7 +34,7 @@ _MECHANICAL_RESTS = 2.0  # long ordinary off periods
 class PowerOutage(Detector):
     """No mains: plug unavailable (or at 0 W under a live standby) and no cooling since."""
 
-    __slots__ = ("_lost_at", "_peak", "_start")
+    __slots__ = ("_dismissed", "_lost_at", "_peak", "_start")
     _STATE = __slots__
     code = FaultCode.POWER_OUTAGE
 
@@ -41,6 +43,7 @@ class PowerOutage(Detector):
         self._lost_at: float | None = None
         self._start: float | None = None
         self._peak: float | None = None
+        self._dismissed = False  # this loss turned out to be the plug, not the mains
 
     def check(self, view: View, active: bool) -> Finding | None:
         """Watch the compartment since the power went away; report a clear rise or a long wait."""
@@ -48,6 +51,7 @@ class PowerOutage(Detector):
         lost_at = _lost_at(view, power)
         if power is None or lost_at is None:
             self._lost_at = self._start = self._peak = None
+            self._dismissed = False
             return None
         zero = power.unavailable_since is None
         off_s = view.now - lost_at
@@ -56,6 +60,7 @@ class PowerOutage(Detector):
         if self._lost_at != lost_at:
             self._lost_at = lost_at
             self._start = self._peak = temp
+            self._dismissed = False
         if temp is None:  # the plug alone: no compartment reading to watch
             wait = _ZERO_FOR_S if zero else _OFFLINE_AFTER_S / view.sensitivity
             if not active and off_s < wait:
@@ -69,7 +74,12 @@ class PowerOutage(Detector):
         self._peak = temp if self._peak is None else max(self._peak, temp)
         rise = temp - self._start
         cooling = self._peak - temp >= _COOLING_K
-        if active:
+        if self._dismissed or (
+            off_s >= _WARMS_BY_S and not zero and not _warmed(compartment, view.now, self._start)
+        ):
+            self._dismissed = True  # hours without power warm any fridge: the plug itself is gone
+            present = False
+        elif active:
             present = True
         elif cooling:
             present = False
@@ -97,6 +107,12 @@ class PowerOutage(Detector):
             },
             onset_at=lost_at,
         )
+
+
+def _warmed(compartment: Signal | None, now: float, start: float) -> bool:
+    """Whether the compartment's last hour sits above where it was when the power went."""
+    hour = compartment.mean(now - 3600.0, now) if compartment is not None else None
+    return hour is not None and hour >= start + _WARMS_BY_K
 
 
 def _lost_at(view: View, power: Signal | None) -> float | None:
