@@ -7,7 +7,8 @@ are local times (aware, in the zone's time zone): "today" is the zone's today.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+import functools
 from typing import Final
 
 from webhook_server.contract import Language
@@ -69,8 +70,14 @@ _RELATIVE: Final = {
 
 def when(moment: datetime, now: datetime, language: Language) -> str:
     """When ``moment`` is, said from ``now``: today, tomorrow, this week's day, or the date."""
-    today, tomorrow, weekday, date = _RELATIVE[language]
-    days_ahead = (moment.date() - now.date()).days
+    return _when_from(moment, now.date(), language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _when_from(moment: datetime, today_date: date, language: Language) -> str:
+    """:func:`when`, remembered: visits start at a few grid times, and "today" is one day."""
+    today, tomorrow, weekday, date_words = _RELATIVE[language]
+    days_ahead = (moment.date() - today_date).days
     if days_ahead == 0:
         named = today
     elif days_ahead == 1:
@@ -78,7 +85,7 @@ def when(moment: datetime, now: datetime, language: Language) -> str:
     elif 1 < days_ahead <= _WEEK:
         named = weekday.format(day=_DAYS[language][moment.weekday()])
     else:
-        named = date.format(date=day(moment, language))
+        named = date_words.format(date=day(moment, language))
     return f"{named} {at_clock(moment, language)}"
 
 

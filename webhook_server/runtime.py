@@ -41,4 +41,5 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def runtime(request: web.Request) -> Runtime:
     """Return the parts of the service answering ``request`` (from a sub-application too)."""
-    return request.config_dict[RUNTIME]
+    found = request.app.get(RUNTIME)  # the API's own application: no chained look-up per call
+    return request.config_dict[RUNTIME] if found is None else found
