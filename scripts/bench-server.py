@@ -27,6 +27,19 @@ range over the rounds.
 The roster has enough technicians that every ticket of every round books a slot, as checked at
 the end; after the last round the stored tickets are compared with the acknowledged ones: none
 lost, none duplicated. The load is bounded by --seconds per phase; everything stays on 127.0.0.1.
+
+Two reliability tests use the same servers and load generator (docs/reliability.md):
+
+    scripts/bench-server.py --crash [--skip-postgres]   # kill -9 mid-load, restart, compare
+    scripts/bench-server.py --burst 6000                # that many tickets at the same moment
+
+--crash loads SQLite (one worker) and PostgreSQL (two workers), kills every server process
+with SIGKILL halfway through the phase, starts the service again on the same database, and
+compares the tickets acknowledged before the kill with those stored: lost and duplicated must
+be 0. It then sends every ticket of the phase again (as the appliances' retries would): each is
+stored once. --burst opens that many connections and sends one ticket on each at once, to a
+service told to hold at most --max-waiting tickets: the rest must be shed (429 with
+Retry-After), and every acknowledged ticket stored.
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -189,13 +203,13 @@ def bench_roster(zones: int) -> dict[str, Any]:
 
 
 def make_bodies(
-    count: int, secret: str | None, zones: int
+    count: int, secret: str | None, zones: int, run: str
 ) -> list[tuple[str, bytes, dict[str, str]]]:
+    """``count`` signed tickets ``bench-<run>-<index>``: the same run gives the same tickets."""
     codes = ["compressor_start_failure", "defrost_failure", "door_seal_leak", "sensor_fault"]
     now = int(time.time())
     signed_at = datetime.fromtimestamp(now, UTC)
     signer = Webhook(secret) if secret is not None else None
-    run = uuid.uuid4().hex[:8]
     bodies = []
     for index in range(count):
         ticket_id = f"bench-{run}-{index}"
@@ -276,6 +290,8 @@ class KeepAliveConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._answer: asyncio.Future[int] | None = None
+        self.retry_after: list[int] = []
+        """``Retry-After`` of every 429 answer."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -311,7 +327,12 @@ class KeepAliveConnection(asyncio.Protocol):
         del self._buffer[: end + 4 + length]
         answer, self._answer = self._answer, None
         assert answer is not None
-        answer.set_result(int(head[9:12]))
+        status = int(head[9:12])
+        if status == 429:
+            at = head.index(b"retry-after:") + len(b"retry-after:")
+            line_end = head.find(b"\r\n", at)
+            self.retry_after.append(int(head[at : line_end if line_end >= 0 else len(head)]))
+        answer.set_result(status)
 
 
 def encode_requests(url: str, bodies: list[tuple[str, bytes, dict[str, str]]]) -> list[bytes]:
@@ -334,17 +355,25 @@ async def generate_load(
     secret: str | None,
     server_pids: list[int],
     zones: int,
+    *,
+    once: bool = False,
+    run: str = "",
+    count: int = 0,
 ) -> dict[str, Any]:
     """Send tickets for ``seconds``: as fast as answers come (``rate`` None) or at ``rate``/s.
+
+    ``once``: each connection sends one ticket, all at the same moment (--burst). ``run`` and
+    ``count``: the first ``count`` tickets of that run again (--crash's retries).
 
     With a rate, each request is due at a fixed time and its latency counts from then, so a
     server that falls behind shows it even while every connection is busy (no coordinated
     omission).
     """
     ceiling_guess = 25_000 if secret is None else INTAKE_MAX_PER_SECOND  # no phase sends more
-    budget = int((rate or ceiling_guess) * seconds * 1.2) + 100
+    budget = count or int((rate or ceiling_guess) * seconds * 1.2) + 100
     signing = secret or "whsec_" + base64.b64encode(b"ceiling" * 4).decode()
-    bodies = make_bodies(budget, signing, zones)
+    run = run or uuid.uuid4().hex[:8]
+    bodies = make_bodies(budget, signing, zones, run)
     requests = encode_requests(url, bodies)
     gc.collect()
     gc.freeze()  # the prepared requests are never garbage: keep collections short
@@ -363,8 +392,15 @@ async def generate_load(
     started = time.perf_counter()
     stop_at = started + seconds
 
+    errors = 0
+
     async def send(connection: KeepAliveConnection, index: int, due: float) -> None:
-        status = await connection.send(requests[index])
+        nonlocal errors
+        try:
+            status = await connection.send(requests[index])
+        except ConnectionError:  # the server went away (--crash): this one stays unanswered
+            errors += 1
+            raise
         latencies.append(time.perf_counter() - due)
         statuses[status] = statuses.get(status, 0) + 1
         if status == 201:
@@ -376,6 +412,8 @@ async def generate_load(
             index = position
             position += 1
             await send(connection, index, time.perf_counter())
+            if once:
+                return
 
     async def open_loop(connection: KeepAliveConnection) -> None:
         # Each connection takes the next due request; one not yet due is waited for.
@@ -392,7 +430,10 @@ async def generate_load(
                 await asyncio.sleep(delay)
             await send(connection, index, due)
 
-    await asyncio.gather(*(closed_loop(c) if rate is None else open_loop(c) for c in pool))
+    await asyncio.gather(
+        *(closed_loop(c) if rate is None else open_loop(c) for c in pool),
+        return_exceptions=True,  # a connection the server dropped ends its own loop only
+    )
     elapsed = time.perf_counter() - started
     cpu_after = cpu_snapshot(server_pids)
     for connection in pool:
@@ -400,10 +441,16 @@ async def generate_load(
     latencies.sort()
 
     def percentile(share: float) -> float:
+        if not latencies:
+            return 0.0
         return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
 
     return {
         "requests": len(latencies),
+        "run": run,
+        "sent": position,
+        "errors": errors,
+        "retry_after": sorted(value for c in pool for value in c.retry_after),
         "statuses": statuses,
         "seconds": elapsed,
         "per_second": statuses.get(201, 0) / elapsed,
@@ -427,12 +474,15 @@ def run_load(options: argparse.Namespace) -> None:
             options.secret,
             options.server_pids,
             options.zones,
+            once=options.once,
+            run=options.run,
+            count=options.count,
         )
     )
     sys.stdout.write(json.dumps(result))
 
 
-def load_in_subprocess(
+def load_command(
     url: str,
     seconds: float,
     connections: int,
@@ -440,7 +490,12 @@ def load_in_subprocess(
     secret: str | None,
     servers: list[subprocess.Popen[bytes]],
     zones: int,
-) -> dict[str, Any]:
+    *,
+    once: bool = False,
+    run: str = "",
+    count: int = 0,
+) -> list[str]:
+    """The command line of a load generator process (``--role load``)."""
     command = [
         sys.executable,
         __file__,
@@ -460,6 +515,21 @@ def load_in_subprocess(
     if secret is not None:
         command += ["--secret", secret]
     command += [f"--server-pid={server.pid}" for server in servers]
+    if run:
+        command += ["--run", run, "--count", str(count)]
+    return [*command, "--once"] if once else command
+
+
+def load_in_subprocess(
+    url: str,
+    seconds: float,
+    connections: int,
+    rate: float | None,
+    secret: str | None,
+    servers: list[subprocess.Popen[bytes]],
+    zones: int,
+) -> dict[str, Any]:
+    command = load_command(url, seconds, connections, rate, secret, servers, zones)
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=600)
     result: dict[str, Any] = json.loads(output.stdout)
     return result
@@ -468,13 +538,17 @@ def load_in_subprocess(
 # --- orchestration ----------------------------------------------------------------------------
 
 
+SECRET_KEY = Fernet.generate_key().decode()
+"""The run's key for signing secrets at rest: a service started again reads its database."""
+
+
 def service_env(tree: Path = ROOT) -> dict[str, str]:
-    """The environment of a service process: its code on the path, its own secret key."""
+    """The environment of a service process: its code on the path, the run's secret key."""
     return dict(
         os.environ,
         PYTHONPATH=str(tree),
         FRIDGECARE_ADMIN_TOKEN=ADMIN,
-        FRIDGECARE_SECRET_KEY=Fernet.generate_key().decode(),
+        FRIDGECARE_SECRET_KEY=SECRET_KEY,
         FRIDGECARE_LOG_LEVEL="WARNING",
     )
 
@@ -495,6 +569,7 @@ def start_service(
     workers: int = 1,
     profile: Path | None = None,
     code: Code = Code(),  # noqa: B008  (frozen)
+    flags: tuple[str, ...] = (),
 ) -> list[subprocess.Popen[bytes]]:
     env = service_env(code.tree)
     # --profile: the worker runs under cProfile, which writes its figures when it stops.
@@ -513,6 +588,7 @@ def start_service(
                     "--port",
                     str(port),
                     *(["--reuse-port"] if workers > 1 else []),
+                    *flags,
                 ],
                 cwd=workdir,
                 env=env,
@@ -597,10 +673,11 @@ def check(accepted: list[str], stored: list[tuple[str, str]]) -> str:
 
 
 def line(name: str, result: dict[str, Any]) -> str:
+    errors = f", {result['errors']} connection errors" if result["errors"] else ""
     return (
         f"{name:<42} {result['per_second']:>8.0f}/s  p50 {result['p50_ms']:>6.1f} ms  "
         f"p99 {result['p99_ms']:>6.1f} ms  ({result['requests']} requests, "
-        f"statuses {result['statuses']})"
+        f"statuses {result['statuses']}{errors})"
     )
 
 
@@ -666,10 +743,13 @@ def start_intake(
     workers: int = 1,
     profile: Path | None = None,
     code: Code = Code(),  # noqa: B008  (frozen)
+    flags: tuple[str, ...] = (),
 ) -> Service:
     """Start an intake service, load the roster and register the benchmark appliance."""
     port = free_port()
-    processes = start_service(db, port, workdir, workers=workers, profile=profile, code=code)
+    processes = start_service(
+        db, port, workdir, workers=workers, profile=profile, code=code, flags=flags
+    )
     try:
         return Service(name, processes, port, prepare(port, zones))
     except BaseException:
@@ -871,6 +951,102 @@ def run_rounds(
     return figures
 
 
+def crash_test(options: argparse.Namespace) -> None:
+    """kill -9 every server process mid-load, start again on the same database, compare."""
+    zones = zones_for(1, options.seconds)
+    print(
+        f"bench-server.py --crash: {options.seconds:g} s of load, SIGKILL at half time,"
+        f" {options.connections} connections, loopback, {os.cpu_count()} CPUs"
+    )
+    with tempfile.TemporaryDirectory(prefix="fridgecare-crash-") as tmp:
+        workdir = Path(tmp)
+        path = workdir / "crash.db"
+        targets: list[tuple[str, str, int, Callable[[], list[tuple[str, str]]]]] = [
+            ("SQLite, 1 worker", f"sqlite:///{path}", 1, lambda: stored_sqlite(path))
+        ]
+        schema = f"fc_crash_{uuid.uuid4().hex[:10]}"
+        if not options.skip_postgres:
+            postgres_schema("CREATE", schema)
+            separator = "&" if "?" in POSTGRES_DSN else "?"
+            db = f"{POSTGRES_DSN}{separator}search_path={schema}"
+            targets.append(("PostgreSQL, 2 workers", db, 2, lambda: stored_postgres(schema)))
+        try:
+            for name, db, workers, stored in targets:
+                crash_one(options, name, db, workers, stored, workdir, zones)
+        finally:
+            if not options.skip_postgres:
+                postgres_schema("DROP", schema)
+
+
+def crash_one(
+    options: argparse.Namespace,
+    name: str,
+    db: str,
+    workers: int,
+    stored: Callable[[], list[tuple[str, str]]],
+    workdir: Path,
+    zones: int,
+) -> None:
+    """One database: load, kill -9 at half time, restart, compare; then every ticket again."""
+    service = start_intake(name, db, workdir, zones, workers=workers)
+    command = load_command(
+        service.url, options.seconds, options.connections, None, service.secret, [], zones
+    )
+    load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    time.sleep(options.seconds / 2)
+    for process in service.processes:
+        process.kill()  # SIGKILL: no shutdown, no last commit
+    for process in service.processes:
+        process.wait()
+    output, _ = load.communicate(timeout=600)
+    result: dict[str, Any] = json.loads(output)
+    print(line(f"  {name}, killed at {options.seconds / 2:g} s", result))
+    port = free_port()
+    again = start_service(db, port, workdir, workers=workers)
+    try:
+        print(f"    after the restart: {check(result['accepted'], stored())}")
+        # Every ticket sent before the kill, again, as the appliances retry what got no answer.
+        url = f"http://127.0.0.1:{port}/api/v1/tickets"
+        retry = load_command(
+            url, 120, options.connections, None, service.secret, again, zones,
+            run=result["run"], count=result["sent"],
+        )  # fmt: skip
+        output = subprocess.run(retry, check=True, capture_output=True, text=True).stdout
+        retried: dict[str, Any] = json.loads(output)
+        print(f"    {result['sent']} tickets sent again: statuses {retried['statuses']}")
+        sent = [f"bench-{result['run']}-{index}" for index in range(result["sent"])]
+        print(f"    then: {check(sent, stored())}")
+    finally:
+        stop(again)
+
+
+def burst_test(options: argparse.Namespace) -> None:
+    """Many tickets at the same moment: what the service cannot hold soon is shed with 429."""
+    zones = zones_for(1, 1)
+    flags = ("--max-waiting-tickets", str(options.max_waiting))
+    print(
+        f"bench-server.py --burst {options.burst}: one ticket on each of {options.burst}"
+        f" connections at once, to a service holding at most {options.max_waiting} waiting"
+    )
+    with tempfile.TemporaryDirectory(prefix="fridgecare-burst-") as tmp:
+        path = Path(tmp) / "burst.db"
+        service = start_intake("SQLite", f"sqlite:///{path}", Path(tmp), zones, flags=flags)
+        try:
+            command = load_command(
+                service.url, 60, options.burst, None, service.secret, service.processes, zones,
+                once=True,
+            )  # fmt: skip
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        finally:
+            stop(service.processes)
+        result: dict[str, Any] = json.loads(output)
+        print(line("  burst", result))
+        waits = result["retry_after"]
+        if waits:
+            print(f"    Retry-After of the 429s: {min(waits)} to {max(waits)} s")
+        print(f"    {check(result['accepted'], stored_sqlite(path))}")
+
+
 def orchestrate(options: argparse.Namespace) -> None:
     rounds = options.rounds
     zones = zones_for(rounds, options.seconds)
@@ -930,6 +1106,18 @@ def main() -> None:
     parser.add_argument("--server-pid", dest="server_pids", type=int, action="append", default=[])
     parser.add_argument("--port", type=int)
     parser.add_argument("--zones", type=int, default=1, help="(load role) zones to spread over")
+    parser.add_argument("--once", action="store_true", help="(load role) one ticket per connection")
+    parser.add_argument("--run", default="", help="(load role) the run whose tickets to send")
+    parser.add_argument("--count", type=int, default=0, help="(load role) how many of them")
+    parser.add_argument(
+        "--crash", action="store_true", help="kill -9 mid-load on each database (reliability)"
+    )
+    parser.add_argument(
+        "--burst", type=int, metavar="N", help="N tickets at the same moment (reliability)"
+    )
+    parser.add_argument(
+        "--max-waiting", type=int, default=256, help="(--burst) the service's --max-waiting-tickets"
+    )
     parser.add_argument("--db", help="(checks role) database URL")
     parser.add_argument("--answer-file", type=Path, help="(checks role) the answer to send")
     options = parser.parse_args()
@@ -939,6 +1127,10 @@ def main() -> None:
         run_checks_server(options.port, options.db, options.answer_file)
     elif options.role == "load":
         run_load(options)
+    elif options.crash:
+        crash_test(options)
+    elif options.burst:
+        burst_test(options)
     else:
         orchestrate(options)
 
