@@ -520,16 +520,8 @@ def load_command(
     return [*command, "--once"] if once else command
 
 
-def load_in_subprocess(
-    url: str,
-    seconds: float,
-    connections: int,
-    rate: float | None,
-    secret: str | None,
-    servers: list[subprocess.Popen[bytes]],
-    zones: int,
-) -> dict[str, Any]:
-    command = load_command(url, seconds, connections, rate, secret, servers, zones)
+def run_loader(command: list[str]) -> dict[str, Any]:
+    """Run a load generator (:func:`load_command`) to its end; return its figures."""
     output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=600)
     result: dict[str, Any] = json.loads(output.stdout)
     return result
@@ -721,14 +713,16 @@ class Service:
         seconds: float | None = None,
     ) -> dict[str, Any]:
         """One phase of load; remembers the acknowledged tickets."""
-        result = load_in_subprocess(
-            self.url,
-            options.seconds if seconds is None else seconds,
-            options.connections,
-            rate,
-            self.secret,
-            self.processes,
-            zones,
+        result = run_loader(
+            load_command(
+                self.url,
+                options.seconds if seconds is None else seconds,
+                options.connections,
+                rate,
+                self.secret,
+                self.processes,
+                zones,
+            )
         )
         self.accepted += result["accepted"]
         return result
@@ -1011,8 +1005,7 @@ def crash_one(
             url, 120, options.connections, None, service.secret, again, zones,
             run=result["run"], count=result["sent"],
         )  # fmt: skip
-        output = subprocess.run(retry, check=True, capture_output=True, text=True).stdout
-        retried: dict[str, Any] = json.loads(output)
+        retried = run_loader(retry)
         print(f"    {result['sent']} tickets sent again: statuses {retried['statuses']}")
         sent = [f"bench-{result['run']}-{index}" for index in range(result["sent"])]
         print(f"    then: {check(sent, stored())}")
@@ -1036,10 +1029,9 @@ def burst_test(options: argparse.Namespace) -> None:
                 service.url, 60, options.burst, None, service.secret, service.processes, zones,
                 once=True,
             )  # fmt: skip
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            result = run_loader(command)
         finally:
             stop(service.processes)
-        result: dict[str, Any] = json.loads(output)
         print(line("  burst", result))
         waits = result["retry_after"]
         if waits:
