@@ -205,12 +205,10 @@ class Triage(Struct, frozen=True, kw_only=True):
 
 
 class CustomerMessage(Struct, frozen=True, kw_only=True):
-    """What the customer is told, as an SMS and as an e-mail, in their language."""
+    """What the customer is told, in their language: the SMS (the e-mail says the same, longer)."""
 
     language: Language
     sms: Annotated[str, Meta(max_length=320, description="At most 320 characters.")]
-    email_subject: str
-    email_body: str
 
 
 class TicketState(Struct, frozen=True, kw_only=True):

@@ -5,6 +5,10 @@ what they will do, and what it means for the food: safe until the visit, or what
 then (from the fault's ``time_to_unsafe_s``). The SMS fits in 320 characters (two SMS parts);
 the e-mail adds the date in full with the zone, the technician, the part and the reference.
 A visit moved or cancelled by a dispatcher is told the same way.
+
+The SMS is written with the ticket (the answer quotes it); the e-mail is written from the same
+facts (:class:`MessageFacts`, stored with the SMS) when it is sent or shown, so the intake
+spends neither the time nor the bytes on it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from webhook_server import local_time
-from webhook_server.contract import CustomerMessage, Language, Ticket
+from webhook_server.contract import Language, Ticket, utc
 from webhook_server.triage import Catalog, FaultEntry, Triage
 
 SMS_MAX: Final = 320
@@ -189,15 +195,100 @@ _WORDS: Final[dict[Language, _Words]] = {
 }
 
 
-def compose(situation: Situation) -> CustomerMessage:
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message in both forms."""
+
+    language: Language
+    sms: str
+    email_subject: str
+    email_body: str
+
+
+class MessageFacts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A :class:`Situation` as stored with its SMS: times in epoch seconds and the zone's name."""
+
+    event: Event
+    language: Language
+    ticket_id: str
+    model: str
+    detected: str
+    action: str
+    part: str | None = None
+    technician: str | None = None
+    visit_start: int | None = None
+    visit_end: int | None = None
+    unsafe_at: int | None = None
+    now: int
+    timezone: str
+
+    def situation(self) -> Situation:
+        """Return the situation again, its times local to the zone."""
+        zone = ZoneInfo(self.timezone)
+        visit = None
+        if self.technician is not None and self.visit_start is not None:
+            end = self.visit_end if self.visit_end is not None else self.visit_start
+            visit = Visit(
+                self.technician, utc(self.visit_start).astimezone(zone), utc(end).astimezone(zone)
+            )
+        return Situation(
+            **{name: getattr(self, name) for name in _WORDS_OF_A_SITUATION},
+            visit=visit,
+            unsafe_at=None if self.unsafe_at is None else utc(self.unsafe_at).astimezone(zone),
+            now=utc(self.now).astimezone(zone),
+        )
+
+
+_WORDS_OF_A_SITUATION: Final = (
+    "event",
+    "language",
+    "ticket_id",
+    "model",
+    "detected",
+    "action",
+    "part",
+)
+"""What a :class:`Situation` and its stored :class:`MessageFacts` hold alike."""
+_FACTS_ENCODER: Final = msgspec.json.Encoder()
+_FACTS_DECODER: Final = msgspec.json.Decoder(MessageFacts)
+
+
+def facts(situation: Situation) -> str:
+    """Return the situation as the JSON stored with the SMS (the e-mail is written from it)."""
+    visit = situation.visit
+    zone = situation.now.tzinfo
+    return _FACTS_ENCODER.encode(
+        MessageFacts(
+            **{name: getattr(situation, name) for name in _WORDS_OF_A_SITUATION},
+            technician=None if visit is None else visit.technician,
+            visit_start=None if visit is None else int(visit.start.timestamp()),
+            visit_end=None if visit is None else int(visit.end.timestamp()),
+            unsafe_at=None if situation.unsafe_at is None else int(situation.unsafe_at.timestamp()),
+            now=int(situation.now.timestamp()),
+            timezone=zone.key if isinstance(zone, ZoneInfo) else "UTC",
+        )
+    ).decode()
+
+
+def sms(situation: Situation) -> str:
+    """Return the SMS for one ticket event (at most :data:`SMS_MAX` characters)."""
+    return _sms(situation, _WORDS[situation.language])
+
+
+def compose(situation: Situation) -> Message:
     """Return the SMS and the e-mail for one ticket event."""
     words = _WORDS[situation.language]
-    return CustomerMessage(
+    return Message(
         language=situation.language,
         sms=_sms(situation, words),
         email_subject=_subject(situation, words),
         email_body=_email(situation, words),
     )
+
+
+def from_facts(stored: str) -> Message:
+    """Return the message written from its stored facts (:func:`facts`)."""
+    return compose(_FACTS_DECODER.decode(stored).situation())
 
 
 def _when(situation: Situation, moment: datetime) -> str:

@@ -196,23 +196,13 @@ class Dispatcher:
                 utc(booking.slot_start).astimezone(timezone),
                 utc(booking.slot_end).astimezone(timezone),
             )
-        message = customer_messages.compose(
-            customer_messages.describe(
-                event,
-                ticket,
-                triage,
-                self.catalog,
-                visit=visit,
-                timezone=timezone,
-                now=utc(int(now)),
-            )
+        situation = customer_messages.describe(
+            event, ticket, triage, self.catalog, visit=visit, timezone=timezone, now=utc(int(now))
         )
         contact = ticket.customer.contact if isinstance(ticket.customer.contact, str) else None
         await repository.insert_message(
             conn,
-            queued_message(
-                row.key, event, message, contact, int(now), delivered_by=self.delivered_by
-            ),
+            queued_message(row.key, situation, contact, int(now), delivered_by=self.delivered_by),
         )
 
 

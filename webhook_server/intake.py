@@ -29,7 +29,7 @@ from typing import Final
 import msgspec
 
 from webhook_server import customer_messages, read_model
-from webhook_server.contract import Ticket, encode, fingerprint
+from webhook_server.contract import CustomerMessage, Ticket, encode, fingerprint
 from webhook_server.customer_messages import Event, Visit
 from webhook_server.group_commit import GroupCommit
 from webhook_server.message_delivery import queued_message
@@ -354,16 +354,12 @@ class Intake:
                 slot.start.astimezone(timezone),
                 slot.end(self._catalog.booking).astimezone(timezone),
             )
-        message = customer_messages.compose(
-            customer_messages.describe(
-                status,
-                ticket,
-                triage,
-                self._catalog,
-                visit=visit,
-                timezone=timezone,
-                now=received_at,
-            )
+        situation = customer_messages.describe(
+            status, ticket, triage, self._catalog, visit=visit, timezone=timezone, now=received_at
+        )
+        contact = customer.contact if isinstance(customer.contact, str) else None
+        queued = queued_message(
+            delivery.key, situation, contact, now, delivered_by=self._messages_delivered_by
         )
         triaged = read_model.triage_view(triage, timezone)
         response = encode(
@@ -373,10 +369,9 @@ class Intake:
                 received_at=now,
                 triage=triaged,
                 booking=read_model.booking_view(booking, customer.zone, timezone),
-                message=message,
+                message=CustomerMessage(language=customer.language, sms=queued.sms),
             )
         )
-        contact = customer.contact if isinstance(customer.contact, str) else None
         row = TicketRow(
             appliance_id=delivery.appliance_id,
             ticket_id=ticket.ticket_id,
@@ -394,14 +389,6 @@ class Intake:
             response=response.decode(),
             received_at=now,
             updated_at=now,
-        )
-        queued = queued_message(
-            delivery.key,
-            status,
-            message,
-            contact,
-            now,
-            delivered_by=self._messages_delivered_by,
         )
         return Plan(row, appointment, queued, response)
 

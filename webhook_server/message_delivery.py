@@ -18,7 +18,8 @@ from typing import Protocol
 
 import aiohttp
 
-from webhook_server.contract import CustomerMessage
+from webhook_server import customer_messages
+from webhook_server.customer_messages import Message, Situation
 from webhook_server.store import repository
 from webhook_server.store.base import Database
 from webhook_server.store.rows import CustomerMessageRow, StoredMessage, TicketKey
@@ -56,7 +57,8 @@ class HttpGateway:
     """POSTs each message as JSON to an SMS/e-mail gateway.
 
     Body: ``{"message_id", "ticket_id", "to", "language", "text", "sms", "email_subject",
-    "email_body"}`` (``text`` is the SMS, as before the e-mail form existed); header
+    "email_body"}`` (``text`` is the SMS, as before the e-mail form existed; the e-mail is
+    written now, from the message's facts); header
     ``Idempotency-Key: message-<id>`` lets the gateway drop the duplicates that at-least-once
     delivery may send.
     """
@@ -71,6 +73,7 @@ class HttpGateway:
 
     async def send(self, message: StoredMessage) -> None:
         """POST the message; any non-2xx answer or network error is a retryable failure."""
+        email = email_of(message)
         body = {
             "message_id": message.message_id,
             "ticket_id": message.ticket_id,
@@ -78,8 +81,8 @@ class HttpGateway:
             "language": message.language,
             "text": message.sms,
             "sms": message.sms,
-            "email_subject": message.email_subject,
-            "email_body": message.email_body,
+            "email_subject": email.email_subject,
+            "email_body": email.email_body,
         }
         headers = {"Idempotency-Key": f"message-{message.message_id}"}
         try:
@@ -189,8 +192,7 @@ class MessageCourier:
 
 def queued_message(
     key: TicketKey,
-    event: str,
-    message: CustomerMessage,
+    situation: Situation,
     recipient: str | None,
     now: int,
     *,
@@ -200,12 +202,11 @@ def queued_message(
     return CustomerMessageRow(
         appliance_id=key.appliance_id,
         ticket_id=key.ticket_id,
-        event=event,
-        language=message.language,
+        event=situation.event,
+        language=situation.language,
         recipient=recipient,
-        sms=message.sms,
-        email_subject=message.email_subject,
-        email_body=message.email_body,
+        sms=customer_messages.sms(situation),
+        facts=customer_messages.facts(situation),
         status="pending" if delivered_by is None else "sent",
         channel=delivered_by,
         attempts=0 if delivered_by is None else 1,
@@ -213,3 +214,10 @@ def queued_message(
         created_at=now,
         sent_at=None if delivered_by is None else now,
     )
+
+
+def email_of(message: CustomerMessageRow) -> Message:
+    """Return a stored message in both forms (one from before e-mails: its SMS, no subject)."""
+    if message.facts is None:
+        return Message("es" if message.language == "es" else "en", message.sms, "", message.sms)
+    return customer_messages.from_facts(message.facts)

@@ -83,12 +83,7 @@ def ticket_state(
 
 def message_view(message: StoredMessage) -> CustomerMessage:
     """Return a stored customer message as the contract gives it."""
-    return CustomerMessage(
-        language="es" if message.language == "es" else "en",
-        sms=message.sms,
-        email_subject=message.email_subject,
-        email_body=message.email_body,
-    )
+    return CustomerMessage(language="es" if message.language == "es" else "en", sms=message.sms)
 
 
 def stored_ticket(row: TicketRow) -> Ticket:

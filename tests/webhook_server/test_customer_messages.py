@@ -9,13 +9,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp.test_utils import TestClient
+import msgspec
 import pytest
 
 from tests.webhook_server.conftest import MONDAY_9AM, make_ticket, post_ticket, register
 from webhook_server import customer_messages, local_time
 from webhook_server.app import create_app
 from webhook_server.customer_messages import Situation, Visit, compose
+from webhook_server.message_delivery import email_of
+from webhook_server.runtime import RUNTIME
 from webhook_server.settings import Settings
+from webhook_server.store.rows import CustomerMessageRow
 from webhook_server.triage import Catalog
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -113,7 +117,9 @@ def test_moved_and_cancelled_visits_are_told_in_the_same_words() -> None:
 
 
 def test_the_email_gives_the_date_in_full_with_the_zone_the_technician_and_the_part() -> None:
-    message = compose(_situation(part="relé de protección (FC-P-2201)"))
+    situation = _situation(part="relé de protección (FC-P-2201)")
+    message = compose(situation)
+    assert customer_messages.from_facts(customer_messages.facts(situation)) == message
     assert message.email_subject == "Visita técnica para tu nevera: hoy a las 16:00"
     assert "Ana García pasará el lunes 1 de junio de 2026, de 16:00 a 17:00 (hora local, CEST)" in (
         message.email_body
@@ -164,7 +170,11 @@ async def test_the_answer_gives_the_visit_in_the_zones_local_time(
         " técnico pasará hoy a las 12:00 para cambiar la junta de la puerta. No te preocupes, tu"
         " comida está segura hasta la visita."
     )
-    assert (
-        "Llevará la pieza necesaria: par de juntas de puerta (FC-P-4002)."
-        in (answer["message"]["email_body"])
-    )
+    assert answer["message"] == {"language": "es", "sms": answer["notice"]}
+    async with client.app[RUNTIME].database.read() as conn:
+        rows = await conn.fetch("SELECT * FROM customer_messages")
+    stored = msgspec.convert(rows[0], CustomerMessageRow)
+    assert stored.sms == answer["notice"]
+    email = email_of(stored)  # written from the stored facts when sent or shown
+    assert email.email_subject == "Visita técnica para tu nevera: hoy a las 12:00"
+    assert "Llevará la pieza necesaria: par de juntas de puerta (FC-P-4002)." in email.email_body

@@ -7,11 +7,14 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+import msgspec
 
 from tests.webhook_server.conftest import Clock, make_ticket, post_ticket, register
 from webhook_server.app import create_app
+from webhook_server.message_delivery import email_of
 from webhook_server.runtime import RUNTIME
 from webhook_server.settings import Settings
+from webhook_server.store.rows import CustomerMessageRow
 
 
 class Gateway:
@@ -44,7 +47,8 @@ async def test_default_channel_records_message_as_sent(client: TestClient[Any, A
     assert (rows[0]["status"], rows[0]["channel"]) == ("sent", "console")
     assert rows[0]["sent_at"] == rows[0]["created_at"]
     assert "A technician will come today at 12 pm" in rows[0]["sms"]
-    assert "Luis Romero will come on Monday 1 June 2026" in rows[0]["email_body"]
+    email = email_of(msgspec.convert(rows[0], CustomerMessageRow))
+    assert "Luis Romero will come on Monday 1 June 2026" in email.email_body
     assert await courier.deliver_due() == 0
 
 

@@ -13,6 +13,7 @@ import time
 import msgspec
 import pytest
 
+from webhook_server.message_delivery import email_of
 from webhook_server.store import repository
 from webhook_server.store.base import UniqueViolationError
 from webhook_server.store.rows import AppointmentRow, TicketKey
@@ -245,7 +246,8 @@ async def test_tickets_move_under_their_appliance_with_bookings_and_messages(
             booking = await repository.booking_of(conn, key)
             assert booking is not None and booking.slot_start == 3600
             (message,) = await repository.messages_for(conn, key)
-            assert (message.sms, message.email_body, message.status) == ("Hola", "Hola", "pending")
+            assert (message.sms, message.facts, message.status) == ("Hola", None, "pending")
+            assert email_of(message).email_body == "Hola"  # no facts: its SMS
             agent = await repository.agent(conn, "old")
             assert agent is not None and agent.role == "supervisor"  # saw every zone before
             # The slot is still the technician's alone; a new one books before its ticket exists.

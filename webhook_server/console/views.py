@@ -25,6 +25,7 @@ from webhook_server.console import auth, formats, texts
 from webhook_server.console.guards import refuse_foreign_origin, security_headers
 from webhook_server.console.throttle import ACCOUNT_LIMIT, LOCK_SECONDS, AddressThrottle
 from webhook_server.dispatch import DispatchError
+from webhook_server.message_delivery import email_of
 from webhook_server.protocol import SEVERITIES, TICKET_STATUSES
 from webhook_server.runtime import Runtime, runtime
 from webhook_server.security import check_password
@@ -376,7 +377,7 @@ async def ticket_page(request: web.Request) -> web.Response:
         triage=found.triage,
         fault=_fault_words(service, found.row.code, language),
         booking=found.booking,
-        messages=found.messages,
+        messages=[(message, email_of(message)) for message in found.messages],
         slots=[
             {
                 "value": choice.value,

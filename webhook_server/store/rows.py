@@ -82,8 +82,9 @@ class CustomerMessageRow(msgspec.Struct, frozen=True, kw_only=True):
     language: str
     recipient: str | None
     sms: str
-    email_subject: str
-    email_body: str
+    facts: str | None
+    """What the message tells, as JSON: the e-mail is written from it when sent or shown (None:
+    a message from before e-mails, its SMS alone)."""
     status: str
     channel: str | None
     attempts: int

@@ -1,7 +1,8 @@
 -- Ticket ids are the appliances' own (fault episode ids): one appliance's id says nothing about
 -- another's, so a ticket is keyed by its appliance and its id, with what the console searches
 -- and sorts by (serial, contact, deadline). Appointments and customer messages refer to a ticket
--- by both columns. The "notices" are the customer messages, now with an SMS and an e-mail form.
+-- by both columns. The "notices" are the customer messages: the SMS, and the facts the e-mail is
+-- written from.
 ALTER TABLE tickets ADD COLUMN serial TEXT;
 ALTER TABLE tickets ADD COLUMN contact_key TEXT;
 ALTER TABLE tickets ADD COLUMN deadline BIGINT;
@@ -23,9 +24,8 @@ ALTER TABLE customer_messages RENAME COLUMN notice_id TO message_id;
 ALTER TABLE customer_messages RENAME COLUMN body TO sms;
 ALTER TABLE customer_messages ADD COLUMN appliance_id TEXT;
 ALTER TABLE customer_messages ADD COLUMN event TEXT;
-ALTER TABLE customer_messages ADD COLUMN email_subject TEXT NOT NULL DEFAULT '';
-ALTER TABLE customer_messages ADD COLUMN email_body TEXT NOT NULL DEFAULT '';
-UPDATE customer_messages m SET appliance_id = t.appliance_id, event = t.status, email_body = m.sms
+ALTER TABLE customer_messages ADD COLUMN facts TEXT;
+UPDATE customer_messages m SET appliance_id = t.appliance_id, event = t.status
     FROM tickets t WHERE t.ticket_id = m.ticket_id;
 ALTER TABLE customer_messages ALTER COLUMN appliance_id SET NOT NULL;
 ALTER TABLE customer_messages ALTER COLUMN event SET NOT NULL;

@@ -2,7 +2,7 @@
 -- another's, so a ticket is keyed by its appliance and its id. The tickets table is built again
 -- with that key, and with what the console searches and sorts by (serial, contact, deadline).
 -- appointments and customer messages refer to a ticket by both columns.
--- The "notices" are the customer messages, now with an SMS and an e-mail form.
+-- The "notices" are the customer messages: the SMS, and the facts the e-mail is written from.
 -- Renaming tickets first points the old tables' references at tickets_old, so the new tables
 -- can take the name.
 ALTER TABLE tickets RENAME TO tickets_old;
@@ -66,8 +66,7 @@ CREATE TABLE customer_messages (
     language TEXT NOT NULL,
     recipient TEXT,
     sms TEXT NOT NULL,
-    email_subject TEXT NOT NULL,
-    email_body TEXT NOT NULL,
+    facts TEXT,
     status TEXT NOT NULL,
     channel TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
@@ -80,11 +79,11 @@ CREATE TABLE customer_messages (
         DEFERRABLE INITIALLY DEFERRED
 );
 INSERT INTO customer_messages (message_id, appliance_id, ticket_id, event, language, recipient,
-    sms, email_subject, email_body, status, channel, attempts, next_attempt_at, lease_until,
-    last_error, created_at, sent_at)
+    sms, facts, status, channel, attempts, next_attempt_at, lease_until, last_error, created_at,
+    sent_at)
     SELECT n.notice_id, t.appliance_id, n.ticket_id, t.status, n.language, n.recipient, n.body,
-        '', n.body, n.status, n.channel, n.attempts, n.next_attempt_at, n.lease_until,
-        n.last_error, n.created_at, n.sent_at
+        NULL, n.status, n.channel, n.attempts, n.next_attempt_at, n.lease_until, n.last_error,
+        n.created_at, n.sent_at
     FROM notices n JOIN tickets_old t ON t.ticket_id = n.ticket_id;
 DROP TABLE appointments;
 DROP TABLE notices;
