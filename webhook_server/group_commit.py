@@ -50,7 +50,9 @@ class GroupCommit[Item, Result]:
         self.batches = 0
         """Transactions committed so far (for tests and the benchmark)."""
         self.items_per_second = 0.0
-        """Items the transactions clear a second, lately (a moving average over batches)."""
+        """Items the transactions clear a second when busy, lately (a moving average over
+        batches of a quarter of ``max_batch`` or more; 0 until there was one). A small batch
+        says little: its commit costs about as much as a full one's."""
 
     @property
     def waiting(self) -> int:
@@ -96,6 +98,8 @@ class GroupCommit[Item, Result]:
                 self._all_done.set()
 
     def _measure(self, items: int, seconds: float) -> None:
+        if items < self._max_batch // 4:
+            return
         rate = items / max(seconds, 1e-4)
         weight = _RATE_WEIGHT if self.items_per_second else 1.0
         self.items_per_second += weight * (rate - self.items_per_second)

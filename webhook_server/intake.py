@@ -75,6 +75,9 @@ _RETRY_SPREAD_SECONDS: Final = 3
 """``Retry-After`` adds up to this many seconds at random, so shed senders do not all return at
 once."""
 _RETRY_AFTER_MAX: Final = 60
+_ASSUMED_PER_SECOND: Final = 1000.0
+"""Tickets a second the service is taken to clear until it has measured it (a burst can come
+before the first commit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,7 @@ class Intake:
         waiting = self._group.waiting
         if waiting < self._max_waiting:
             return
-        wait = waiting / max(self._group.items_per_second, 1.0)
+        wait = waiting / (self._group.items_per_second or _ASSUMED_PER_SECOND)
         retry_after = min(
             _RETRY_AFTER_MAX, math.ceil(wait) + secrets.randbelow(_RETRY_SPREAD_SECONDS + 1)
         )
