@@ -125,7 +125,7 @@ def prepare(port: int) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     _run(_server_command("load-technicians", str(DEMO_TECHNICIANS)), env)
     env["FRIDGECARE_AGENT_PASSWORD"] = settings["FRIDGECARE_AGENT_PASSWORD"]
-    _run(_server_command("add-agent", AGENT), env)
+    _run(_server_command("add-agent", AGENT, "--supervisor"), env)
 
 
 def serve(port: int) -> None:

@@ -1,4 +1,4 @@
-"""FridgeCare manufacturer service: signed ticket intake, triage, booking, notices, agent console.
+"""FridgeCare manufacturer service: signed intake, triage, booking, customer messages, console.
 
 The one entry point is :func:`webhook_server.app.create_app`; the command line lives in
 :mod:`webhook_server.cli`.

@@ -1,32 +1,35 @@
-"""The HTTP API under ``/api/v1``: ticket intake and status, appliance admin, health."""
+"""The HTTP API under ``/api/v1``: ticket intake and status, appliance admin, health.
+
+Handlers only read the request, call the service's parts (appliances, intake, the ticket read
+model, the roster) and answer; the rules live in those modules.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-import hmac
 import logging
-import secrets
-from typing import Any, Final
+from typing import Final
 from urllib.parse import quote
 
 from aiohttp import web
-import orjson
-import voluptuous as vol
+import msgspec
 
-from webhook_server import __version__
+from webhook_server import __version__, read_model
+from webhook_server.appliances import UnknownApplianceError
 from webhook_server.contract import (
-    APPLIANCE_REGISTRATION,
     MAX_BODY_BYTES,
-    TICKET,
-    isoformat,
-    validation_errors,
+    Appliance,
+    Health,
+    Ticket,
+    decode_ticket,
+    encode,
+    field_errors,
 )
-from webhook_server.intake import Receipt, booking_view, request_hash
 from webhook_server.problems import (
     ADMIN_DISABLED,
     ALREADY_REGISTERED,
+    AMBIGUOUS_TICKET_ID,
     INVALID_SIGNATURE,
     MALFORMED_REQUEST,
     NOT_FOUND,
@@ -36,56 +39,51 @@ from webhook_server.problems import (
     VALIDATION_FAILED,
     ProblemError,
 )
-from webhook_server.protocol import SignatureError, new_signing_secret, verify
-from webhook_server.roster import load_roster
+from webhook_server.protocol import SignatureError, SignedMessage, verify
+from webhook_server.roster import Roster, load_roster
+from webhook_server.runtime import Runtime, runtime
 from webhook_server.security import same_token
-from webhook_server.services import Services, services
 from webhook_server.store import repository
 from webhook_server.store.base import UniqueViolationError
-from webhook_server.validation import compile_schema
+from webhook_server.store.rows import TicketKey
 
 _LOGGER = logging.getLogger(__name__)
 
-ROTATION_GRACE: Final = timedelta(hours=24)
-"""How long an appliance's old secret keeps working after a new one is issued."""
-
 routes = web.RouteTableDef()
 
-_TICKET_CHECK: Final = compile_schema(TICKET)
-"""TICKET as fast closures; voluptuous still decides (and words the errors) for bad tickets."""
+_APPLIANCE: Final = msgspec.json.Decoder(Appliance)
+_ROSTER: Final = msgspec.json.Decoder(Roster)
 
 
 def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(
-        body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
+        body=encode(data), status=status, content_type="application/json", headers=headers
     )
 
 
-async def _json_body(request: web.Request) -> tuple[bytes, Any]:
-    """Return the raw body and its parsed JSON, with the size and media-type problems."""
+async def _body(request: web.Request) -> bytes:
+    """Return the raw body, with the size and media-type problems."""
     if request.content_type != "application/json":
         raise ProblemError(
             UNSUPPORTED_MEDIA_TYPE, f"got {request.content_type or 'no content type'}"
         )
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise ProblemError(TOO_LARGE, f"at most {MAX_BODY_BYTES} bytes")
-    body = await request.read()
+    return await request.read()
+
+
+def _decoded[T](decode: Callable[[bytes], T], body: bytes) -> T:
+    """Return the body as the contract's type (400 if not JSON, 422 naming the field if not it)."""
     try:
-        return body, orjson.loads(body)
-    except orjson.JSONDecodeError as err:
+        return decode(body)
+    except msgspec.ValidationError as err:
+        raise ProblemError(VALIDATION_FAILED, str(err), errors=field_errors(err)) from err
+    except msgspec.DecodeError as err:
         raise ProblemError(MALFORMED_REQUEST, str(err)) from err
 
 
-def _validate(schema: Callable[[object], dict[str, Any]], data: object) -> dict[str, Any]:
-    try:
-        result: dict[str, Any] = schema(data)
-    except vol.MultipleInvalid as err:
-        raise ProblemError(VALIDATION_FAILED, errors=validation_errors(err)) from err
-    return result
-
-
-def _require_admin(request: web.Request) -> Services:
-    service = services(request)
+def _require_admin(request: web.Request) -> Runtime:
+    service = runtime(request)
     token = service.settings.admin_token
     if token is None:
         raise ProblemError(
@@ -103,118 +101,116 @@ def _has_admin_token(request: web.Request, token: str | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CheckedTicket:
-    """A ticket that passed every check of its request; what intake needs to store it."""
+    """A ticket that passed every check of its request: media type, size, contract, signature."""
 
-    ticket: dict[str, Any]
-    fingerprint: str
-    receipt: Receipt
+    ticket: Ticket
+    appliance_id: str
+    message: SignedMessage
 
 
-async def checked_ticket(request: web.Request) -> CheckedTicket:
-    """Run the checks of a ticket request: media type, size, JSON, signature, schema.
+async def checked_ticket(request: web.Request, service: Runtime | None = None) -> CheckedTicket:
+    """Run the checks of a ticket request; raise the problem of the first that fails.
 
-    Raises the problem of the first check that fails. On its own (nothing stored), this is the
-    floor the benchmark measures intake against.
+    On its own (nothing stored), this is the floor the benchmark measures intake against.
     """
-    service = services(request)
-    body, raw = await _json_body(request)
-    appliance = raw.get("appliance") if isinstance(raw, dict) else None
-    manufacturer = appliance.get("manufacturer") if isinstance(appliance, dict) else None
-    serial = appliance.get("serial") if isinstance(appliance, dict) else None
-    if not isinstance(manufacturer, str) or not isinstance(serial, str):
-        raise ProblemError(INVALID_SIGNATURE, "the ticket must name its appliance to be verified")
-    appliance_id, keys = await service.intake.appliance_keys(manufacturer, serial)
+    service = service or runtime(request)
+    body = await _body(request)
+    ticket = _decoded(decode_ticket, body)
+    appliance = await service.appliances.keys(
+        ticket.appliance.manufacturer, ticket.appliance.serial
+    )
     try:
-        message = verify(request.headers, body, keys, now=service.clock())
+        message = verify(request.headers, body, appliance.keys, now=service.clock())
     except SignatureError as err:
         raise ProblemError(INVALID_SIGNATURE, str(err)) from err
-    ticket = _validate(_TICKET_CHECK, raw)
-    return CheckedTicket(ticket, request_hash(raw), Receipt(appliance_id, message))
+    return CheckedTicket(ticket, appliance.appliance_id, message)
 
 
 @routes.post("/api/v1/tickets")
 async def post_ticket(request: web.Request) -> web.Response:
     """Accept a signed ticket: check it, then store, triage, book and answer."""
-    checked = await checked_ticket(request)
-    ticket = checked.ticket
-    result = await services(request).intake.submit(ticket, checked.fingerprint, checked.receipt)
+    service = runtime(request)
+    service.intake.admit()  # shed load before spending anything on the request
+    checked = await checked_ticket(request, service)
+    ticket_id = checked.ticket.ticket_id
+    result = await service.intake.submit(checked.ticket, checked.appliance_id)
     if result.status == 201:
-        _LOGGER.info("ticket accepted", extra={"ticket_id": ticket["ticket_id"]})
+        _LOGGER.info("ticket accepted", extra={"ticket_id": ticket_id})
     return web.Response(
         body=result.body,
         status=result.status,
         content_type="application/json",
-        headers={"Location": f"/api/v1/tickets/{quote(ticket['ticket_id'], safe=':')}"},
+        headers={"Location": f"/api/v1/tickets/{quote(ticket_id, safe=':')}"},
     )
 
 
 @routes.get("/api/v1/tickets/{ticket_id}")
 async def get_ticket(request: web.Request) -> web.Response:
-    """Return the current state of a ticket, for its appliance (signed, empty body) or the admin.
+    """Return the state of a ticket, for its appliance (signed, empty body) or the admin.
 
-    A signed read is remembered like a ticket: the same signed request again is a replay. Only
-    the admin learns that a ticket does not exist; anyone else gets the 401 of a bad signature.
+    The signature says whose ticket it is: only the appliance that sent a ticket can read it
+    (another appliance using the same id reads its own). A signed read is good once. Only the
+    admin learns that a ticket does not exist; anyone else gets the 401 of a bad signature.
     """
-    service = services(request)
+    service = runtime(request)
     ticket_id = request.match_info["ticket_id"]
     async with service.database.read() as conn:
-        record = await repository.ticket_record(conn, ticket_id)
-    if not _has_admin_token(request, service.settings.admin_token):
-        appliance_id, keys = "", list[hmac.HMAC]()
-        if record is not None:
-            payload = orjson.loads(record["payload"])["appliance"]
-            appliance_id, keys = await service.intake.appliance_keys(
-                payload["manufacturer"], payload["serial"]
-            )
-        try:  # no keys for an unknown ticket: the same answers as for a wrong signature
+        candidates = [row.key for row in await repository.tickets_with_id(conn, ticket_id)]
+    if _has_admin_token(request, service.settings.admin_token):
+        key = _admins_ticket(candidates, request.query.get("appliance_id"))
+    else:
+        key = await _signed_readers_ticket(request, service, candidates)
+    async with service.database.read() as conn:
+        found = await read_model.detail(conn, key, service.zones)
+    if found is None:  # closed and gone meanwhile: not a case today, but never a 500
+        raise ProblemError(NOT_FOUND, f"no ticket {ticket_id}")
+    return _json(found.state)
+
+
+def _admins_ticket(candidates: list[TicketKey], appliance_id: str | None) -> TicketKey:
+    if appliance_id is not None:
+        candidates = [key for key in candidates if key.appliance_id == appliance_id]
+    if not candidates:
+        raise ProblemError(NOT_FOUND, "no such ticket")
+    if len(candidates) > 1:
+        appliances = ", ".join(key.appliance_id for key in candidates)
+        raise ProblemError(AMBIGUOUS_TICKET_ID, f"add ?appliance_id= one of {appliances}")
+    return candidates[0]
+
+
+async def _signed_readers_ticket(
+    request: web.Request, service: Runtime, candidates: list[TicketKey]
+) -> TicketKey:
+    """Return the ticket among ``candidates`` whose appliance signed the read (remembered once)."""
+    error = SignatureError("no signature matches this appliance's secrets")
+    for key in candidates:
+        keys = (await service.appliances.keys_by_id(key.appliance_id)).keys
+        try:
             message = verify(request.headers, b"", keys, now=service.clock())
         except SignatureError as err:
-            raise ProblemError(INVALID_SIGNATURE, str(err)) from err
-        await service.intake.remember(Receipt(appliance_id, message))
-    if record is None:  # only the admin gets here without a ticket
-        raise ProblemError(NOT_FOUND, f"no ticket {ticket_id}")
-    async with service.database.read() as conn:
-        booking = await repository.booking_of(conn, ticket_id)
-        notices = await repository.notices_for(conn, ticket_id)
-    return _json(ticket_state(record, booking, notices[-1]["body"] if notices else ""))
-
-
-def ticket_state(
-    record: dict[str, Any], booking: dict[str, Any] | None, notice: str
-) -> dict[str, Any]:
-    """Return the contract's ticket state from stored rows."""
-    triage = orjson.loads(record["triage"])
-    return {
-        "ticket_id": record["ticket_id"],
-        "status": record["status"],
-        "received_at": isoformat(datetime.fromtimestamp(record["received_at"], UTC)),
-        "triage": triage,
-        "booking": booking_view(booking, record["zone"]),
-        "notice": notice,
-    }
+            error = err
+            continue
+        await service.signed_reads.admit(key.appliance_id, message)
+        return key
+    if not candidates:  # no ticket: the same answers as for a wrong signature
+        try:
+            verify(request.headers, b"", [], now=service.clock())
+        except SignatureError as err:
+            error = err
+    raise ProblemError(INVALID_SIGNATURE, str(error))
 
 
 @routes.post("/api/v1/appliances")
 async def post_appliance(request: web.Request) -> web.Response:
     """Register an appliance and issue its first signing secret (shown only in this answer)."""
     service = _require_admin(request)
-    _, raw = await _json_body(request)
-    appliance = _validate(APPLIANCE_REGISTRATION, raw)
-    appliance_id = "apl_" + secrets.token_hex(8)
-    secret = new_signing_secret()
-    now = int(service.clock())
+    appliance = _decoded(_APPLIANCE.decode, await _body(request))
     try:
-        async with service.database.transaction() as conn:
-            await repository.insert_appliance(conn, appliance_id, appliance, now)
-            await repository.add_secret(
-                conn, appliance_id, service.secret_box.seal(secret), now, now
-            )
+        credentials = await service.appliances.register(appliance)
     except UniqueViolationError as err:
         raise ProblemError(ALREADY_REGISTERED, "rotate its secret instead") from err
-    _LOGGER.info("appliance registered", extra={"appliance_id": appliance_id})
-    body = {"appliance_id": appliance_id, **appliance, "secret": secret}
-    body["previous_secrets_expire_at"] = None
-    return _json(body, 201, {"Location": f"/api/v1/appliances/{appliance_id}"})
+    location = {"Location": f"/api/v1/appliances/{credentials.appliance_id}"}
+    return _json(credentials, 201, location)
 
 
 @routes.post("/api/v1/appliances/{appliance_id}/secrets")
@@ -222,33 +218,30 @@ async def rotate_secret(request: web.Request) -> web.Response:
     """Issue a new secret; the previous ones keep working for the rotation grace period."""
     service = _require_admin(request)
     appliance_id = request.match_info["appliance_id"]
-    secret = new_signing_secret()
-    now = int(service.clock())
-    expire = now + int(ROTATION_GRACE.total_seconds())
-    async with service.database.transaction() as conn:
-        appliance = await repository.appliance_by_id(conn, appliance_id)
-        if appliance is None:
-            raise ProblemError(NOT_FOUND, f"no appliance {appliance_id}")
-        await repository.add_secret(
-            conn, appliance_id, service.secret_box.seal(secret), now, expire
-        )
-    service.intake.forget_keys(appliance["manufacturer"], appliance["serial"])
-    _LOGGER.info("appliance secret rotated", extra={"appliance_id": appliance_id})
-    fields = ("appliance_id", "manufacturer", "model", "serial")
-    body = {key: appliance[key] for key in fields} | {
-        "secret": secret,
-        "previous_secrets_expire_at": isoformat(datetime.fromtimestamp(expire, UTC)),
-    }
-    return _json(body, 201)
+    try:
+        return _json(await service.appliances.rotate(appliance_id), 201)
+    except UnknownApplianceError as err:
+        raise ProblemError(NOT_FOUND, f"no appliance {appliance_id}") from err
+
+
+@routes.post("/api/v1/appliances/{appliance_id}/revocation")
+async def revoke_secrets(request: web.Request) -> web.Response:
+    """End every secret of an appliance now, for a secret that leaked; then rotate to go on."""
+    service = _require_admin(request)
+    appliance_id = request.match_info["appliance_id"]
+    try:
+        return _json(await service.appliances.revoke(appliance_id))
+    except UnknownApplianceError as err:
+        raise ProblemError(NOT_FOUND, f"no appliance {appliance_id}") from err
 
 
 @routes.put("/api/v1/technicians")
 async def put_technicians(request: web.Request) -> web.Response:
-    """Create or update technicians from a roster ``{"technicians": [...]}``."""
+    """Create or update service zones and technicians from a roster."""
     service = _require_admin(request)
-    _, raw = await _json_body(request)
+    roster = _decoded(_ROSTER.decode, await _body(request))
     try:
-        loaded = await load_roster(service.database, raw, now=service.clock())
+        loaded = await load_roster(service.database, roster, now=service.clock())
     except ValueError as err:
         raise ProblemError(VALIDATION_FAILED, str(err)) from err
     service.intake.forget_roster()
@@ -258,12 +251,12 @@ async def put_technicians(request: web.Request) -> web.Response:
 @routes.get("/api/v1/health")
 async def health(request: web.Request) -> web.Response:
     """Liveness and database reachability."""
-    service = services(request)
+    service = runtime(request)
     try:
         async with service.database.read() as conn:
             await conn.fetchrow("SELECT 1 AS ok")
     except Exception:
         _LOGGER.exception("health check: database unavailable")
-        body = {"status": "degraded", "database": "unavailable", "version": __version__}
+        body = Health(status="degraded", database="unavailable", version=__version__)
         return _json(body, 503)
-    return _json({"status": "ok", "database": "ok", "version": __version__})
+    return _json(Health(status="ok", database="ok", version=__version__))

@@ -11,52 +11,13 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Final
+from zoneinfo import ZoneInfo
 
-import voluptuous as vol
-
+from webhook_server.store.rows import TechnicianRow
 from webhook_server.triage import BookingRules
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _working_hours(value: str) -> str:
-    """Check ``HH:MM-HH:MM`` with the end after the start."""
-    try:
-        opens, closes = (time.fromisoformat(part) for part in str(value).split("-"))
-    except ValueError as err:
-        raise vol.Invalid("expected working hours such as 08:00-17:00") from err
-    if opens >= closes:
-        raise vol.Invalid("working hours must end after they start")
-    return str(value)
-
-
-def _timezone(value: str) -> str:
-    """Check an IANA time zone name; a file ``ZoneInfo`` cannot read is no zone either."""
-    if not isinstance(value, str):
-        raise vol.Invalid("expected a time zone name such as Europe/Madrid")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as err:  # "America" is a directory
-        raise vol.Invalid(f"unknown time zone {value!r}") from err
-    return value
-
-
-TECHNICIAN_SCHEMA: Final = vol.Schema(
-    {
-        vol.Required("id"): vol.All(str, vol.Length(min=1, max=64)),
-        vol.Required("name"): vol.All(str, vol.Length(min=1, max=128)),
-        vol.Required("zones"): vol.All([str], vol.Length(min=1)),
-        vol.Required("skills"): vol.All([str], vol.Length(min=1)),
-        vol.Optional("timezone", default="UTC"): _timezone,
-        vol.Optional(
-            "hours", default="08:00-17:00", description="Local working hours, HH:MM-HH:MM."
-        ): _working_hours,
-        vol.Optional("days", default=list(WEEKDAYS[:5])): [vol.In(list(WEEKDAYS))],
-    }
-)
-TECHNICIANS_FILE_SCHEMA: Final = vol.Schema({vol.Required("technicians"): [TECHNICIAN_SCHEMA]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +33,15 @@ class Technician:
     """ISO weekdays counted from 0 (Monday)."""
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Technician:
+    def from_row(cls, row: TechnicianRow) -> Technician:
         """Build from a ``technicians`` table row."""
         return cls(
-            technician_id=row["technician_id"],
-            name=row["name"],
-            timezone=ZoneInfo(row["timezone"]),
-            work_start=time.fromisoformat(row["work_start"]),
-            work_end=time.fromisoformat(row["work_end"]),
-            working_days=frozenset(int(day) for day in row["working_days"].split(",") if day),
+            technician_id=row.technician_id,
+            name=row.name,
+            timezone=ZoneInfo(row.timezone),
+            work_start=time.fromisoformat(row.work_start),
+            work_end=time.fromisoformat(row.work_end),
+            working_days=frozenset(int(day) for day in row.working_days.split(",") if day),
         )
 
     def slots(self, start: datetime, end: datetime, rules: BookingRules) -> Iterator[datetime]:
@@ -160,14 +121,6 @@ class SlotGrid:
 
     def _midnight(self, day: date) -> int:
         return int(datetime.combine(day, time(0), self._technician.timezone).timestamp())
-
-
-def technician_row(spec: dict[str, Any]) -> tuple[tuple[str, ...], list[str], list[str]]:
-    """Return a validated technician spec as a table row, zones and skills."""
-    start, end = spec["hours"].split("-")
-    days = ",".join(str(WEEKDAYS.index(day)) for day in spec["days"])
-    row = (spec["id"], spec["name"], spec["timezone"], start, end, days)
-    return row, spec["zones"], spec["skills"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Command line: serve (default), ``add-agent``, ``load-technicians``, ``openapi``.
 
 python -m webhook_server --db sqlite:///tickets.db --port 8080 --seed-demo
-python -m webhook_server add-agent alice --db sqlite:///tickets.db
+python -m webhook_server add-agent alice --zone madrid-centro --db sqlite:///tickets.db
+python -m webhook_server add-agent bob --supervisor --db sqlite:///tickets.db
 python -m webhook_server --db postgresql://… load-technicians technicians.yaml
 python -m webhook_server openapi > webhook_server/openapi.json
 
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from webhook_server import openapi
 from webhook_server.app import create_app
+from webhook_server.limits import PARSER_LINE_BYTES, PARSER_MAX_HEADERS
 from webhook_server.logs import configure_logging
 from webhook_server.roster import load_roster, read_roster
 from webhook_server.security import PASSWORD_MAX_BYTES, hash_password
@@ -69,6 +71,9 @@ def run(app: web.Application, settings: Settings) -> None:
         shutdown_timeout=settings.shutdown_timeout,
         access_log=logging.getLogger("aiohttp.access") if settings.access_log else None,
         print=None,
+        max_field_size=PARSER_LINE_BYTES,
+        max_line_size=PARSER_LINE_BYTES,
+        max_headers=PARSER_MAX_HEADERS,
     )
 
 
@@ -91,9 +96,22 @@ def _parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
             action.help = argparse.SUPPRESS
     commands = parser.add_subparsers(dest="command", metavar="command", title="commands")
     agent = commands.add_parser(
-        "add-agent", parents=[after], help="create a console user or reset their password"
+        "add-agent",
+        parents=[after],
+        help="create a console user, or set their password, role and zones (lifts a lock)",
     )
     agent.add_argument("username")
+    role = agent.add_mutually_exclusive_group(required=True)
+    role.add_argument(
+        "--zone",
+        dest="zones",
+        action="append",
+        metavar="ZONE",
+        help="a service zone the agent works on (repeat for more)",
+    )
+    role.add_argument(
+        "--supervisor", action="store_true", help="sees and acts on every zone's tickets"
+    )
     roster = commands.add_parser(
         "load-technicians", parents=[after], help="create or update technicians"
     )
@@ -120,8 +138,10 @@ def _tool(options: argparse.Namespace, settings: Settings, env: Mapping[str, str
                 f"the password needs at least 8 characters and at most {PASSWORD_MAX_BYTES} bytes\n"
             )
             return 2
-        asyncio.run(_add_agent(settings.db, options.username, password))
-        sys.stdout.write(f"agent {options.username} can sign in at /console/login\n")
+        zones = [] if options.supervisor else options.zones
+        asyncio.run(_add_agent(settings.db, options.username, password, zones))
+        seen = "every zone" if options.supervisor else ", ".join(zones)
+        sys.stdout.write(f"agent {options.username} ({seen}) can sign in at /console/login\n")
         return 0
     try:
         count = asyncio.run(_load_technicians(settings.db, options.file))
@@ -132,11 +152,19 @@ def _tool(options: argparse.Namespace, settings: Settings, env: Mapping[str, str
     return 0
 
 
-async def _add_agent(db: str, username: str, password: str) -> None:
+async def _add_agent(db: str, username: str, password: str, zones: list[str]) -> None:
+    """Zones given: an agent of those zones; none: a supervisor."""
     database = await open_database(db)
     try:
         async with database.transaction() as conn:
-            await repository.upsert_agent(conn, username, hash_password(password), int(time.time()))
+            await repository.upsert_agent(
+                conn,
+                username,
+                hash_password(password),
+                int(time.time()),
+                role="agent" if zones else "supervisor",
+                zones=zones,
+            )
     finally:
         await database.close()
 

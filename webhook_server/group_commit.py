@@ -16,6 +16,8 @@ import logging
 from webhook_server.store.base import Connection, Database
 
 _LOGGER = logging.getLogger(__name__)
+_RATE_WEIGHT = 0.2
+"""Weight of the latest batch in :attr:`GroupCommit.items_per_second`."""
 
 
 class GroupCommit[Item, Result]:
@@ -47,6 +49,15 @@ class GroupCommit[Item, Result]:
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
         """Transactions committed so far (for tests and the benchmark)."""
+        self.items_per_second = 0.0
+        """Items the transactions clear a second when busy, lately (a moving average over
+        batches of a quarter of ``max_batch`` or more; 0 until there was one). A small batch
+        says little: its commit costs about as much as a full one's."""
+
+    @property
+    def waiting(self) -> int:
+        """Items queued or in the transaction now: what a new item would wait behind."""
+        return self._unfinished
 
     async def run(self, item: Item) -> Result:
         """Process ``item`` in the next batch and return its result once that batch committed."""
@@ -79,10 +90,19 @@ class GroupCommit[Item, Result]:
                 self._wakeup = None
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
+            started = loop.time()
             await self._run_batch(batch)
+            self._measure(len(batch), loop.time() - started)
             self._unfinished -= len(batch)
             if not self._unfinished:
                 self._all_done.set()
+
+    def _measure(self, items: int, seconds: float) -> None:
+        if items < self._max_batch // 4:
+            return
+        rate = items / max(seconds, 1e-4)
+        weight = _RATE_WEIGHT if self.items_per_second else 1.0
+        self.items_per_second += weight * (rate - self.items_per_second)
 
     async def _run_batch(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         outcomes: list[Result | Exception]

@@ -1,20 +1,17 @@
 """Ticket intake: idempotent, durable, triaged and booked before the answer goes back.
 
-A delivery is checked against the ticket id (the idempotency key, per the IETF Idempotency-Key
-draft): a repeat with the same body gets the stored first answer, a different body is refused,
-and a repeat that arrives while the first is still in hand is told to retry (409). New tickets are
-triaged, booked and given a customer notice in one group-committed transaction.
-
-Every signed request (a ticket, or a signed status read) is also remembered in that transaction,
-keyed by its appliance and the digest of its signed content: the exact same signed request sent
-again, to this process or another, is a replay and is refused (401). A sender's retry is
-re-signed with a new timestamp, so it is a new message and gets the idempotent answer above. The
-remembered messages are pruned once their timestamps are past the tolerance, in batches that
-commit anyway (no transaction of its own).
+A ticket is its appliance's: ``(appliance, ticket id)`` is the idempotency key (per the IETF
+Idempotency-Key draft), so one appliance can neither take nor probe another's ids. A repeat with
+the same ticket gets the stored first answer (200), a different ticket under the same id is
+refused (422), and a repeat that arrives while the first is still in hand is told to retry (409).
+The same signed bytes sent twice are such a repeat: a client's retry after a timeout is
+legitimate. New tickets are triaged, booked and given a customer message in one group-committed
+transaction. When more tickets wait for their transaction than the service clears in a moment,
+new ones are told to come back later (429 with ``Retry-After``) instead of queuing without bound.
 
 A batch is written with one statement per table, slots first: a slot another process holds is
 skipped and only the tickets that lost theirs are planned again. If another server stored one of
-the same ticket ids meanwhile (or the database gave up on a deadlock), the batch is rolled back to
+the same tickets meanwhile (or the database gave up on a deadlock), the batch is rolled back to
 a savepoint and looked at again, and in the end its tickets go in one at a time.
 """
 
@@ -23,37 +20,45 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-import hashlib
-import hmac
 import logging
+import math
+import secrets
 import time
-from typing import Any, Final
+from typing import Final
 
-import orjson
+import msgspec
 
-from webhook_server import notices
-from webhook_server.contract import epoch_isoformat, isoformat
+from webhook_server import customer_messages, read_model
+from webhook_server.contract import CustomerMessage, Ticket, encode, fingerprint
+from webhook_server.customer_messages import Event, Visit
 from webhook_server.group_commit import GroupCommit
+from webhook_server.message_delivery import queued_message
 from webhook_server.problems import (
+    BUSY,
     IN_PROGRESS,
     INTERNAL,
     KEY_REUSED,
-    REPLAYED,
     UNAVAILABLE,
     ProblemError,
 )
-from webhook_server.protocol import TOLERANCE_SECONDS, SignedMessage, signing_key
 from webhook_server.schedule import Schedule
-from webhook_server.security import SecretBox
 from webhook_server.store import repository
 from webhook_server.store.base import (
     Connection,
     Database,
     RetryableTransactionError,
-    Row,
     UniqueViolationError,
 )
-from webhook_server.triage import Catalog, Triage
+from webhook_server.store.repository import StoredAnswer, search_key
+from webhook_server.store.rows import (
+    AppointmentRow,
+    BookingRow,
+    CustomerMessageRow,
+    TicketKey,
+    TicketRow,
+)
+from webhook_server.triage import Catalog
+from webhook_server.zones import ServiceZones
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,61 +68,41 @@ BOOKINGS_CHANNEL: Final = "fridgecare_bookings"
 """Where processes announce the slots they booked (PostgreSQL LISTEN/NOTIFY)."""
 _BATCH_ATTEMPTS: Final = 3
 """Tries to write a whole batch before falling back to one ticket at a time."""
-_KEY_CACHE_SECONDS: Final = 10.0
-PRUNE_INTERVAL_SECONDS: Final = 30.0
-"""How often a process deletes remembered messages whose timestamps are past the tolerance."""
-PRUNE_SLACK_SECONDS: Final = 60
-"""Kept past the tolerance this much longer, for processes whose clocks differ a little."""
-PRUNE_LIMIT: Final = 1000
-"""At most this many rows per prune (a few milliseconds of a SQLite batch, which runs in the
-event loop); a full prune runs again with the next batch."""
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """A verified signed request of an appliance, remembered to refuse it if it comes again."""
-
-    appliance_id: str
-    message: SignedMessage
-
-    @property
-    def key(self) -> tuple[str, str]:
-        """What makes the message unique: its appliance and the digest of its signed content."""
-        return (self.appliance_id, self.message.digest)
-
-    @property
-    def row(self) -> tuple[str, str, int]:
-        """``(appliance_id, message_hash, webhook_timestamp)`` for the replay table."""
-        return (self.appliance_id, self.message.digest, self.message.timestamp)
+MAX_WAITING: Final = 2048
+"""Tickets that may wait for a transaction before new ones are told to come back (429). At a
+few thousand tickets a second, that is well under a second of waiting."""
+_RETRY_SPREAD_SECONDS: Final = 3
+"""``Retry-After`` adds up to this many seconds at random, so shed senders do not all return at
+once."""
+_RETRY_AFTER_MAX: Final = 60
+_ASSUMED_PER_SECOND: Final = 1000.0
+"""Tickets a second the service is taken to clear until it has measured it (a burst can come
+before the first commit)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """A verified, validated ticket waiting for its batch."""
 
-    ticket: dict[str, Any]
+    ticket: Ticket
     fingerprint: str
-    receipt: Receipt
+    appliance_id: str
     received_at: datetime
+    """Whole seconds: the answers and the stored row say the same time."""
 
     @property
-    def appliance_id(self) -> str:
-        """The appliance that signed the ticket."""
-        return self.receipt.appliance_id
-
-    @property
-    def ticket_id(self) -> str:
-        """The idempotency key."""
-        return str(self.ticket["ticket_id"])
+    def key(self) -> TicketKey:
+        """The idempotency key: the appliance and its ticket id."""
+        return TicketKey(self.appliance_id, self.ticket.ticket_id)
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """The rows one new ticket will write, and the answer it will get."""
 
-    ticket_row: tuple[object, ...]
-    appointment: tuple[str, str, int, int] | None
-    notice: tuple[str, str, str | None, str, int]
+    ticket: TicketRow
+    appointment: AppointmentRow | None
+    message: CustomerMessageRow
     response: bytes
 
 
@@ -129,35 +114,6 @@ class IntakeResult:
     body: bytes
 
 
-def request_hash(raw: object) -> str:
-    """Fingerprint of a delivery's JSON, independent of key order and whitespace."""
-    return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def booking_view(row: Row | None, zone: str) -> dict[str, str] | None:
-    """Return the ``booking`` object of the contract from an appointment row."""
-    if row is None:
-        return None
-    return {
-        "technician_id": row["technician_id"],
-        "technician_name": row["technician_name"],
-        "start": epoch_isoformat(row["slot_start"]),
-        "end": epoch_isoformat(row["slot_end"]),
-        "zone": zone,
-    }
-
-
-def triage_view(triage: Triage) -> dict[str, Any]:
-    """Return the ``triage`` object of the contract (component named in English)."""
-    return {
-        "known_fault": triage.known_fault,
-        "component": None if triage.component is None else triage.component["en"],
-        "part": triage.part,
-        "skill": triage.skill,
-        "deadline": isoformat(triage.deadline),
-    }
-
-
 class Intake:
     """Accepts verified, validated tickets."""
 
@@ -165,34 +121,31 @@ class Intake:
         self,
         database: Database,
         catalog: Catalog,
-        secret_box: SecretBox,
+        zones: ServiceZones,
         *,
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.time,
         spread_ties: bool = False,
-        notices_delivered_by: str | None = None,
+        messages_delivered_by: str | None = None,
+        max_waiting: int = MAX_WAITING,
     ) -> None:
         """Set ``spread_ties`` when several processes book, so they rarely race for a slot.
 
-        ``notices_delivered_by``: the channel, if storing a notice is its delivery (console).
+        ``messages_delivered_by``: the channel, if storing a message is its delivery (console).
         """
         self._database = database
-        self._notices_delivered_by = notices_delivered_by
+        self._messages_delivered_by = messages_delivered_by
         self._catalog = catalog
-        self._secret_box = secret_box
+        self._zones = zones
         self._clock = clock
+        self._max_waiting = max_waiting
         # Other processes' bookings arrive as they commit (listen_for_bookings) or as a lost
         # race; the periodic read (a minute) picks up freed slots and roster changes.
         self._schedule = Schedule(catalog.booking, spread_ties=spread_ties)
-        self._group = GroupCommit[Delivery | Receipt, IntakeResult](
+        self._group = GroupCommit[Delivery, IntakeResult](
             database, self._process, on_commit=on_commit
         )
-        self._in_flight: set[str] = set()
-        self._receipts_in_flight: set[tuple[str, str]] = set()
-        """Keys of the signed messages in hand (hashing the strings beats hashing the dataclass)."""
-        self._prune_at = 0.0
-        self._prune_skip_locked = database.dialect == "postgresql"  # several writers
-        self._keys: dict[tuple[str, str], tuple[float, str, list[hmac.HMAC]]] = {}
+        self._in_flight: set[TicketKey] = set()
 
     @property
     def batches(self) -> int:
@@ -203,148 +156,87 @@ class Intake:
         """Finish queued tickets."""
         await self._group.close()
 
-    async def appliance_keys(self, manufacturer: str, serial: str) -> tuple[str, list[hmac.HMAC]]:
-        """Return ``(appliance_id, keyed HMACs)`` of an appliance; no keys if unknown."""
-        cache_key = (manufacturer, serial)
-        now = time.monotonic()
-        cached = self._keys.get(cache_key)
-        if cached is not None and now - cached[0] < _KEY_CACHE_SECONDS:
-            return cached[1], cached[2]
-        async with self._database.read() as conn:
-            appliance = await repository.appliance_by_serial(conn, manufacturer, serial)
-            if appliance is None:
-                return "", []
-            sealed = await repository.live_secrets(
-                conn, appliance["appliance_id"], int(self._clock())
-            )
-        keys = [signing_key(self._secret_box.open(item)) for item in sealed]
-        self._keys[cache_key] = (now, appliance["appliance_id"], keys)
-        return appliance["appliance_id"], keys
-
     def forget_roster(self) -> None:
-        """Reload technicians and bookings from the database on the next ticket."""
+        """Reload technicians, bookings and zones from the database on the next ticket."""
         self._schedule.forget()
+        self._zones.forget()
 
-    def forget_keys(self, manufacturer: str, serial: str) -> None:
-        """Drop cached keys after a rotation so the new secret works at once."""
-        self._keys.pop((manufacturer, serial), None)
+    async def listen_for_bookings(self) -> None:
+        """Hear other processes' bookings as they commit, so this process rarely races them."""
+        await self._database.listen(BOOKINGS_CHANNEL, self._schedule.learn)
 
-    async def submit(
-        self, ticket: dict[str, Any], fingerprint: str, receipt: Receipt
-    ) -> IntakeResult:
-        """Store, triage, book and queue the notice for one ticket; answer once committed.
+    def admit(self) -> None:
+        """Refuse a new ticket while too many wait (429 with ``Retry-After``): shed load early."""
+        waiting = self._group.waiting
+        if waiting < self._max_waiting:
+            return
+        wait = waiting / (self._group.items_per_second or _ASSUMED_PER_SECOND)
+        retry_after = min(
+            _RETRY_AFTER_MAX, math.ceil(wait) + secrets.randbelow(_RETRY_SPREAD_SECONDS + 1)
+        )
+        raise ProblemError(
+            BUSY,
+            f"{waiting} tickets are waiting to be stored: retry after {retry_after} s",
+            headers={"Retry-After": str(max(1, retry_after))},
+        )
 
-        Raises the replay problem if this very signed request was received before.
-        """
-        ticket_id = ticket["ticket_id"]
-        key = receipt.key
-        self._refuse_replay_in_flight(key)
-        if ticket_id in self._in_flight:
+    async def submit(self, ticket: Ticket, appliance_id: str) -> IntakeResult:
+        """Store, triage, book and word the customer's message; answer once committed."""
+        self.admit()
+        key = TicketKey(appliance_id, ticket.ticket_id)
+        if key in self._in_flight:
             raise ProblemError(IN_PROGRESS, "retry after the first delivery has been answered")
-        self._in_flight.add(ticket_id)
-        self._receipts_in_flight.add(key)
-        received_at = datetime.fromtimestamp(self._clock(), UTC)
+        self._in_flight.add(key)
+        received_at = datetime.fromtimestamp(int(self._clock()), UTC)
         try:
-            return await self._group.run(Delivery(ticket, fingerprint, receipt, received_at))
+            return await self._group.run(
+                Delivery(ticket, fingerprint(ticket), appliance_id, received_at)
+            )
         finally:
-            self._in_flight.discard(ticket_id)
-            self._receipts_in_flight.discard(key)
-
-    async def remember(self, receipt: Receipt) -> None:
-        """Record a signed request that stores nothing else (a status read), durably.
-
-        Raises the replay problem if this very signed request was received before.
-        """
-        key = receipt.key
-        self._refuse_replay_in_flight(key)
-        self._receipts_in_flight.add(key)
-        try:
-            await self._group.run(receipt)
-        finally:
-            self._receipts_in_flight.discard(key)
-
-    def _refuse_replay_in_flight(self, key: tuple[str, str]) -> None:
-        if key in self._receipts_in_flight:
-            raise ProblemError(REPLAYED, _REPLAY_DETAIL)
+            self._in_flight.discard(key)
 
     async def _process(
-        self, conn: Connection, items: Sequence[Delivery | Receipt]
+        self, conn: Connection, deliveries: Sequence[Delivery]
     ) -> list[IntakeResult | Exception]:
-        """Answer a batch: replays refused, repeats answered, new tickets written, reads noted.
-
-        Every signed message is recorded first, in this transaction: one already stored (by any
-        process) is a replay. Repeats get the stored answers; new tickets are planned and written.
-        """
-        results: list[IntakeResult | Exception] = [_NOT_YET] * len(items)
-        receipts = [item.receipt if isinstance(item, Delivery) else item for item in items]
-        ticket_ids = [item.ticket_id for item in items if isinstance(item, Delivery)]
-        fresh, stored = await repository.record_signed_messages(
-            conn, [r.row for r in receipts], ticket_ids
-        )
-        await self._prune(conn)
-        batch: dict[int, Delivery] = {}
-        for index, (item, receipt) in enumerate(zip(items, receipts, strict=True)):
-            key = receipt.key
-            if key not in fresh:  # stored before, or earlier in this batch: a replay
-                results[index] = ProblemError(REPLAYED, _REPLAY_DETAIL)
-                continue
-            fresh.discard(key)
-            if isinstance(item, Delivery):
-                batch[index] = item
-            else:
-                results[index] = _REMEMBERED
-        pending = list(batch)
-        for attempt in range(_BATCH_ATTEMPTS):
+        """Answer a batch: repeats get the stored answers, new tickets are planned and written."""
+        await self._zones.refresh(conn)
+        results: list[IntakeResult | Exception] = [_NOT_YET] * len(deliveries)
+        pending = list(range(len(deliveries)))  # one delivery per ticket: see _in_flight
+        for _ in range(_BATCH_ATTEMPTS):
             if not pending:
                 return results
-            if attempt:  # a lost race: another process may have stored some of them since
-                stored = await repository.tickets_by_id(conn, [batch[i].ticket_id for i in pending])
+            stored = await repository.stored_tickets(conn, [deliveries[i].key for i in pending])
             new = []
             for index in pending:
-                existing = stored.get(batch[index].ticket_id)
+                existing = stored.get(deliveries[index].key)
                 if existing is None:
                     new.append(index)
                 else:
-                    results[index] = _repeat(batch[index], existing)
+                    results[index] = _repeat(deliveries[index], existing)
             pending = new
             try:
-                written = await self._write(conn, [batch[index] for index in pending])
+                written = await self._write(conn, [deliveries[index] for index in pending])
             except UniqueViolationError, RetryableTransactionError:
-                continue  # another process stored one of these ids, or a deadlock: look again
+                continue  # another process stored one of these, or a deadlock: look again
             for index, result in zip(pending, written, strict=True):
                 results[index] = result
             return results
         # Still losing races: one ticket at a time, in key order (no lock cycles).
-        for index in sorted(pending, key=lambda i: batch[i].ticket_id):
-            results[index] = await self._store_alone(conn, batch[index])
+        for index in sorted(pending, key=lambda i: deliveries[i].key):
+            results[index] = await self._store_alone(conn, deliveries[index])
         return results
 
-    async def _prune(self, conn: Connection) -> None:
-        """Forget messages whose timestamps no process would accept any more (now and then)."""
-        now = self._clock()
-        if now < self._prune_at:
-            return
-        before = int(now) - TOLERANCE_SECONDS - PRUNE_SLACK_SECONDS
-        deleted = await repository.forget_signed_messages(
-            conn, before, PRUNE_LIMIT, skip_locked=self._prune_skip_locked
-        )
-        self._prune_at = now if deleted >= PRUNE_LIMIT else now + PRUNE_INTERVAL_SECONDS
-
     async def _store_alone(self, conn: Connection, delivery: Delivery) -> IntakeResult | Exception:
-        """Store one ticket on its own, retrying while other processes store the same id."""
+        """Store one ticket on its own, retrying while other processes store the same one."""
         for _ in range(_STORE_ATTEMPTS):
             try:
-                existing = await repository.ticket_record(conn, delivery.ticket_id)
+                existing = (await repository.stored_tickets(conn, [delivery.key])).get(delivery.key)
                 if existing is not None:
                     return _repeat(delivery, existing)
                 return (await self._write(conn, [delivery]))[0]
             except UniqueViolationError, RetryableTransactionError:
                 continue
         return ProblemError(UNAVAILABLE, "storage contention: retry the delivery")
-
-    async def listen_for_bookings(self) -> None:
-        """Hear other processes' bookings as they commit, so this process rarely races them."""
-        await self._database.listen(BOOKINGS_CHANNEL, self._schedule.learn)
 
     async def _write(
         self, conn: Connection, deliveries: Sequence[Delivery]
@@ -356,7 +248,7 @@ class Intake:
         Slots are booked first, each insert skipping a slot that another process holds: a ticket
         that lost its slot is planned again (the view now knows that slot is taken) until it
         has one or no slot is left. So two processes racing for the same slots cost a second
-        look for the losing tickets, not a failed batch. Then tickets and notices go in (the
+        look for the losing tickets, not a failed batch. Then tickets and messages go in (the
         appointments' reference to their ticket is checked at commit). Slots are inserted in
         key order, so overlapping batches wait for each other rather than deadlock.
         """
@@ -369,7 +261,7 @@ class Intake:
                 slots = [_appointment(plans[i]) for i in waiting]
                 wanted = sorted((slot for slot in slots if slot is not None), key=_slot_key)
                 booked = await repository.book_slots(conn, wanted)
-                lost = [i for i in waiting if deliveries[i].ticket_id not in booked]
+                lost = [i for i in waiting if deliveries[i].key not in booked]
                 for i in lost:
                     plans[i] = await self._plan_alone(conn, deliveries[i])
                 waiting = [i for i in lost if _appointment(plans[i]) is not None]
@@ -377,16 +269,18 @@ class Intake:
             stored = [
                 plan for i, plan in enumerate(plans) if i not in unbooked and isinstance(plan, Plan)
             ]
-            await repository.insert_new_tickets(
+            await repository.insert_tickets(
                 conn,
-                sorted(plan.ticket_row for plan in stored),
-                [plan.notice for plan in stored],
-                delivered_by=self._notices_delivered_by,
+                sorted((plan.ticket for plan in stored), key=lambda row: row.key),
+                [plan.message for plan in stored],
             )
-            appointments = [plan.appointment for plan in stored]
-            booked_slots = [[slot[1], slot[2]] for slot in appointments if slot is not None]
+            booked_slots = [
+                [plan.appointment.technician_id, plan.appointment.slot_start]
+                for plan in stored
+                if plan.appointment is not None
+            ]
             if booked_slots:
-                await conn.notify(BOOKINGS_CHANNEL, orjson.dumps(booked_slots).decode())
+                await conn.notify(BOOKINGS_CHANNEL, encode(booked_slots).decode())
         contention = ProblemError(UNAVAILABLE, "booking contention: retry the delivery")
         answers: list[IntakeResult | Exception] = []
         for i, plan in enumerate(plans):
@@ -408,105 +302,123 @@ class Intake:
         except UniqueViolationError, RetryableTransactionError:
             raise
         except Exception:
-            _LOGGER.exception("ticket planning failed", extra={"ticket_id": delivery.ticket_id})
+            _LOGGER.exception(
+                "ticket planning failed", extra={"ticket_id": delivery.ticket.ticket_id}
+            )
             return ProblemError(INTERNAL)
 
     async def _plan(self, conn: Connection, delivery: Delivery) -> Plan:
         """Triage and book one new ticket (in this process's view) and word its answer."""
         ticket, received_at = delivery.ticket, delivery.received_at
-        ticket_id = delivery.ticket_id
-        customer = ticket["customer"]
-        triage = self._catalog.triage(ticket, received_at)
+        customer = ticket.customer
+        timezone = self._zones.timezone(customer.zone)
+        triage = self._catalog.triage(ticket, received_at, timezone)
         slot = None
         if triage.known_fault:
             slot = await self._schedule.find(
                 conn,
-                customer["zone"],
+                customer.zone,
                 triage.skill,
                 earliest=received_at + self._catalog.booking.lead,
                 deadline=triage.deadline,
-                preferred=[(w["start"], w["end"]) for w in customer["preferred_windows"]],
+                preferred=[(w.start, w.end) for w in customer.preferred_windows],
             )
-        status = "booked" if slot else "needs_dispatch" if triage.known_fault else "human_review"
-        language = customer["language"]
-        message = notices.render(
-            status,
-            language,
-            ticket=ticket_id,
-            model=ticket["appliance"]["model"],
-            component=triage.component_in(language, ticket["fault"].get("component")),
-            technician=slot.technician.name if slot else "",
-            start=slot.start if slot else None,
-            part=triage.part,
-            timezone=self._catalog.timezone,
+        status: Event = (
+            "booked" if slot else "needs_dispatch" if triage.known_fault else "human_review"
         )
         now = int(received_at.timestamp())
         appointment = None
         booking = None
+        visit = None
         if slot is not None:
-            start = int(slot.start.timestamp())
-            end = int(slot.end(self._catalog.booking).timestamp())
             technician = slot.technician
+            start, end = (
+                int(slot.start.timestamp()),
+                int(slot.end(self._catalog.booking).timestamp()),
+            )
             # Taken from now on in this process's view: booked below, or lost to another
             # process (the write then fails and the ticket looks again).
             self._schedule.mark_taken(technician.technician_id, start)
-            appointment = (ticket_id, technician.technician_id, start, end)
-            booking = {
-                "technician_id": technician.technician_id,
-                "technician_name": technician.name,
-                "slot_start": start,
-                "slot_end": end,
-            }
-        triaged = triage_view(triage)
-        response = orjson.dumps(
-            {
-                "ticket_id": ticket_id,
-                "status": status,
-                "received_at": isoformat(received_at),
-                "triage": triaged,
-                "booking": booking_view(booking, customer["zone"]),
-                "notice": message,
-            }
+            appointment = AppointmentRow(
+                appliance_id=delivery.appliance_id,
+                ticket_id=ticket.ticket_id,
+                technician_id=technician.technician_id,
+                slot_start=start,
+                slot_end=end,
+            )
+            booking = BookingRow(
+                technician_id=technician.technician_id,
+                technician_name=technician.name,
+                slot_start=start,
+                slot_end=end,
+            )
+            visit = Visit(
+                technician.name,
+                slot.start.astimezone(timezone),
+                slot.end(self._catalog.booking).astimezone(timezone),
+            )
+        situation = customer_messages.describe(
+            status, ticket, triage, self._catalog, visit=visit, timezone=timezone, now=received_at
         )
-        ticket_row = (
-            ticket_id,
-            delivery.appliance_id,
-            delivery.fingerprint,
-            status,
-            ticket["fault"]["code"],
-            ticket["fault"]["severity"],
-            customer["zone"],
-            language,
-            orjson.dumps(ticket).decode(),
-            orjson.dumps(triaged).decode(),
-            response.decode(),
-            now,
-            now,
+        contact = customer.contact if isinstance(customer.contact, str) else None
+        queued = queued_message(
+            delivery.key, situation, contact, now, delivered_by=self._messages_delivered_by
         )
-        notice = (ticket_id, language, customer.get("contact"), message, now)
-        return Plan(ticket_row, appointment, notice, response)
+        triaged = read_model.triage_view(triage, timezone)
+        response = encode(
+            read_model.ticket_state(
+                ticket_id=ticket.ticket_id,
+                status=status,
+                received_at=now,
+                triage=triaged,
+                booking=read_model.booking_view(booking, customer.zone, timezone),
+                message=CustomerMessage(language=customer.language, sms=queued.sms),
+            )
+        )
+        row = TicketRow(
+            appliance_id=delivery.appliance_id,
+            ticket_id=ticket.ticket_id,
+            request_hash=delivery.fingerprint,
+            status=status,
+            code=ticket.fault.code,
+            severity=ticket.fault.severity,
+            zone=customer.zone,
+            language=customer.language,
+            serial=ticket.appliance.serial,
+            contact_key=None if contact is None else search_key(contact),
+            deadline=int(triage.deadline.timestamp()),
+            payload=encode(ticket).decode(),
+            triage=encode(triaged).decode(),
+            response=response.decode(),
+            received_at=now,
+            updated_at=now,
+        )
+        return Plan(row, appointment, queued, response)
 
 
 _NOT_YET: Final = ProblemError(UNAVAILABLE, "not processed")
-_REMEMBERED: Final = IntakeResult(200, b"")
-_REPLAY_DETAIL: Final = (
-    "the same webhook-id, webhook-timestamp and body were already received: "
-    "a retry must be signed again with a new webhook-timestamp"
-)
 
 
-def _appointment(plan: Plan | ProblemError) -> tuple[str, str, int, int] | None:
+def _appointment(plan: Plan | ProblemError) -> AppointmentRow | None:
     """Return the slot a plan wants booked; none for a ticket whose planning failed."""
     return plan.appointment if isinstance(plan, Plan) else None
 
 
-def _slot_key(appointment: tuple[str, str, int, int]) -> tuple[str, int]:
+def _slot_key(appointment: AppointmentRow) -> tuple[str, int]:
     """Technician and start: the order slots are inserted in by every process."""
-    return appointment[1], appointment[2]
+    return appointment.technician_id, appointment.slot_start
 
 
-def _repeat(delivery: Delivery, existing: Row) -> IntakeResult | Exception:
-    """Return the stored first answer for a repeat, or the problem if the body differs."""
-    if existing["request_hash"] != delivery.fingerprint:
-        return ProblemError(KEY_REUSED, f"ticket {delivery.ticket_id} exists with a different body")
-    return IntakeResult(200, str(existing["response"]).encode())
+def _repeat(delivery: Delivery, existing: StoredAnswer) -> IntakeResult | Exception:
+    """Return the stored first answer for a repeat, or the problem if the ticket differs.
+
+    The fingerprints differ for the same ticket only if it was stored under an older way of
+    taking them: then the stored ticket itself is compared.
+    """
+    if existing.request_hash != delivery.fingerprint and (
+        msgspec.json.decode(existing.payload, type=Ticket) != delivery.ticket
+    ):
+        return ProblemError(
+            KEY_REUSED, f"ticket {delivery.ticket.ticket_id} exists with a different body"
+        )
+    return IntakeResult(200, existing.response.encode())

@@ -7,8 +7,9 @@ import logging
 import sys
 from typing import Final
 
-import orjson
+import msgspec
 
+_ENCODER: Final = msgspec.json.Encoder(enc_hook=str)
 _STANDARD: Final = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
@@ -26,7 +27,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+        return _ENCODER.encode(entry).decode()
 
 
 def configure_logging(level: str) -> None:

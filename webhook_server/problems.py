@@ -6,13 +6,15 @@ a raised :class:`ProblemError` (or an unexpected exception) into ``application/p
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 import logging
-from typing import Any, Final
+from typing import Final
 
 from aiohttp import web
-import orjson
+from msgspec import UNSET
+
+from webhook_server.contract import FieldError, Problem, encode
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,7 +37,6 @@ class ProblemType:
 
 MALFORMED_REQUEST: Final = ProblemType("malformed-request", 400, "The body is not valid JSON")
 INVALID_SIGNATURE: Final = ProblemType("invalid-signature", 401, "The webhook signature is invalid")
-REPLAYED: Final = ProblemType("replayed-request", 401, "This signed request was already received")
 UNAUTHORIZED: Final = ProblemType("unauthorized", 401, "Credentials are missing or wrong")
 ADMIN_DISABLED: Final = ProblemType(
     "admin-disabled", 403, "The admin API is disabled: no admin token is configured"
@@ -44,6 +45,12 @@ NOT_FOUND: Final = ProblemType("not-found", 404, "No such resource")
 METHOD_NOT_ALLOWED: Final = ProblemType("method-not-allowed", 405, "Method not allowed here")
 IN_PROGRESS: Final = ProblemType(
     "request-in-progress", 409, "A delivery with this ticket id is still being processed"
+)
+DUPLICATE_SIGNED_MESSAGE: Final = ProblemType(
+    "duplicate-signed-message", 409, "This signed request was already received: sign it anew"
+)
+AMBIGUOUS_TICKET_ID: Final = ProblemType(
+    "ambiguous-ticket-id", 409, "Several appliances use this ticket id: name the appliance"
 )
 ALREADY_REGISTERED: Final = ProblemType(
     "already-registered", 409, "This appliance is already registered"
@@ -58,50 +65,69 @@ VALIDATION_FAILED: Final = ProblemType(
 KEY_REUSED: Final = ProblemType(
     "idempotency-key-reused", 422, "This ticket id was already used with a different body"
 )
+BUSY: Final = ProblemType(
+    "too-many-requests", 429, "The service is at capacity: retry after the given seconds"
+)
+HEADERS_TOO_LARGE: Final = ProblemType(
+    "header-fields-too-large", 431, "A request header, or all of them, is too large"
+)
 INTERNAL: Final = ProblemType("internal-error", 500, "The service failed; retry later")
 UNAVAILABLE: Final = ProblemType("unavailable", 503, "The database is unavailable")
 
 PROBLEMS: Final = (
     MALFORMED_REQUEST,
     INVALID_SIGNATURE,
-    REPLAYED,
     UNAUTHORIZED,
     ADMIN_DISABLED,
     NOT_FOUND,
     METHOD_NOT_ALLOWED,
     IN_PROGRESS,
+    DUPLICATE_SIGNED_MESSAGE,
+    AMBIGUOUS_TICKET_ID,
     ALREADY_REGISTERED,
     TOO_LARGE,
     UNSUPPORTED_MEDIA_TYPE,
     VALIDATION_FAILED,
     KEY_REUSED,
+    BUSY,
+    HEADERS_TOO_LARGE,
     INTERNAL,
     UNAVAILABLE,
 )
 
 
 class ProblemError(Exception):
-    """Raise to answer with a problem document."""
+    """Raise to answer with a problem document (and headers such as ``Retry-After``)."""
 
-    def __init__(self, kind: ProblemType, detail: str | None = None, **extra: object) -> None:
+    def __init__(
+        self,
+        kind: ProblemType,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail or kind.title)
         self.kind = kind
         self.detail = detail
-        self.extra = extra
+        self.errors = errors
+        self.headers = dict(headers or {})
 
     def response(self, instance: str) -> web.Response:
         """Return the ``application/problem+json`` response for this problem."""
-        body: dict[str, Any] = {
-            "type": self.kind.uri,
-            "title": self.kind.title,
-            "status": self.kind.status,
-            "instance": instance,
-        }
-        if self.detail:
-            body["detail"] = self.detail
-        body.update(self.extra)
+        body = Problem(
+            type=self.kind.uri,
+            title=self.kind.title,
+            status=self.kind.status,
+            instance=instance,
+            detail=self.detail or UNSET,
+            errors=self.errors if self.errors is not None else UNSET,
+        )
         return web.Response(
-            status=self.kind.status, body=orjson.dumps(body), content_type=PROBLEM_CONTENT_TYPE
+            status=self.kind.status,
+            body=encode(body),
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers=self.headers,
         )
 
 
@@ -112,6 +138,8 @@ _HTTP_PROBLEMS: Final = {
     405: METHOD_NOT_ALLOWED,
     413: TOO_LARGE,
 }
+_KEPT_HEADERS: Final = ("Allow",)
+"""Headers of aiohttp's own errors that the problem keeps (405 must say what is allowed)."""
 
 
 @web.middleware
@@ -125,7 +153,8 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         kind = _HTTP_PROBLEMS.get(err.status)
         if kind is None or not request.path.startswith("/api/"):
             raise
-        return ProblemError(kind).response(request.path)
+        kept = {name: err.headers[name] for name in _KEPT_HEADERS if name in err.headers}
+        return ProblemError(kind, headers=kept).response(request.path)
     except Exception:
         _LOGGER.exception("unhandled error", extra={"path": request.path})
         return ProblemError(INTERNAL).response(request.path)

@@ -22,7 +22,7 @@ import secrets
 import time
 import zlib
 
-import orjson
+import msgspec
 
 from webhook_server.booking import Slot, SlotGrid, Technician
 from webhook_server.store import repository
@@ -151,7 +151,7 @@ class Schedule:
 
     def learn(self, payload: str) -> None:
         """Take in the slots another process has just booked (``[[technician_id, start], …]``)."""
-        for technician_id, start in orjson.loads(payload):
+        for technician_id, start in msgspec.json.decode(payload, type=list[tuple[str, int]]):
             self.mark_taken(technician_id, int(start))
 
     def mark_taken(self, technician_id: str, start: int) -> None:

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from webhook_server.intake import MAX_WAITING
 from webhook_server.security import SecretBox
 
 
@@ -26,15 +27,16 @@ class Settings:
     technicians: Path | None = None
     seed_demo: bool = False
     timezone: str = "UTC"
-    notify_url: str | None = None
+    gateway_url: str | None = None
     log_level: str = "INFO"
     access_log: bool = False
     reuse_port: bool = False
     shutdown_timeout: float = 30.0
+    max_waiting_tickets: int = MAX_WAITING
 
     @property
     def zone(self) -> ZoneInfo:
-        """The service time zone (working hours, "today", message times)."""
+        """The time zone of a service zone the roster gives none (``--timezone``)."""
         return ZoneInfo(self.timezone)
 
     def secret_box(self) -> SecretBox:
@@ -108,13 +110,15 @@ def add_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> No
     parser.add_argument(
         "--timezone",
         default=env_or("TIMEZONE", defaults.timezone),
-        help="service time zone  [FRIDGECARE_TIMEZONE]",
+        help="time zone of service zones the roster gives none  [FRIDGECARE_TIMEZONE]",
     )
     parser.add_argument(
-        "--notify-url",
-        default=env_or("NOTIFY_URL", None),
-        help="SMS/e-mail gateway URL for customer notices; unset: console only"
-        "  [FRIDGECARE_NOTIFY_URL]",
+        "--gateway-url",
+        "--notify-url",  # its name before customer messages had a gateway of their own
+        dest="gateway_url",
+        default=env_or("GATEWAY_URL", env.get("FRIDGECARE_NOTIFY_URL")),
+        help="SMS/e-mail gateway URL for customer messages; unset: they are shown in the console"
+        " only  [FRIDGECARE_GATEWAY_URL]",
     )
     parser.add_argument(
         "--log-level",
@@ -139,6 +143,13 @@ def add_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> No
         default=env_or("SHUTDOWN_TIMEOUT", defaults.shutdown_timeout),
         help="seconds in-flight requests get to finish on SIGTERM  [FRIDGECARE_SHUTDOWN_TIMEOUT]",
     )
+    parser.add_argument(
+        "--max-waiting-tickets",
+        type=int,
+        default=env_or("MAX_WAITING_TICKETS", defaults.max_waiting_tickets),
+        help="tickets that may wait to be stored before new ones get 429 and Retry-After"
+        "  [FRIDGECARE_MAX_WAITING_TICKETS]",
+    )
 
 
 def settings_from(namespace: argparse.Namespace) -> Settings:
@@ -158,11 +169,12 @@ def settings_from(namespace: argparse.Namespace) -> Settings:
         technicians=None if namespace.technicians is None else Path(namespace.technicians),
         seed_demo=namespace.seed_demo,
         timezone=namespace.timezone,
-        notify_url=namespace.notify_url or None,
+        gateway_url=namespace.gateway_url or None,
         log_level=namespace.log_level,
         access_log=namespace.access_log,
         reuse_port=namespace.reuse_port,
         shutdown_timeout=float(namespace.shutdown_timeout),
+        max_waiting_tickets=int(namespace.max_waiting_tickets),
     )
 
 

@@ -15,14 +15,19 @@ import secrets
 from typing import Any
 import uuid
 
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 import asyncpg
 import pytest
 from standardwebhooks import Webhook
 
 from webhook_server.app import create_app
+from webhook_server.limits import PARSER_LIMITS
 from webhook_server.security import SecretBox
 from webhook_server.settings import Settings
+from webhook_server.store import repository
+from webhook_server.store.base import Connection
+from webhook_server.store.rows import ApplianceRow, AppointmentRow, TicketRow
 
 POSTGRES_DSN = os.environ.get(
     "FRIDGECARE_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -110,10 +115,19 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def client(
-    aiohttp_client: Any, settings: Settings, clock: Clock
+    settings: Settings, clock: Clock, aiohttp_client: Any
 ) -> AsyncIterator[TestClient[Any, Any]]:
-    app = create_app(settings, clock=clock, outbox_poll_interval=0.05)
-    yield await aiohttp_client(app)
+    yield await served(
+        aiohttp_client, create_app(settings, clock=clock, courier_poll_interval=0.05)
+    )
+
+
+async def served(aiohttp_client: Any, app: web.Application) -> TestClient[Any, Any]:
+    """A test client of ``app`` served as the command serves it (the parser's limits too)."""
+    server = TestServer(app)
+    await server.start_server(**PARSER_LIMITS)  # TestServer(**kwargs) would drop them
+    client: TestClient[Any, Any] = await aiohttp_client(server)
+    return client
 
 
 def admin_headers() -> dict[str, str]:
@@ -180,3 +194,50 @@ async def post_ticket(
     body = json.dumps(ticket)
     headers = signed_headers(secret, body, msg_id=ticket.get("ticket_id", "x"), at=at)
     return await client.post("/api/v1/tickets", data=body, headers=headers)
+
+
+async def book_behind_the_back(
+    conn: Connection,
+    technician_id: str,
+    start: int,
+    *,
+    zone: str = "madrid-centro",
+    appliance_id: str | None = None,
+) -> None:
+    """Book a slot as another server process would: a ticket of its own, and its appointment.
+
+    With no ``appliance_id``, an appliance of its own is registered first.
+    """
+    if appliance_id is None:
+        appliance_id = "apl_other"
+        other = ApplianceRow(
+            appliance_id=appliance_id, manufacturer="M", model="X", serial="1", created_at=0
+        )
+        await repository.insert_appliance(conn, other)
+    ticket = TicketRow(
+        appliance_id=appliance_id,
+        ticket_id="other",
+        request_hash="h",
+        status="booked",
+        code="sensor_fault",
+        severity="info",
+        zone=zone,
+        language="en",
+        serial="1",
+        contact_key=None,
+        deadline=start,
+        payload="{}",
+        triage="{}",
+        response="{}",
+        received_at=start,
+        updated_at=start,
+    )
+    await repository.insert_tickets(conn, [ticket], [])
+    appointment = AppointmentRow(
+        appliance_id=appliance_id,
+        ticket_id="other",
+        technician_id=technician_id,
+        slot_start=start,
+        slot_end=start + 3600,
+    )
+    await repository.book_slots(conn, [appointment])

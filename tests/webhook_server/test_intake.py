@@ -8,20 +8,26 @@ import json
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+import msgspec
 import pytest
 
 from tests.webhook_server.conftest import (
     MONDAY_9AM,
     admin_headers,
+    book_behind_the_back,
     make_ticket,
     post_ticket,
     register,
     signed_headers,
 )
-from webhook_server.contract import PROBLEM, TICKET_STATE
-from webhook_server.services import SERVICES
+from webhook_server.contract import TICKET_STATE, Problem
+from webhook_server.runtime import RUNTIME
 from webhook_server.store import repository
 from webhook_server.store.base import RetryableTransactionError
+
+
+def problem_of(body: object) -> Problem:
+    return msgspec.convert(body, Problem)
 
 
 async def test_ticket_is_booked_with_part_and_technician(client: TestClient[Any, Any]) -> None:
@@ -30,15 +36,18 @@ async def test_ticket_is_booked_with_part_and_technician(client: TestClient[Any,
     response = await post_ticket(client, secret, ticket)
     assert response.status == 201, await response.text()
     state = TICKET_STATE(await response.json())
-    assert state["status"] == "booked"
-    assert state["triage"]["part"] == "FC-P-2002 start relay PTC"  # french_door family
-    assert state["triage"]["skill"] == "electrical"
-    booking = state["booking"]
-    # 09:00Z + 1 h lead = 12:00 Madrid; Ana's 90-minute grid from 08:00 gives 12:30 Madrid.
-    assert booking["technician_id"] == "tech-ana"
-    assert booking["start"] == "2026-06-01T10:30:00Z"
-    assert booking["end"] == "2026-06-01T11:30:00Z"
-    assert "Ana García" in state["notice"]
+    assert state.status == "booked"
+    assert state.triage.part == "FC-P-2002 start relay PTC"  # french_door family
+    assert state.triage.skill == "electrical"
+    booking = state.booking
+    assert booking is not None
+    # 09:00Z is 11:00 in Madrid; + 1 h lead = 12:00, when Luis's afternoon shift starts.
+    assert booking.technician_id == "tech-luis"
+    assert booking.start == datetime(2026, 6, 1, 10, 0, tzinfo=UTC)
+    assert booking.end == datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
+    assert booking.local_start.isoformat() == "2026-06-01T12:00:00+02:00"  # type: ignore[union-attr]
+    assert booking.timezone == "Europe/Madrid"
+    assert "today at 12 pm" in state.notice
     assert response.headers["Location"] == f"/api/v1/tickets/{ticket['ticket_id']}"
 
 
@@ -61,8 +70,8 @@ async def test_same_id_different_body_is_a_422_problem(client: TestClient[Any, A
     response = await post_ticket(client, secret, ticket)
     assert response.status == 422
     assert response.content_type == "application/problem+json"
-    problem = PROBLEM(await response.json())
-    assert problem["type"] == "urn:fridgecare:problem:idempotency-key-reused"
+    problem = problem_of(await response.json())
+    assert problem.type == "urn:fridgecare:problem:idempotency-key-reused"
 
 
 async def test_concurrent_duplicates_one_booked_other_told_to_retry(
@@ -90,7 +99,8 @@ async def test_critical_ticket_books_today_or_escalates(client: TestClient[Any, 
         client, secret, make_ticket(fault__severity="critical", fault__code="cooling_failure")
     )
     state = await response.json()
-    assert state["triage"]["deadline"] == "2026-06-01T23:59:59Z"
+    assert state["triage"]["deadline"] == "2026-06-01T21:59:59Z"  # the end of the day in Madrid
+    assert state["triage"]["local_deadline"] == "2026-06-01T23:59:59+02:00"
     assert state["booking"]["start"].startswith("2026-06-01")
 
     unsafe_soon = make_ticket(fault__code="cooling_failure", fault__time_to_unsafe_s=600.0)
@@ -119,8 +129,11 @@ async def test_spanish_customer_gets_spanish_notice(client: TestClient[Any, Any]
     secret = await register(client)
     response = await post_ticket(client, secret, make_ticket(customer__language="es"))
     notice = (await response.json())["notice"]
-    assert "relé de arranque del compresor" in notice
-    assert "tiene cita" in notice
+    assert notice == (
+        "Hola, detectamos que el compresor de tu nevera no consigue arrancar. Un técnico pasará"
+        " hoy a las 12:00 para cambiar el relé de arranque del compresor. Mientras tanto, mantén"
+        " la puerta de la nevera cerrada."
+    )
 
 
 async def test_preferred_window_is_honoured(client: TestClient[Any, Any]) -> None:
@@ -133,7 +146,7 @@ async def test_preferred_window_is_honoured(client: TestClient[Any, Any]) -> Non
 
 async def test_bookings_never_share_a_technician_slot(client: TestClient[Any, Any]) -> None:
     secret = await register(client)
-    tickets = [make_ticket() for _ in range(30)]
+    tickets = [make_ticket(fault__severity="info") for _ in range(30)]  # a week to book in
     answers = await asyncio.gather(*(post_ticket(client, secret, t) for t in tickets))
     bookings = [(await a.json())["booking"] for a in answers]
     slots = [(b["technician_id"], b["start"]) for b in bookings if b]
@@ -147,10 +160,10 @@ async def test_bookings_never_share_a_technician_slot(client: TestClient[Any, An
         ({"fault__severity": "urgent"}, "/fault/severity"),
         ({"fault__onset_at": "yesterday"}, "/fault/onset_at"),
         ({"fault__onset_at": "2026-06-01T06:00:00"}, "/fault/onset_at"),
-        ({"fault__evidence": {"duty_cycle": "high"}}, "/fault/evidence/duty_cycle"),
+        ({"fault__evidence": {"duty_cycle": "high"}}, "/fault/evidence/*"),
         ({"customer__language": "fr"}, "/customer/language"),
         ({"ticket_id": "has spaces"}, "/ticket_id"),
-        ({"surprise": 1}, "/surprise"),
+        ({"surprise": 1}, "/"),
     ],
 )
 async def test_invalid_ticket_is_a_422_naming_the_field(
@@ -159,9 +172,10 @@ async def test_invalid_ticket_is_a_422_naming_the_field(
     secret = await register(client)
     response = await post_ticket(client, secret, make_ticket(**change))
     assert response.status == 422
-    problem = PROBLEM(await response.json())
-    assert problem["type"] == "urn:fridgecare:problem:validation-failed"
-    assert path in [error["path"] for error in problem["errors"]]
+    problem = problem_of(await response.json())
+    assert problem.type == "urn:fridgecare:problem:validation-failed"
+    assert isinstance(problem.errors, list)
+    assert path in [error.path for error in problem.errors]
 
 
 async def test_get_status_signed_by_appliance(client: TestClient[Any, Any]) -> None:
@@ -203,7 +217,7 @@ async def test_bad_requests_are_problems_not_crashes(client: TestClient[Any, Any
 
 async def test_concurrent_tickets_share_commits(client: TestClient[Any, Any]) -> None:
     secret = await register(client)
-    intake = client.app[SERVICES].intake
+    intake = client.app[RUNTIME].intake
     before = intake.batches
     answers = await asyncio.gather(*(post_ticket(client, secret, make_ticket()) for _ in range(40)))
     assert all(answer.status == 201 for answer in answers)
@@ -215,7 +229,7 @@ async def test_storage_failure_is_a_500_problem_and_nothing_is_acknowledged(
 ) -> None:
     secret = await register(client)
     await post_ticket(client, secret, make_ticket())  # warm the key cache
-    await client.app[SERVICES].database.close()
+    await client.app[RUNTIME].database.close()
     response = await post_ticket(client, secret, make_ticket())
     assert response.status == 500
     assert (await response.json())["type"] == "urn:fridgecare:problem:internal-error"
@@ -232,27 +246,19 @@ async def test_slot_taken_behind_the_service_back_is_not_double_booked(
     secret = await register(client)
     first = await (await post_ticket(client, secret, make_ticket())).json()
     assert (first["booking"]["technician_id"], first["booking"]["start"]) == (
-        "tech-ana",
-        "2026-06-01T10:30:00Z",
+        "tech-luis",
+        "2026-06-01T10:00:00Z",
     )
-    taken_at = int(datetime(2026, 6, 1, 10, 30, tzinfo=UTC).timestamp())
-    async with client.app[SERVICES].database.transaction() as conn:  # "another process"
-        row = await conn.fetchrow(
-            "SELECT appliance_id FROM tickets WHERE ticket_id = ?", first["ticket_id"]
-        )
-        assert row is not None
-        values = ("other", row["appliance_id"], "h", "booked", "sensor_fault", "info")
-        await repository.insert_new_tickets(
-            conn, [(*values, "madrid-centro", "en", "{}", "{}", "{}", taken_at, taken_at)], []
-        )
-        await repository.insert_appointment(conn, "other", "tech-luis", taken_at, taken_at + 1)
+    taken_at = int(datetime(2026, 6, 1, 10, 30, tzinfo=UTC).timestamp())  # Ana's 12:30
+    async with client.app[RUNTIME].database.transaction() as conn:  # "another process"
+        await book_behind_the_back(conn, "tech-ana", taken_at)
     second = await (await post_ticket(client, secret, make_ticket())).json()
     booking = second["booking"]
-    assert (booking["technician_id"], booking["start"]) == ("tech-oncall", "2026-06-01T10:30:00Z")
+    assert (booking["technician_id"], booking["start"]) == ("tech-luis", "2026-06-01T11:30:00Z")
 
 
 async def _stored_ids(client: TestClient[Any, Any]) -> list[str]:
-    async with client.app[SERVICES].database.read() as conn:
+    async with client.app[RUNTIME].database.read() as conn:
         return [row["ticket_id"] for row in await conn.fetch("SELECT ticket_id FROM tickets")]
 
 
@@ -261,7 +267,7 @@ async def test_a_deadlocked_write_is_tried_again_and_stored_once(
 ) -> None:
     """The database gives up on a write (deadlock): the batch goes again, then ticket by ticket."""
     secret = await register(client)
-    real = repository.insert_new_tickets
+    real = repository.insert_tickets
     failures = iter(range(4))  # every batch attempt and the first lone attempt fail
 
     async def deadlocking(*args: Any, **kwargs: Any) -> None:
@@ -269,7 +275,7 @@ async def test_a_deadlocked_write_is_tried_again_and_stored_once(
             raise RetryableTransactionError("deadlock detected")
         await real(*args, **kwargs)
 
-    monkeypatch.setattr(repository, "insert_new_tickets", deadlocking)
+    monkeypatch.setattr(repository, "insert_tickets", deadlocking)
     ticket = make_ticket()
     response = await post_ticket(client, secret, ticket)
     assert response.status == 201
@@ -285,7 +291,7 @@ async def test_endless_contention_is_a_503_to_retry_and_stores_nothing(
     async def always_deadlocked(*args: Any, **kwargs: Any) -> None:
         raise RetryableTransactionError("deadlock detected")
 
-    monkeypatch.setattr(repository, "insert_new_tickets", always_deadlocked)
+    monkeypatch.setattr(repository, "insert_tickets", always_deadlocked)
     response = await post_ticket(client, secret, make_ticket())
     assert response.status == 503
     assert "contention" in (await response.json())["detail"]

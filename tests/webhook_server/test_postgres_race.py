@@ -20,12 +20,26 @@ import pytest
 
 from tests.webhook_server.conftest import APPLIANCE, make_ticket, signed_headers
 from webhook_server.app import create_app
+from webhook_server.runtime import RUNTIME
 from webhook_server.security import SecretBox
-from webhook_server.services import SERVICES
 from webhook_server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres
+RACE_ROSTER = {
+    "technicians": [
+        {
+            "id": f"racer-{index}",
+            "name": f"Racer {index}",
+            "zones": ["race"],
+            "skills": ["electrical"],
+            "hours": "00:00-23:59",
+            "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        }
+        for index in range(3)
+    ]
+}
+"""Three round-the-clock technicians: the tickets compete for their slots, whatever the hour."""
 
 
 def _free_port() -> int:
@@ -105,12 +119,18 @@ async def test_three_processes_never_double_book(postgres_url: str, tmp_path: Pa
                 headers={"Authorization": "Bearer race"},
             ) as response:
                 secret = (await response.json())["secret"]
+            async with session.put(
+                f"{urls[0]}/api/v1/technicians",
+                json=RACE_ROSTER,
+                headers={"Authorization": "Bearer race"},
+            ) as response:
+                assert response.status == 200
             # One zone, one skill: every ticket competes for the same technicians' slots.
-            tickets = [make_ticket(customer__zone="barcelona") for _ in range(90)]
+            tickets = [make_ticket(customer__zone="race") for _ in range(90)]
             answers = await asyncio.gather(
                 *(_post(session, urls[i % 3], secret, t) for i, t in enumerate(tickets))
             )
-            duplicate = make_ticket(customer__zone="barcelona")
+            duplicate = make_ticket(customer__zone="race")
             repeats = await asyncio.gather(
                 *(_post(session, url, secret, duplicate) for url in urls)
             )
@@ -160,10 +180,12 @@ async def test_same_tickets_to_two_servers_at_once_are_stored_once(
         "/api/v1/appliances", json=APPLIANCE, headers={"Authorization": "Bearer race"}
     )
     secret = (await response.json())["secret"]
-    tickets = [make_ticket(customer__zone="barcelona") for _ in range(25)]
+    await first.put(
+        "/api/v1/technicians", json=RACE_ROSTER, headers={"Authorization": "Bearer race"}
+    )
+    tickets = [make_ticket(customer__zone="race") for _ in range(25)]
 
     async def deliver(client: Any, ticket: dict[str, Any], attempt: int) -> tuple[int, bytes]:
-        # Each attempt is signed anew (its own timestamp): the same signed bytes twice are a replay.
         body = json.dumps(ticket)
         at = time.time() + attempt
         headers = signed_headers(secret, body, msg_id=ticket["ticket_id"], at=at)
@@ -180,6 +202,6 @@ async def test_same_tickets_to_two_servers_at_once_are_stored_once(
     for one, other in zip(answers[::2], answers[1::2], strict=True):
         assert sorted((one[0], other[0])) == [200, 201]
         assert one[1] == other[1]
-    async with first.app[SERVICES].database.read() as conn:
+    async with first.app[RUNTIME].database.read() as conn:
         row = await conn.fetchrow("SELECT COUNT(*) AS n FROM tickets")
     assert row is not None and row["n"] == 25

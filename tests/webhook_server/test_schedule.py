@@ -9,8 +9,9 @@ from random import Random
 
 import pytest
 
+from tests.webhook_server.conftest import book_behind_the_back
 from webhook_server.booking import Technician
-from webhook_server.roster import load_roster
+from webhook_server.roster import load_roster, roster_from
 from webhook_server.schedule import Schedule
 from webhook_server.store import repository
 from webhook_server.store.base import Database
@@ -39,7 +40,7 @@ ROSTER = {
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
     database = await SqliteDatabase.open(tmp_path / "schedule.db")
-    await load_roster(database, ROSTER)
+    await load_roster(database, roster_from(ROSTER))
     yield database
     await database.close()
 
@@ -115,11 +116,7 @@ async def test_learns_about_bookings_made_by_another_process(database: Database)
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)
     start = int(MONDAY_8AM.timestamp())
     async with database.transaction() as conn:  # another server process books it
-        appliance = {"manufacturer": "M", "model": "X", "serial": "1"}
-        await repository.insert_appliance(conn, "apl", appliance, start)
-        row = ("t-1", "apl", "h", "booked", "sensor_fault", "info", "north", "en", "{}", "{}")
-        await repository.insert_new_tickets(conn, [(*row, "{}", start, start)], [])
-        await repository.insert_appointment(conn, "t-1", "a-tech", start, start + 3600)
+        await book_behind_the_back(conn, "a-tech", start, zone="north")
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)  # still believes it free
     schedule.reload("a-tech")
     assert await _find(schedule, database) == ("b-tech", MONDAY_8AM)
@@ -165,7 +162,7 @@ async def test_changed_working_hours_are_used_after_the_roster_refresh(
     schedule = Schedule(RULES, clock=lambda: now[0])
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)
     roster = {"technicians": [dict(t, hours="10:00-17:00") for t in ROSTER["technicians"][:2]]}
-    await load_roster(database, roster)
+    await load_roster(database, roster_from(roster))
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)  # not read again yet
     now[0] = 61.0
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM + timedelta(hours=2))
@@ -249,7 +246,7 @@ async def test_same_slots_as_the_plain_definition_over_dst_changes(tmp_path: Pat
     processes and bookings freed elsewhere (read on reload): always the plain answer."""
     database = await SqliteDatabase.open(tmp_path / "madrid.db")
     try:
-        await load_roster(database, MADRID_ROSTER)
+        await load_roster(database, roster_from(MADRID_ROSTER))
         async with database.read() as conn:
             rows = await repository.technicians_for(conn, "north", "general")
         technicians = [Technician.from_row(row) for row in rows]
@@ -294,7 +291,7 @@ async def test_forgotten_roster_and_technicians_who_never_work(database: Databas
     schedule.mark_taken("a-tech", int(MONDAY_8AM.timestamp()))  # not read yet: read on search
     assert await _find(schedule, database) == ("a-tech", MONDAY_8AM)
     never = {"id": "never", "name": "N", "zones": ["east"], "skills": ["general"], "days": []}
-    await load_roster(database, {"technicians": [never]})
+    await load_roster(database, roster_from({"technicians": [never]}))
     schedule.forget()
     async with database.read() as conn:
         nobody = await schedule.find(

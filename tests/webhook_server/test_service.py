@@ -14,7 +14,6 @@ import sys
 import time
 from typing import Any
 import urllib.request
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -56,11 +55,11 @@ async def test_openapi_and_health_are_served(client: TestClient[Any, Any]) -> No
     assert served["openapi"] == "3.1.0"
     health = await client.get("/api/v1/health")
     assert health.status == 200
-    assert HEALTH(await health.json())["database"] == "ok"
+    assert HEALTH(await health.json()).database == "ok"
 
 
 def test_catalog_covers_every_fault_code() -> None:
-    catalog = Catalog.load(None, ZoneInfo("UTC"))
+    catalog = Catalog.load(None)
     assert set(FAULT_CODES) <= catalog.codes
 
 
@@ -68,7 +67,7 @@ def test_invalid_catalog_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "catalog.yaml"
     bad.write_text("urgency: {}\n")
     with pytest.raises(ValueError, match="invalid fault catalog"):
-        Catalog.load(bad, ZoneInfo("UTC"))
+        Catalog.load(bad)
 
 
 async def test_admin_loads_technicians(client: TestClient[Any, Any]) -> None:
@@ -101,8 +100,10 @@ def test_settings_come_from_flags_then_environment() -> None:
 def test_cli_tools(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path}/cli.db"
     env = {"FRIDGECARE_AGENT_PASSWORD": "long-enough-pw"}
-    assert main(["add-agent", "bob", "--db", db], env) == 0
-    assert main(["add-agent", "eve", "--db", db], {"FRIDGECARE_AGENT_PASSWORD": "short"}) == 2
+    assert main(["add-agent", "bob", "--supervisor", "--db", db], env) == 0
+    assert main(["add-agent", "ana", "--zone", "z1", "--zone", "z2", "--db", db], env) == 0
+    short = {"FRIDGECARE_AGENT_PASSWORD": "short"}
+    assert main(["add-agent", "eve", "--supervisor", "--db", db], short) == 2
     roster = tmp_path / "technicians.json"
     roster.write_text(
         json.dumps(
@@ -114,7 +115,8 @@ def test_cli_tools(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["openapi", "--check"], {}) == 0
     assert main(["openapi"], {}) == 0
     out = capsys.readouterr().out
-    assert "agent bob can sign in" in out and "loaded 1 technicians" in out
+    assert "agent bob (every zone) can sign in" in out and "loaded 1 technicians" in out
+    assert "agent ana (z1, z2) can sign in" in out
     assert '"openapi": "3.1.0"' in out
 
 
@@ -123,9 +125,10 @@ def test_cli_global_options_go_before_or_after_the_command(
 ) -> None:
     env = {"FRIDGECARE_AGENT_PASSWORD": "long-enough-pw"}
     before, after = f"sqlite:///{tmp_path}/before.db", f"sqlite:///{tmp_path}/after.db"
-    assert main(["--db", before, "add-agent", "alice"], env) == 0
-    assert main(["add-agent", "bob", "--db", after], env) == 0
-    assert main(["--db", before, "add-agent", "--db", after, "carol"], env) == 0  # last one wins
+    assert main(["--db", before, "add-agent", "alice", "--supervisor"], env) == 0
+    assert main(["add-agent", "bob", "--supervisor", "--db", after], env) == 0
+    last_wins = ["--db", before, "add-agent", "--db", after, "carol", "--zone", "z"]
+    assert main(last_wins, env) == 0
     roster = tmp_path / "technicians.json"
     roster.write_text(
         json.dumps(
@@ -150,9 +153,11 @@ def test_cli_global_options_go_before_or_after_the_command(
     assert asyncio.run(agents(before)) == ["alice"]
     assert asyncio.run(agents(after)) == ["bob", "carol"]
     with pytest.raises(SystemExit):
-        main(["--db", before, "add-agent"], env)  # the user name is still required
+        main(["--db", before, "add-agent", "--supervisor"], env)  # the user name is required
     with pytest.raises(SystemExit):
-        main(["add-agent", "dave", "--no-such-option"], env)
+        main(["--db", before, "add-agent", "erin"], env)  # and a role: zones or supervisor
+    with pytest.raises(SystemExit):
+        main(["add-agent", "dave", "--supervisor", "--no-such-option"], env)
     assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
 
 
@@ -255,24 +260,24 @@ async def test_a_booked_technicians_slot_grid_cannot_move(client: TestClient[Any
     secret = await register(client)
     answer = await post_ticket(client, secret, make_ticket())
     booking = (await answer.json())["booking"]
-    assert booking["technician_id"] == "tech-ana"
-    ana = {
-        "id": "tech-ana",
-        "name": "Ana García",
+    assert booking["technician_id"] == "tech-luis"
+    luis = {
+        "id": "tech-luis",
+        "name": "Luis Romero",
         "zones": ["madrid-centro"],
         "skills": ["electrical"],
         "timezone": "Europe/Madrid",
     }
 
-    moved = {"technicians": [ana | {"hours": "08:20-20:00"}]}
+    moved = {"technicians": [luis | {"hours": "12:20-20:00"}]}
     response = await client.put("/api/v1/technicians", json=moved, headers=admin_headers())
     assert response.status == 422
     assert "1 visits booked" in (await response.json())["detail"]
-    elsewhere = {"technicians": [ana | {"hours": "08:00-20:00", "timezone": "Europe/London"}]}
+    elsewhere = {"technicians": [luis | {"hours": "12:00-20:00", "timezone": "Europe/London"}]}
     response = await client.put("/api/v1/technicians", json=elsewhere, headers=admin_headers())
     assert response.status == 422
 
-    longer = {"technicians": [ana | {"hours": "08:00-21:00"}]}
+    longer = {"technicians": [luis | {"hours": "12:00-21:00"}]}
     response = await client.put("/api/v1/technicians", json=longer, headers=admin_headers())
     assert (response.status, await response.json()) == (200, {"loaded": 1})
     status = await client.get(

@@ -10,10 +10,13 @@ import sqlite3
 import threading
 import time
 
+import msgspec
 import pytest
 
+from webhook_server.message_delivery import email_of
 from webhook_server.store import repository
 from webhook_server.store.base import UniqueViolationError
+from webhook_server.store.rows import AppointmentRow, TicketKey
 from webhook_server.store.sqlite import SqliteDatabase
 
 _INSERT = "INSERT INTO agents (username, password_hash, created_at) VALUES (?, ?, ?)"
@@ -120,8 +123,9 @@ async def test_references_are_checked_at_commit_and_a_broken_one_writes_nothing(
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         async with database.transaction() as conn:
             await conn.execute(
-                "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO appointments (appliance_id, ticket_id, technician_id, slot_start,"
+                " slot_end) VALUES (?, ?, ?, ?, ?)",
+                "no-such-appliance",
                 "no-such-ticket",
                 "no-such-technician",
                 1,
@@ -200,39 +204,69 @@ async def test_remembered_messages_survive_the_move_to_a_time_keyed_table(tmp_pa
     database = await SqliteDatabase.open(path)
     try:
         async with database.transaction() as conn:
-            rows = [("apl_1", "abc", 1700000000), ("apl_1", "def", 1700000001)]
-            fresh, _ = await repository.record_signed_messages(conn, rows, [])
+            rows = [(1700000000, "apl_1", "abc"), (1700000001, "apl_1", "def")]
+            fresh = await repository.record_signed_messages(conn, rows)
     finally:
         await database.close()
-    assert fresh == {("apl_1", "def")}  # the remembered one is still a replay
+    assert fresh == {(1700000001, "apl_1", "def")}  # the remembered one is still refused
 
 
-async def test_bookings_survive_the_move_to_a_deferred_ticket_reference(tmp_path: Path) -> None:
-    """A database from before migration 5 keeps its bookings and still refuses a double one."""
+OLD_TICKET = (
+    "INSERT INTO tickets VALUES ('t-1', 'apl_1', 'h', 'booked', 'c', 'info', 'z', 'es',"
+    """ '{"appliance": {"serial": "S1"}, "customer": {"contact": "+34 600-11 22 33"}}',"""
+    """ '{"deadline": "2026-06-02T10:00:00Z"}', '{}', 1, 1)"""
+)
+
+
+async def test_tickets_move_under_their_appliance_with_bookings_and_messages(
+    tmp_path: Path,
+) -> None:
+    """A database from before migration 7 keeps every ticket, booking and message."""
     path = tmp_path / "old.db"
     _database_before(
         path,
-        5,
+        7,
         "INSERT INTO appliances VALUES ('apl_1', 'Acme', 'FC-1', 'S1', 1)",
         "INSERT INTO technicians VALUES ('tech-1', 'Ana', 'UTC', '08:00', '17:00', 'mon')",
-        "INSERT INTO tickets VALUES ('t-1', 'apl_1', 'h', 'booked', 'c', 'info', 'z', 'en',"
-        " '{}', '{}', '{}', 1, 1)",
+        OLD_TICKET,
         "INSERT INTO appointments (ticket_id, technician_id, slot_start, slot_end)"
         " VALUES ('t-1', 'tech-1', 3600, 7200)",
+        "INSERT INTO notices (ticket_id, language, recipient, body, status, next_attempt_at,"
+        " created_at) VALUES ('t-1', 'es', '+34 600-11 22 33', 'Hola', 'pending', 1, 1)",
+        "INSERT INTO agents (username, password_hash, created_at) VALUES ('old', 'h', 1)",
     )
-
     database = await SqliteDatabase.open(path)
+    key = TicketKey("apl_1", "t-1")
     try:
         async with database.transaction() as conn:
-            assert await repository.taken_slots(conn, ["tech-1"], 0, 10**9) == {("tech-1", 3600)}
+            row = await repository.ticket(conn, key)
+            assert row is not None
+            assert (row.serial, row.contact_key) == ("S1", "+34600112233")
+            assert row.deadline == 1780394400  # 2026-06-02T10:00:00Z
+            booking = await repository.booking_of(conn, key)
+            assert booking is not None and booking.slot_start == 3600
+            (message,) = await repository.messages_for(conn, key)
+            assert (message.sms, message.facts, message.status) == ("Hola", None, "pending")
+            assert email_of(message).email_body == "Hola"  # no facts: its SMS
+            agent = await repository.agent(conn, "old")
+            assert agent is not None and agent.role == "supervisor"  # saw every zone before
             # The slot is still the technician's alone; a new one books before its ticket exists.
             booked = await repository.book_slots(
-                conn, [("t-2", "tech-1", 3600, 7200), ("t-3", "tech-1", 9000, 12600)]
+                conn,
+                [
+                    AppointmentRow(
+                        appliance_id="apl_1",
+                        ticket_id=ticket_id,
+                        technician_id="tech-1",
+                        slot_start=start,
+                        slot_end=start + 3600,
+                    )
+                    for ticket_id, start in (("t-2", 3600), ("t-3", 9000))
+                ],
             )
-            assert booked == {"t-3"}
-            await conn.execute(
-                "INSERT INTO tickets VALUES ('t-3', 'apl_1', 'h', 'booked', 'c', 'info', 'z',"
-                " 'en', '{}', '{}', '{}', 2, 2)"
+            assert booked == {TicketKey("apl_1", "t-3")}
+            await repository.insert_tickets(
+                conn, [msgspec.structs.replace(row, ticket_id="t-3")], []
             )
     finally:
         await database.close()

@@ -1,7 +1,7 @@
-"""How the console shows times, durations and figures to people.
+"""How the console shows times, durations and figures to agents, in their language.
 
-Times are local to the service's time zone (``--timezone``) with the zone's abbreviation, e.g.
-``Wed 25 Nov 2026, 03:05 CET``; English names, whatever the server's locale.
+Times are local to the ticket's service zone, with the zone's abbreviation:
+``Wed 25 Nov 2026, 03:05 CET`` / ``mié 25 nov 2026, 03:05 CET``, whatever the server's locale.
 """
 
 from __future__ import annotations
@@ -10,46 +10,56 @@ from datetime import UTC, datetime, tzinfo
 import math
 from typing import Final
 
-_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS: Final = (
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
+_DAYS: Final = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+}
+_MONTHS: Final = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"),
+}
 
 
-def _local(value: float | str, zone: tzinfo) -> datetime:
-    """Read an epoch (seconds) or an RFC 3339 text as a time in ``zone``."""
+def local(value: float | str | datetime, zone: tzinfo) -> datetime:
+    """Read an epoch (seconds), an RFC 3339 text or a datetime as a time in ``zone``."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
     if isinstance(value, str):
         return datetime.fromisoformat(value).astimezone(zone)
     return datetime.fromtimestamp(value, UTC).astimezone(zone)
 
 
-def _date(moment: datetime) -> str:
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+def _date(moment: datetime, language: str) -> str:
+    days, months = _DAYS[language], _MONTHS[language]
+    return f"{days[moment.weekday()]} {moment.day} {months[moment.month - 1]} {moment.year}"
 
 
-def _zone_name(moment: datetime) -> str:
+def zone_name(moment: datetime) -> str:
+    """Return the zone's abbreviation at that moment (``CEST``; ``UTC-03`` for one without)."""
     name = moment.tzname() or ""
-    return f"UTC{name}" if name[:1] in "+-" else name  # zones without an abbreviation: "-03"
+    return f"UTC{name}" if name[:1] in "+-" else name
 
 
-def when(value: float | str, zone: tzinfo) -> str:
+def when(value: float | str | datetime, zone: tzinfo, language: str = "en") -> str:
     """``Wed 25 Nov 2026, 03:05 CET``."""
-    moment = _local(value, zone)
-    return f"{_date(moment)}, {moment:%H:%M} {_zone_name(moment)}"
+    moment = local(value, zone)
+    return f"{_date(moment, language)}, {moment:%H:%M} {zone_name(moment)}"
 
 
-def span(start: float | str, end: float | str, zone: tzinfo) -> str:
-    """``Mon 1 Jun 2026, 10:30\N{EN DASH}11:30 UTC``, or two full times across midnight."""
-    first, last = _local(start, zone), _local(end, zone)
+def span(
+    start: float | str | datetime, end: float | str | datetime, zone: tzinfo, language: str = "en"
+) -> str:
+    """``Mon 1 Jun 2026, 10:30\N{EN DASH}11:30 CEST``, or two full times across midnight."""
+    first, last = local(start, zone), local(end, zone)
     if first.date() != last.date():
-        return f"{when(start, zone)} \N{EN DASH} {when(end, zone)}"
-    return f"{_date(first)}, {first:%H:%M}\N{EN DASH}{last:%H:%M} {_zone_name(last)}"
+        return f"{when(start, zone, language)} \N{EN DASH} {when(end, zone, language)}"
+    return f"{_date(first, language)}, {first:%H:%M}\N{EN DASH}{last:%H:%M} {zone_name(last)}"
 
 
-def duration(seconds: float | None) -> str:
+def duration(seconds: float | None, unknown: str = "unknown") -> str:
     """``2 h 15 min``, ``1 d 3 h``, ``45 min``; ``unknown`` for None."""
     if seconds is None:
-        return "unknown"
+        return unknown
     days, minutes = divmod(max(0, round(seconds / 60)), 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = [f"{days} d"] if days else []

@@ -1,6 +1,6 @@
 """The database seam: what the repository needs from a SQL backend, and nothing more.
 
-Both backends (SQLite through aiosqlite, PostgreSQL through asyncpg) speak the same small
+Both backends (SQLite through the standard library, PostgreSQL through asyncpg) speak the same small
 interface, so every query is written once in :mod:`webhook_server.store.repository` with ``?``
 placeholders; a backend translates them if its driver wants something else.
 """

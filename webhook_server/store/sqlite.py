@@ -7,24 +7,21 @@ milliseconds each, which is what limited intake. The one slow step, the ``COMMIT
 for the disk (``synchronous=FULL``), runs on a helper thread while the loop goes on; the
 transaction stays held until it is durable, and only then does anyone hear back.
 
-Reads that may scan (the agent console, status lookups) use a second connection through
-aiosqlite; WAL lets them run beside a write.
+Reads that may scan (the agent console, status lookups) use a second connection on a thread of
+its own (the standard library's one-worker executor); WAL lets them run beside a write.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-import functools
 from pathlib import Path
 import queue
 import sqlite3
 import threading
 import time
-from typing import cast
-
-import aiosqlite
 
 from webhook_server.store.base import Row, UniqueViolationError, apply_migrations
 
@@ -59,21 +56,11 @@ def _translated[T](work: Callable[[sqlite3.Connection], T], db: sqlite3.Connecti
         raise
 
 
-async def _in_thread[T](conn: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work(sqlite3 connection)`` on the connection's aiosqlite thread.
-
-    aiosqlite has no public call for this: ``_execute`` is the one its own methods use (hence
-    aiosqlite's exact pin).
-    """
-    run = cast("Callable[..., Awaitable[T]]", conn._execute)  # untyped in aiosqlite
-    return await run(work, conn._conn)
-
-
 class _Statements:
     """The :class:`~webhook_server.store.base.Connection` calls, over some way to run SQLite work.
 
-    Subclasses say where ``work(sqlite3 connection)`` runs: in the loop's thread, or on
-    aiosqlite's thread.
+    Subclasses say where ``work(sqlite3 connection)`` runs: in the loop's thread, or on the
+    reader's thread.
     """
 
     def __init__(self) -> None:
@@ -248,14 +235,26 @@ class WriteConnection(_Statements):
 
 
 class ReadConnection(_Statements):
-    """The read connection: queries run on aiosqlite's thread, so a long scan never stalls."""
+    """The read connection: queries run on a thread of their own, so a long scan never stalls.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    One worker thread owns the connection; every query is handed to it in turn.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
         super().__init__()
-        self._conn = conn
+        self._db = db
+        self._thread = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="fridgecare-sqlite-read"
+        )
 
     async def _run[T](self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return await _in_thread(self._conn, functools.partial(_translated, work))
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, _translated, work, self._db)
+
+    def close(self) -> None:
+        """Finish the query in hand, then close the connection."""
+        self._thread.shutdown(wait=True)
+        self._db.close()
 
 
 class SqliteDatabase:
@@ -263,10 +262,9 @@ class SqliteDatabase:
 
     dialect = "sqlite"
 
-    def __init__(self, writer: sqlite3.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: sqlite3.Connection, reader: sqlite3.Connection) -> None:
         self._writer = WriteConnection(writer)
         self._reader = ReadConnection(reader)
-        self._raw_reader = reader
         self._write_lock = asyncio.Lock()
         self._closed = False
 
@@ -293,10 +291,10 @@ class SqliteDatabase:
         # on the commit thread. A megabyte at a time keeps that commit short; a checkpointer
         # beside the writer was tried and made the disk stall commits for up to half a second.
         writer.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
-        reader = await aiosqlite.connect(path, isolation_level=None)
+        reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         reader.row_factory = sqlite3.Row
         for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}"):
-            await reader.execute(pragma)
+            reader.execute(pragma)
         database = cls(writer, reader)
         async with database.transaction() as conn:
             await apply_migrations(conn, cls.dialect)
@@ -331,4 +329,4 @@ class SqliteDatabase:
             return
         self._closed = True
         self._writer.close()
-        await self._raw_reader.close()
+        await asyncio.to_thread(self._reader.close)
