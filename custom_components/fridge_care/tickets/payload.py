@@ -46,7 +46,7 @@ def notice_language(language: str) -> str:
     return primary if primary in LANGUAGES else "en"
 
 
-def ticket_id(appliance: Appliance, episode_id: str) -> str:
+def ticket_id_of(appliance: Appliance, episode_id: str) -> str:
     """Name the ticket for this appliance's episode, the same every time it is asked."""
     digest = hashlib.sha256(
         f"{appliance.manufacturer}\n{appliance.serial}\n{episode_id}".encode()
@@ -126,7 +126,7 @@ def build_ticket(
             for start, end in customer.preferred_windows
         ]
     return {
-        "ticket_id": ticket_id(appliance, episode.episode_id),
+        "ticket_id": ticket_id_of(appliance, episode.episode_id),
         "appliance": {
             "manufacturer": appliance.manufacturer,
             "model": appliance.model,
