@@ -12,6 +12,8 @@ evaluates every 60 s of simulated time, as it does live. Printed:
 
     .venv/bin/python scripts/bench_integration.py            2 simulated days
     .venv/bin/python scripts/bench_integration.py --days 7
+    .venv/bin/python scripts/bench_integration.py --no-gc    the same, the garbage collector off
+                                                             (tells its pauses from FridgeCare's)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import gc
 import json
 from pathlib import Path
 import statistics
@@ -297,7 +300,11 @@ def time_memory(
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--days", type=float, default=2.0, help="simulated days (default 2)")
-    asyncio.run(run(parser.parse_args().days))
+    parser.add_argument("--no-gc", action="store_true", help="turn the garbage collector off")
+    arguments = parser.parse_args()
+    if arguments.no_gc:
+        gc.disable()
+    asyncio.run(run(arguments.days))
 
 
 if __name__ == "__main__":
