@@ -9,11 +9,11 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import repairs
 from .actions import async_setup_actions
+from .bus_events import async_announce_faults
 from .const import CONF_SERVICE_URL, DOMAIN
 from .coordinator import FridgeCoordinator, async_forget as async_forget_memory
 from .data import FridgeCareConfigEntry, FridgeCareData
 from .entity import fridge_device_info
-from .fault_events import async_announce_faults
 from .notifications import FaultNotifications, async_withdraw_all
 from .tickets.coordinator import TicketCoordinator, async_forget as async_forget_tickets
 

@@ -47,8 +47,8 @@ async def async_get_config_entry_diagnostics(
             {
                 **tickets.book.to_dict(),
                 "service_requests": tickets.requests.value,
-                "retry_in": tickets.retry_in,
-                "auth_failed": tickets.auth_failed,
+                "retry_in": tickets.delivery.retry_in,
+                "auth_failed": tickets.delivery.auth_failed,
             },
             TO_REDACT,
         ),

@@ -14,7 +14,7 @@ import hashlib
 import math
 from typing import Any, Final
 
-from ..analysis.model import FaultEpisode
+from ..analysis.model import FaultEpisode, HealthReport
 from .protocol import LANGUAGES
 
 _MAX_EVIDENCE: Final = 64
@@ -79,6 +79,16 @@ def visit_windows(
         if closes > now:
             windows.append((max(opens, now), closes))
     return windows
+
+
+def soonest_unsafe_s(report: HealthReport) -> float | None:
+    """Return when the first compartment's food becomes unsafe, in seconds; None if unknown."""
+    unsafe = [
+        seconds
+        for seconds in (report.time_to_unsafe_s, report.freezer_time_to_unsafe_s)
+        if seconds is not None
+    ]
+    return min(unsafe, default=None)
 
 
 def _rfc3339(at: float) -> str:

@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.fridge_care.tickets.coordinator import FOLLOW_UP_INTERVAL
+from custom_components.fridge_care.tickets.delivery import FOLLOW_UP_INTERVAL
 
 from .common import (
     SENDS_TICKETS,

@@ -291,7 +291,7 @@ async def test_refused_signature_asks_for_a_new_secret_and_keeps_the_ticket(
     await staged_faults.async_report(hass, init_integration, relay_episode())
     tickets = init_integration.runtime_data.tickets
     assert tickets is not None
-    assert tickets.auth_failed
+    assert tickets.delivery.auth_failed
     assert list(tickets.book.pending) == [ticket_of()["ticket_id"]]
     assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "sending"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)

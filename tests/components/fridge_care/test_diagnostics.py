@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import FaultCode
 from custom_components.fridge_care.diagnostics import async_get_config_entry_diagnostics
-from custom_components.fridge_care.tickets.coordinator import FIRST_RETRY_S
+from custom_components.fridge_care.tickets.delivery import FIRST_RETRY_S
 
 from .common import (
     SECRET,

@@ -28,7 +28,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.fridge_care.const import DOMAIN
 from custom_components.fridge_care.tickets import client as client_module
 from custom_components.fridge_care.tickets.client import Answered, TicketClient
-from custom_components.fridge_care.tickets.coordinator import FOLLOW_UP_INTERVAL, TicketCoordinator
+from custom_components.fridge_care.tickets.coordinator import TicketCoordinator
+from custom_components.fridge_care.tickets.delivery import FOLLOW_UP_INTERVAL
 from custom_components.fridge_care.tickets.payload import (
     Appliance,
     Customer,
@@ -284,7 +285,7 @@ async def test_a_shedding_service_gets_the_ticket_after_its_retry_after(
     await staged_faults.async_report(hass, entry, _relay_failure())
     tickets = entry.runtime_data.tickets
     assert isinstance(tickets, TicketCoordinator)
-    assert tickets.retry_in == 120.0
+    assert tickets.delivery.retry_in == 120.0
     assert hass.states.get(TICKET_SENSOR).state == "sending"
 
     await _later(hass, clock, 100)

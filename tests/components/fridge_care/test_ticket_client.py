@@ -1,4 +1,4 @@
-"""Tests for the ticket client: what each answer of the service means for the ticket."""
+"""Tests for the ticket client: what each answer of the service means, and how long to wait."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from custom_components.fridge_care.tickets.client import (
     TryLater,
     retry_after_seconds,
 )
+from custom_components.fridge_care.tickets.delivery import spread_wait
 
 from .common import SECRET, SERVICE, TICKETS_URL, answer, ticket_of
 
@@ -87,3 +88,13 @@ def test_a_refusal_says_why() -> None:
     assert Refused(422, {"title": "Invalid", "detail": "unknown zone"}).detail == "unknown zone"
     assert Refused(422, {"title": "Invalid"}).detail == "Invalid"
     assert Refused(404, None).detail == "404"
+
+
+def test_waits_are_spread_by_ticket_within_a_tenth() -> None:
+    """Fridges told the same wait come back spread over a tenth of it, each always the same."""
+    waits = {spread_wait(f"FC-{n:016X}", 120.0) for n in range(200)}
+    assert len(waits) == 200
+    assert min(waits) >= 120.0
+    assert max(waits) <= 132.0
+    assert max(waits) - min(waits) > 10.0
+    assert spread_wait("FC-1", 120.0) == spread_wait("FC-1", 120.0)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-import hashlib
 from typing import Any
 
 import aiohttp
@@ -27,11 +26,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from standardwebhooks import Webhook
 
 from custom_components.fridge_care.const import DOMAIN, EVENT_TICKET
-from custom_components.fridge_care.tickets.coordinator import (
+from custom_components.fridge_care.tickets.coordinator import TicketCoordinator
+from custom_components.fridge_care.tickets.delivery import (
     FIRST_RETRY_S,
     FOLLOW_UP_INTERVAL,
-    SPREAD,
-    TicketCoordinator,
+    spread_wait,
 )
 from webhook_server.contract import TICKET_STATE
 
@@ -78,12 +77,6 @@ async def _later(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: f
     freezer.tick(timedelta(seconds=seconds))
     async_fire_time_changed(hass)
     await settle(hass)
-
-
-def _wait_of(pause: float, ticket_id: str) -> float:
-    """The wait a retry really takes: the pause, stretched by the ticket's own spread."""
-    spread = int(hashlib.sha256(ticket_id.encode()).hexdigest()[:8], 16) / 2**32
-    return pause * (1.0 + SPREAD * spread)
 
 
 class _FaultReturns:
@@ -208,7 +201,7 @@ async def test_follow_up_with_a_refused_signature_asks_for_the_secret(
     aioclient_mock.clear_requests()
     aioclient_mock.get(f"{TICKETS_URL}/{booking_service['ticket_id']}", status=401, json={})
     await _later(hass, freezer, FOLLOW_UP_INTERVAL.total_seconds())
-    assert _tickets(fridge).auth_failed
+    assert _tickets(fridge).delivery.auth_failed
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
@@ -228,19 +221,19 @@ async def test_network_failure_keeps_the_ticket_and_retries_with_growing_pauses(
     aioclient_mock.post(TICKETS_URL, exc=aiohttp.ClientConnectionError("refused"))
     await staged_faults.async_report(hass, fridge, relay_episode())
     tickets = _tickets(fridge)
-    assert tickets.retry_in == FIRST_RETRY_S
+    assert tickets.delivery.retry_in == FIRST_RETRY_S
     assert hass.states.get(TICKET_SENSOR).state == "sending"
 
     aioclient_mock.clear_requests()
     aioclient_mock.post(TICKETS_URL, status=503, text="busy")
-    await _later(hass, freezer, _wait_of(FIRST_RETRY_S, ticket_id) + 1)
-    assert tickets.retry_in == 2 * FIRST_RETRY_S
+    await _later(hass, freezer, spread_wait(ticket_id, FIRST_RETRY_S) + 1)
+    assert tickets.delivery.retry_in == 2 * FIRST_RETRY_S
     assert len(tickets.book.pending) == 1
 
     book_everything(aioclient_mock, ticket_of())
-    await _later(hass, freezer, _wait_of(2 * FIRST_RETRY_S, ticket_id) + 1)
+    await _later(hass, freezer, spread_wait(ticket_id, 2 * FIRST_RETRY_S) + 1)
     assert tickets.book.pending == {}
-    assert tickets.retry_in is None
+    assert tickets.delivery.retry_in is None
     assert hass.states.get(TICKET_SENSOR).state == "booked"
 
 
@@ -269,9 +262,9 @@ async def test_a_shedding_service_is_left_alone_as_long_as_it_asks(
     )
     await staged_faults.async_report(hass, fridge, relay_episode())
     tickets = _tickets(fridge)
-    assert tickets.retry_in == 120.0
+    assert tickets.delivery.retry_in == 120.0
     assert tickets.book.retry_at == pytest.approx(
-        datetime.now(UTC).timestamp() + _wait_of(120.0, ticket_id)
+        datetime.now(UTC).timestamp() + spread_wait(ticket_id, 120.0)
     )
 
     book_everything(aioclient_mock, ticket_of())
@@ -281,7 +274,7 @@ async def test_a_shedding_service_is_left_alone_as_long_as_it_asks(
     assert sent_tickets(aioclient_mock) == []  # asked to wait two minutes: still waiting
     assert hass.states.get(TICKET_SENSOR).state == "sending"
 
-    await _later(hass, freezer, _wait_of(120.0, ticket_id) - 60 + 1)
+    await _later(hass, freezer, spread_wait(ticket_id, 120.0) - 60 + 1)
     assert [sent["ticket_id"] for sent in sent_tickets(aioclient_mock)] == [ticket_id]
     assert hass.states.get(TICKET_SENSOR).state == "booked"
 
@@ -359,7 +352,7 @@ async def test_answer_without_json_is_retried(
     await staged_faults.async_report(hass, fridge, relay_episode())
     tickets = _tickets(fridge)
     assert len(tickets.book.pending) == 1
-    assert tickets.retry_in == FIRST_RETRY_S
+    assert tickets.delivery.retry_in == FIRST_RETRY_S
 
 
 # --- one fault, one visit ------------------------------------------------------------------
