@@ -2,75 +2,69 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    entity_registry as er,
-)
-from homeassistant.helpers.entity import Entity
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_SERVICE_URL, CONF_SIGNING_SECRET, DOMAIN
+from . import repairs
+from .actions import async_setup_actions
+from .bus_events import async_announce_faults
+from .const import CONF_SERVICE_URL, DOMAIN
+from .coordinator import FridgeCoordinator, async_forget as async_forget_memory
 from .data import FridgeCareConfigEntry, FridgeCareData
 from .entity import fridge_device_info
-from .monitor import FridgeMonitor, async_forget_fridge
-from .services import async_setup_services
-from .tickets.outbox import ServiceSettings, TicketOutbox
+from .notifications import FaultNotifications, async_withdraw_all
+from .tickets.coordinator import TicketCoordinator, async_forget as async_forget_tickets
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the FridgeCare actions once, whatever fridges are loaded."""
-    async_setup_services(hass)
+    async_setup_actions(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> bool:
-    """Start watching one fridge: its device, its monitor, then its entities."""
+    """Start watching one fridge: its device, its coordinators and their listeners, its entities.
+
+    The listeners subscribe before the first evaluation, so a fault found in it is announced.
+    """
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **fridge_device_info(hass, entry)
     )
-    tickets = None
-    if url := entry.data.get(CONF_SERVICE_URL):
-        service = ServiceSettings(url, entry.data[CONF_SIGNING_SECRET])
-        tickets = TicketOutbox(hass, entry, device.id, service)
-        await tickets.async_load()
-        entry.async_on_unload(tickets.async_shutdown)
-    monitor = FridgeMonitor(hass, entry, device.id, tickets)
-    await monitor.async_config_entry_first_refresh()
-    entry.runtime_data = FridgeCareData(monitor=monitor, tickets=tickets)
+    fridge = FridgeCoordinator(hass, entry, device.id)
+    ticketing = TicketCoordinator(hass, entry, fridge) if entry.data.get(CONF_SERVICE_URL) else None
+    notifications = FaultNotifications(hass, entry, fridge, ticketing)
+    await notifications.async_start()
+    entry.async_on_unload(async_announce_faults(hass, fridge))
+    entry.async_on_unload(fridge.async_add_listener(fridge.sources.async_check_silence))
+    await fridge.async_config_entry_first_refresh()
+    if ticketing is not None:
+        await ticketing.async_config_entry_first_refresh()
+    entry.runtime_data = FridgeCareData(fridge, notifications, ticketing)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> bool:
-    """Stop watching one fridge; the monitor saves what it learned as it shuts down."""
+    """Stop watching one fridge; the coordinators save what they hold as they shut down."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
-    """Forget a removed fridge: its learned memory, notifications and repair issues."""
-    await async_forget_fridge(hass, entry)
-
-
-@callback
-def async_remove_stale_entities(
-    hass: HomeAssistant, entry: FridgeCareConfigEntry, domain: Platform, kept: Iterable[Entity]
-) -> None:
-    """Forget this fridge's ``domain`` entities it no longer creates.
-
-    A source sensor or the ticket service that was removed would otherwise leave its entities
-    in the registry for good, unavailable.
-    """
-    registry = er.async_get(hass)
-    kept_ids = {entity.unique_id for entity in kept}
-    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
-        if registered.domain == domain and registered.unique_id not in kept_ids:
-            registry.async_remove(registered.entity_id)
+    """Forget a removed fridge for good: its memory, its tickets, what it showed."""
+    async_withdraw_all(hass, entry)
+    repairs.async_delete_all(hass, entry)
+    await async_forget_memory(hass, entry)
+    await async_forget_tickets(hass, entry)

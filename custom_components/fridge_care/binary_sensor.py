@@ -1,7 +1,8 @@
-"""Problem binary sensors: one per fault family, on while any fault of the family is active."""
+"""Problem binary sensors: one per fault family, and one "needs service" for dashboards."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,30 +15,46 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import async_remove_stale_entities
 from .analysis.catalog import CATALOG
-from .analysis.model import FaultFamily
+from .analysis.model import FaultEpisode, FaultFamily
+from .coordinator import FridgeCoordinator
 from .data import FridgeCareConfigEntry
-from .entity import FridgeCareEntity
+from .entity import FridgeCareEntity, async_remove_stale_entities
 
-PARALLEL_UPDATES = 0  # entities only read the monitor's latest report
+PARALLEL_UPDATES = 0  # entities only read the coordinator's latest report
 
 
 @dataclass(frozen=True, kw_only=True)
-class FamilyProblemDescription(BinarySensorEntityDescription):
-    """A problem sensor for one fault family."""
+class ProblemDescription(BinarySensorEntityDescription):
+    """A problem sensor, on while an active fault matches ``matches``."""
 
-    family: FaultFamily
+    matches: Callable[[FaultEpisode], bool]
+    family: FaultFamily | None = None
+    """Created only when the fridge's sensors can see a fault of this family."""
 
 
-PROBLEMS = tuple(
-    FamilyProblemDescription(
-        key=f"{family.value}_problem",
-        translation_key=f"{family.value}_problem",
+def _of_family(family: FaultFamily) -> Callable[[FaultEpisode], bool]:
+    return lambda episode: episode.family is family
+
+
+PROBLEMS = (
+    *(
+        ProblemDescription(
+            key=f"{family.value}_problem",
+            translation_key=f"{family.value}_problem",
+            device_class=BinarySensorDeviceClass.PROBLEM,
+            family=family,
+            matches=_of_family(family),
+        )
+        for family in FaultFamily
+    ),
+    ProblemDescription(
+        key="needs_service",
+        translation_key="needs_service",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        family=family,
-    )
-    for family in FaultFamily
+        # A confirmed fault that takes a technician, whether or not tickets are sent.
+        matches=lambda episode: episode.wants_ticket,
+    ),
 )
 
 
@@ -46,38 +63,34 @@ async def async_setup_entry(
     entry: FridgeCareConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a problem sensor per fault family this fridge's sensors can reveal; drop the rest."""
-    monitor = entry.runtime_data.monitor
-    roles = frozenset(monitor.sources)
+    """Add the problem sensors this fridge's sensors can reveal; drop the rest."""
+    fridge = entry.runtime_data.fridge
+    roles = fridge.sources.roles
     visible = {spec.family for spec in CATALOG.values() if spec.observable(roles)}
     entities = [
-        FamilyProblem(monitor, description)
+        Problem(entry, fridge, description)
         for description in PROBLEMS
-        if description.family in visible
+        if description.family is None or description.family in visible
     ]
     async_remove_stale_entities(hass, entry, Platform.BINARY_SENSOR, entities)
     async_add_entities(entities)
 
 
-class FamilyProblem(FridgeCareEntity, BinarySensorEntity):
-    """On while a fault of this family is active."""
+class Problem(FridgeCareEntity[FridgeCoordinator], BinarySensorEntity):
+    """On while a matching fault is active."""
 
-    entity_description: FamilyProblemDescription
+    entity_description: ProblemDescription
+
+    def _faults(self) -> list[str]:
+        matches = self.entity_description.matches
+        return [episode.code.value for episode in self.coordinator.data.active if matches(episode)]
 
     @property
     def is_on(self) -> bool:
-        """Return whether any fault of the family is active."""
-        family = self.entity_description.family
-        return any(episode.family is family for episode in self.coordinator.data.active)
+        """Return whether a matching fault is active."""
+        return bool(self._faults())
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """List the active faults of the family, for cards and templates."""
-        family = self.entity_description.family
-        return {
-            "faults": [
-                episode.code.value
-                for episode in self.coordinator.data.active
-                if episode.family is family
-            ]
-        }
+        """List the matching active faults, for cards and templates."""
+        return {"faults": self._faults()}

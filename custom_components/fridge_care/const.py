@@ -12,6 +12,7 @@ Config entry shape (``entry.data``)::
 
     {"sensitivity": float, "fridge_limit_c": float, "freezer_limit_c": float,
      "learning_period_h": float, "notify": list[str],     # notify: fault families to tell about
+     "service_requests": "automatic" | "ask" | "never",   # with a service: who decides
      "visit_from": "HH:MM:SS", "visit_until": "HH:MM:SS", "visit_days": list[str]}
                                                           # preferred visits, with a service
 """
@@ -21,7 +22,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from .analysis.model import FaultFamily, Role
+from .analysis.model import COMPARTMENT_ROLES, FaultFamily, Role
+from .tickets.policy import ServiceRequests
 
 DOMAIN: Final = "fridge_care"
 
@@ -34,6 +36,8 @@ APPLIANCE_KEYS: Final = (CONF_NAME, CONF_MANUFACTURER, CONF_MODEL, CONF_SERIAL_N
 
 # entry.data: one key per source sensor role; the key is the role's value ("fridge_temp", …).
 SOURCE_KEYS: Final = tuple(Role)
+MAIN_ROLES: Final = COMPARTMENT_ROLES | {Role.COMPRESSOR_POWER}
+"""A fridge needs one of these: a compartment thermometer or its smart plug."""
 
 # entry.data: the manufacturer's ticket service (all absent: tickets are not forwarded).
 CONF_SERVICE_URL: Final = "service_url"
@@ -49,7 +53,8 @@ CONF_FREEZER_LIMIT: Final = "freezer_limit_c"
 CONF_LEARNING_PERIOD: Final = "learning_period_h"
 CONF_NOTIFY: Final = "notify"
 
-# entry.options, only with a manufacturer's service: the owner's preferred visit hours.
+# entry.options, only with a manufacturer's service: who decides to send, preferred visit hours.
+CONF_SERVICE_REQUESTS: Final = "service_requests"
 CONF_VISIT_FROM: Final = "visit_from"
 CONF_VISIT_UNTIL: Final = "visit_until"
 CONF_VISIT_DAYS: Final = "visit_days"
@@ -59,6 +64,7 @@ DEFAULT_FRIDGE_LIMIT_C: Final = 4.4
 DEFAULT_FREEZER_LIMIT_C: Final = -12.0
 DEFAULT_LEARNING_PERIOD_H: Final = 72.0
 DEFAULT_NOTIFY: Final = [family.value for family in FaultFamily]
+DEFAULT_SERVICE_REQUESTS: Final = ServiceRequests.AUTOMATIC.value
 
 # How often the engine looks at what it has been fed.
 EVALUATION_INTERVAL: Final = timedelta(seconds=60)
@@ -69,12 +75,13 @@ ATTR_TYPE: Final = "type"
 TYPE_DETECTED: Final = "detected"
 TYPE_CLEARED: Final = "cleared"
 
-# Bus event fired when the manufacturer's service answers a ticket (booked, moved, closed, …).
+# Bus event fired when a ticket changes: awaiting the owner's approval, answered, moved, closed.
 EVENT_TICKET: Final = "fridge_care_ticket"
 
-# Services.
-SERVICE_ACKNOWLEDGE: Final = "acknowledge"
-SERVICE_RESET_BASELINE: Final = "reset_baseline"
+# Actions (Home Assistant calls them services; here "service" is the manufacturer's).
+ACTION_ACKNOWLEDGE: Final = "acknowledge"
+ACTION_RESET_BASELINE: Final = "reset_baseline"
+ACTION_REQUEST_SERVICE: Final = "request_service"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_CODE: Final = "code"
 ATTR_DURATION: Final = "duration"

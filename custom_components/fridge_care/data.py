@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING
 from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
-    from .monitor import FridgeMonitor
-    from .tickets.outbox import TicketOutbox
+    from .coordinator import FridgeCoordinator
+    from .notifications import FaultNotifications
+    from .tickets.coordinator import TicketCoordinator
 
 
 @dataclass
 class FridgeCareData:
     """What a loaded fridge entry holds while Home Assistant runs."""
 
-    monitor: FridgeMonitor
-    tickets: TicketOutbox | None = None
-    """The outbox to the manufacturer's service; None when tickets are not forwarded."""
+    fridge: FridgeCoordinator
+    notifications: FaultNotifications
+    tickets: TicketCoordinator | None = None
+    """Tickets to the manufacturer's service; None when the owner set no service up."""
 
 
 type FridgeCareConfigEntry = ConfigEntry[FridgeCareData]

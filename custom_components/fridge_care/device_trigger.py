@@ -29,6 +29,7 @@ from .const import (
     TYPE_CLEARED,
     TYPE_DETECTED,
 )
+from .tickets.book import AWAITING_APPROVAL
 
 # Trigger type -> the fridge_care_fault event data it matches (besides the device).
 TRIGGERS: Final[dict[str, dict[str, str]]] = {
@@ -43,6 +44,7 @@ TRIGGERS: Final[dict[str, dict[str, str]]] = {
 # tickets go to a manufacturer's service.
 TICKET_TRIGGERS: Final[dict[str, dict[str, str]]] = {
     "technician_booked": {"status": "booked"},
+    "approval_needed": {"status": AWAITING_APPROVAL},
 }
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(

@@ -1,4 +1,4 @@
-"""Diagnostics download: what FridgeCare sees and concludes, with serials redacted."""
+"""Diagnostics download: what FridgeCare sees, concludes and sent, with personal data redacted."""
 
 from __future__ import annotations
 
@@ -19,33 +19,36 @@ TO_REDACT = {CONF_SERIAL_NUMBER, "serial", "unique_id", CONF_SIGNING_SECRET, CON
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: FridgeCareConfigEntry
 ) -> dict[str, Any]:
-    """Return the entry, its sources' states, the last report, the engine and the tickets."""
-    monitor = entry.runtime_data.monitor
+    """Return the entry, its sources, the last report, the engine, and the tickets.
+
+    ``tickets.last_sent`` is the last ticket that left the home, as it was sent (serial and
+    contact redacted here): exactly what the privacy section of the user guide lists.
+    """
+    fridge = entry.runtime_data.fridge
     tickets = entry.runtime_data.tickets
     sources = {}
-    for role, entity_id in monitor.sources.items():
+    for role, entity_id in fridge.sources.by_role.items():
         state = hass.states.get(entity_id)
         sources[role.value] = {
             "entity_id": entity_id,
             "state": state.state if state else None,
             "unit": state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else None,
-            "unavailable_since": monitor.unavailable_since.get(role),
+            "unavailable_since": fridge.sources.unavailable_since.get(role),
         }
     return {
         "entry": async_redact_data(entry.as_dict(), TO_REDACT),
         "sources": sources,
-        "acknowledged": {code.value: until for code, until in monitor.acknowledged.items()},
-        "report": asdict(monitor.data) if monitor.data else None,
-        "engine": monitor.engine.to_dict(),
+        "acknowledged": {code.value: until for code, until in fridge.acknowledged.items()},
+        "report": asdict(fridge.data) if fridge.data else None,
+        "engine": await fridge.async_engine_state(),
         "tickets": None
         if tickets is None
         else async_redact_data(
             {
-                "pending": tickets.pending,
-                "answers": tickets.answers,
-                "rejected": tickets.rejected,
-                "latest": tickets.latest,
-                "retry_in": tickets.retry_in,
+                **tickets.book.to_dict(),
+                "service_requests": tickets.requests.value,
+                "retry_in": tickets.delivery.retry_in,
+                "auth_failed": tickets.delivery.auth_failed,
             },
             TO_REDACT,
         ),

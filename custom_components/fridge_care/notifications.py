@@ -1,87 +1,36 @@
-"""Telling the owner about faults: a persistent notification and a repair issue per fault.
+"""Telling the owner about a fault: one persistent notification per fault, kept up to date.
 
-What is shown follows what is active: every evaluation reconciles the faults the owner should
-hear about (active, in a family they chose, not acknowledged) with what is on screen, so a fault
-that clears, or that the owner silences, disappears, and one still active after a restart shows
-again. The text is the repair issue's translation, so both read the same in the owner's language.
+What is shown follows what is active: after every evaluation and every ticket change, the faults
+the owner should hear about (active, in a family they chose, not acknowledged) are reconciled with
+what is on screen. A fault's notification says what was seen, what it means for the food and what
+happens next; once a technician is asked for or booked, "what happens next" is the visit, in the
+home's time zone ("a technician comes today at 16:00"), instead of "call a technician". A fault
+that clears, or that the owner silences, disappears.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
 
 from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from .analysis.model import FaultCode, FaultEpisode, FaultFamily
-from .const import DOMAIN
+from .const import CONF_MANUFACTURER, CONF_NOTIFY, DEFAULT_NOTIFY, DOMAIN
+from .coordinator import FridgeCoordinator
 from .data import FridgeCareConfigEntry
-from .repairs import async_clear_fault_issue, async_raise_fault_issue
+from .tickets.book import TicketView
+from .tickets.coordinator import TicketCoordinator
+from .tickets.payload import WEEKDAYS
+from .tickets.policy import Verdict
 
-
-class FaultNotices:
-    """Keep one fridge's fault notifications and repair issues in step with its active faults."""
-
-    def __init__(
-        self, hass: HomeAssistant, entry: FridgeCareConfigEntry, families: Iterable[str]
-    ) -> None:
-        """Tell about faults of these families only."""
-        self._hass = hass
-        self._entry = entry
-        self._families = frozenset(FaultFamily(family) for family in families)
-        self._shown: set[FaultCode] = set()
-        self._texts: Mapping[str, str] = {}
-
-    async def async_load_texts(self) -> None:
-        """Load the fault texts in the owner's language (once; a language change reloads)."""
-        self._texts = await async_get_translations(
-            self._hass, self._hass.config.language, "issues", {DOMAIN}
-        )
-
-    @callback
-    def async_reconcile(
-        self, active: Iterable[FaultEpisode], acknowledged: Mapping[FaultCode, float], now: float
-    ) -> None:
-        """Show faults the owner should hear about now; withdraw the rest."""
-        wanted = {
-            episode.code: episode
-            for episode in active
-            if episode.family in self._families and acknowledged.get(episode.code, 0.0) <= now
-        }
-        for code in self._shown - wanted.keys():
-            self._withdraw(code)
-        for code, episode in wanted.items():
-            if code not in self._shown:
-                self._show(episode)
-
-    @callback
-    def async_withdraw_all(self) -> None:
-        """Withdraw every fault notice of this fridge, shown by this instance or an earlier one.
-
-        ``_shown`` only knows this instance's: one left by the entry's previous load would
-        otherwise stay after its fault cleared.
-        """
-        async_withdraw_all(self._hass, self._entry)
-        self._shown.clear()
-
-    def _show(self, episode: FaultEpisode) -> None:
-        """Raise the notification and the repair issue for one fault."""
-        async_raise_fault_issue(self._hass, self._entry, episode)
-        key = f"component.{DOMAIN}.issues.{episode.code.value}"
-        placeholders = {"name": self._entry.title}
-        persistent_notification.async_create(
-            self._hass,
-            self._texts.get(f"{key}.description", episode.summary).format(**placeholders),
-            title=self._texts.get(f"{key}.title", episode.code.value).format(**placeholders),
-            notification_id=notification_id(self._entry, episode.code),
-        )
-        self._shown.add(episode.code)
-
-    def _withdraw(self, code: FaultCode) -> None:
-        """Dismiss the notification and delete the repair issue for one fault."""
-        _async_withdraw(self._hass, self._entry, code)
-        self._shown.discard(code)
+COMMON: Final = f"component.{DOMAIN}.common."
+"""Where the notification texts are, among the integration's translations."""
+WEEKDAY: Final = f"component.{DOMAIN}.selector.weekday.options."
 
 
 def notification_id(entry: FridgeCareConfigEntry, code: FaultCode) -> str:
@@ -91,12 +40,116 @@ def notification_id(entry: FridgeCareConfigEntry, code: FaultCode) -> str:
 
 @callback
 def async_withdraw_all(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
-    """Remove every fault notice of a fridge: it is unloading or being removed."""
+    """Dismiss every fault notification of a fridge, whichever load of it showed them."""
     for code in FaultCode:
-        _async_withdraw(hass, entry, code)
+        persistent_notification.async_dismiss(hass, notification_id(entry, code))
 
 
-def _async_withdraw(hass: HomeAssistant, entry: FridgeCareConfigEntry, code: FaultCode) -> None:
-    """Dismiss the notification and delete the repair issue of one fault."""
-    async_clear_fault_issue(hass, entry, code)
-    persistent_notification.async_dismiss(hass, notification_id(entry, code))
+class FaultNotifications:
+    """Keep one fridge's fault notifications in step with its faults and its tickets."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: FridgeCareConfigEntry,
+        fridge: FridgeCoordinator,
+        tickets: TicketCoordinator | None,
+    ) -> None:
+        """Tell about faults of the families the owner chose."""
+        self._hass = hass
+        self._entry = entry
+        self._fridge = fridge
+        self._tickets = tickets
+        self._families = frozenset(
+            FaultFamily(family) for family in entry.options.get(CONF_NOTIFY, DEFAULT_NOTIFY)
+        )
+        self._shown: dict[FaultCode, tuple[str, str]] = {}
+        self._texts: Mapping[str, str] = {}
+
+    async def async_start(self) -> None:
+        """Load the texts in the owner's language and follow the fridge and its tickets.
+
+        The language is read once: changing it takes a reload, like every entry option.
+        """
+        language = self._hass.config.language
+        self._texts = {
+            **await async_get_translations(self._hass, language, "common", {DOMAIN}),
+            **await async_get_translations(self._hass, language, "selector", {DOMAIN}),
+        }
+        entry = self._entry
+        entry.async_on_unload(self._fridge.async_add_listener(self.async_reconcile))
+        if self._tickets is not None:
+            entry.async_on_unload(self._tickets.async_add_listener(self.async_reconcile))
+        # Whatever this load did not show (an earlier load's, a cleared fault's) goes with it.
+        entry.async_on_unload(lambda: async_withdraw_all(self._hass, entry))
+
+    @callback
+    def async_reconcile(self) -> None:
+        """Show the faults the owner should hear about now, as they stand; withdraw the rest."""
+        report = self._fridge.data
+        now = dt_util.utcnow().timestamp()
+        acknowledged = self._fridge.acknowledged
+        wanted = {
+            episode.code: episode
+            for episode in report.active
+            if episode.family in self._families and acknowledged.get(episode.code, 0.0) <= now
+        }
+        for code in self._shown.keys() - wanted.keys():
+            persistent_notification.async_dismiss(self._hass, notification_id(self._entry, code))
+            del self._shown[code]
+        for code, episode in wanted.items():
+            text = self._compose(episode)
+            if self._shown.get(code) != text:
+                title, message = text
+                persistent_notification.async_create(
+                    self._hass, message, title, notification_id(self._entry, code)
+                )
+                self._shown[code] = text
+
+    def _compose(self, episode: FaultEpisode) -> tuple[str, str]:
+        """Return the title and message for one fault, with what happens next as it stands."""
+        code = episode.code.value
+        title = self._text(f"{code}_title", name=self._entry.title) or code
+        seen = self._text(f"{code}_description", name=self._entry.title) or episode.summary
+        return title, f"{seen}\n\n{self._next(episode)}"
+
+    def _next(self, episode: FaultEpisode) -> str:
+        """Say what happens next: the ticket's story where there is one, else what to do."""
+        own = self._text(f"{episode.code.value}_next", name=self._entry.title)
+        if self._tickets is None or not episode.ticket_worthy:
+            return own
+        ticket = self._tickets.ticket_for(episode)
+        if ticket is None:
+            confirming = self._tickets.verdict(episode) is Verdict.CONFIRMING
+            return self._text("next_confirming") if confirming else own
+        return self._ticket_story(ticket)
+
+    def _ticket_story(self, ticket: TicketView) -> str:
+        placeholders = {
+            "manufacturer": str(self._entry.data[CONF_MANUFACTURER]),
+            "ticket": ticket.ticket_id,
+            "technician": ticket.technician or "",
+        }
+        if ticket.state != "booked":
+            return self._text(f"next_{ticket.state}", **placeholders)
+        if ticket.visit is None:  # a booking without a usable time
+            return self._text("next_booked_sometime", **placeholders)
+        story = self._text("next_booked", when=self._when(ticket.visit.start), **placeholders)
+        if ticket.part:
+            story += " " + self._text("bringing", part=ticket.part)
+        return story
+
+    def _when(self, start: datetime) -> str:
+        """Say when, in the home's time zone: today at 16:00, tomorrow at 9:30, on a day."""
+        local = dt_util.as_local(start)
+        clock = local.strftime("%H:%M")
+        days = (local.date() - dt_util.now().date()).days
+        if days == 0:
+            return self._text("today_at", time=clock)
+        if days == 1:
+            return self._text("tomorrow_at", time=clock)
+        weekday = self._texts.get(WEEKDAY + WEEKDAYS[local.weekday()], "")
+        return self._text("on_day_at", weekday=weekday, date=local.date().isoformat(), time=clock)
+
+    def _text(self, key: str, **placeholders: str) -> str:
+        return self._texts.get(COMMON + key, "").format(**placeholders)

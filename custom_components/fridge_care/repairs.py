@@ -1,36 +1,38 @@
-"""Repair issues: faults that need a person, and sensor set-up problems with a fix flow."""
+"""Repair issues: only what the owner can fix in Home Assistant.
+
+A deleted source sensor (with a fix flow to pick another), a source gone silent, and a ticket the
+manufacturer's service refused. A fault is not a repair issue: the fridge needs a person, not a
+setting, and it is told by its notification, its entities and its events. A refused signature is
+Home Assistant's re-authentication flow, not an issue.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .analysis.model import FaultCode, FaultEpisode, Role, Severity
-from .config_flow import chosen_sources, sources_schema, validate_sources, without_sources
+from .analysis.model import Role
 from .const import DOMAIN
 from .data import FridgeCareConfigEntry
+from .forms import chosen_sources, sources_schema, validate_sources, without_sources
 
-_ISSUE_SEVERITY = {
-    Severity.INFO: ir.IssueSeverity.WARNING,
-    Severity.WARNING: ir.IssueSeverity.ERROR,
-    Severity.CRITICAL: ir.IssueSeverity.CRITICAL,
-}
-SOURCE_REMOVED = "source_removed"
-SOURCE_UNAVAILABLE = "source_unavailable"
-
-
-def fault_issue_id(entry: FridgeCareConfigEntry, code: FaultCode) -> str:
-    """One repair issue per fault kind per fridge."""
-    return f"{entry.entry_id}_{code.value}"
+SOURCE_REMOVED: Final = "source_removed"
+SOURCE_UNAVAILABLE: Final = "source_unavailable"
+TICKET_REJECTED: Final = "ticket_rejected"
 
 
 def source_issue_id(entry: FridgeCareConfigEntry, problem: str, role: Role) -> str:
     """One repair issue per sensor problem per fridge."""
     return f"{entry.entry_id}_{problem}_{role.value}"
+
+
+def rejected_issue_id(entry: FridgeCareConfigEntry) -> str:
+    """One repair issue per fridge for refused tickets."""
+    return f"{entry.entry_id}_{TICKET_REJECTED}"
 
 
 @callback
@@ -44,28 +46,10 @@ def async_delete_source_issues(
 
 
 @callback
-def async_raise_fault_issue(
-    hass: HomeAssistant, entry: FridgeCareConfigEntry, episode: FaultEpisode
-) -> None:
-    """Show an active fault in Settings → Repairs until it clears."""
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        fault_issue_id(entry, episode.code),
-        is_fixable=False,
-        severity=_ISSUE_SEVERITY[episode.severity],
-        translation_key=episode.code.value,
-        translation_placeholders={"name": entry.title},
-        data={"entry_id": entry.entry_id, "episode_id": episode.episode_id},
-    )
-
-
-@callback
-def async_clear_fault_issue(
-    hass: HomeAssistant, entry: FridgeCareConfigEntry, code: FaultCode
-) -> None:
-    """Remove a fault's repair issue once it cleared or was acknowledged."""
-    ir.async_delete_issue(hass, DOMAIN, fault_issue_id(entry, code))
+def async_delete_all(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
+    """Delete every issue of a fridge that is being removed."""
+    async_delete_source_issues(hass, entry, SOURCE_REMOVED, SOURCE_UNAVAILABLE)
+    async_settle_refused(hass, entry)
 
 
 @callback
@@ -87,6 +71,18 @@ def async_report_source_removed(
 
 
 @callback
+def async_settle_source_removed(
+    hass: HomeAssistant, entry: FridgeCareConfigEntry, role: Role
+) -> None:
+    """Drop a "sensor was deleted" issue: the role was reconfigured or its sensor is back.
+
+    Those issues persist across restarts and only their fix flow clears them otherwise, so a
+    reconfigure that dropped or replaced the sensor would leave them forever.
+    """
+    ir.async_delete_issue(hass, DOMAIN, source_issue_id(entry, SOURCE_REMOVED, role))
+
+
+@callback
 def async_report_source_unavailable(
     hass: HomeAssistant, entry: FridgeCareConfigEntry, role: Role, entity_id: str, *, now_out: bool
 ) -> None:
@@ -104,6 +100,33 @@ def async_report_source_unavailable(
         translation_key=SOURCE_UNAVAILABLE,
         translation_placeholders={"name": entry.title, "entity_id": entity_id},
     )
+
+
+@callback
+def async_report_refused(
+    hass: HomeAssistant, entry: FridgeCareConfigEntry, ticket_id: str, status: int, detail: str
+) -> None:
+    """Show a repair issue: the service refused a ticket, and why."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        rejected_issue_id(entry),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=TICKET_REJECTED,
+        translation_placeholders={
+            "name": entry.title,
+            "ticket": ticket_id,
+            "status": str(status),
+            "detail": detail,
+        },
+    )
+
+
+@callback
+def async_settle_refused(hass: HomeAssistant, entry: FridgeCareConfigEntry) -> None:
+    """Withdraw the refused-ticket issue: a ticket went through since."""
+    ir.async_delete_issue(hass, DOMAIN, rejected_issue_id(entry))
 
 
 class SourceRemovedRepairFlow(RepairsFlow):

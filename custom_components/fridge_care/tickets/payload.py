@@ -14,7 +14,7 @@ import hashlib
 import math
 from typing import Any, Final
 
-from ..analysis.model import FaultEpisode
+from ..analysis.model import FaultEpisode, HealthReport
 from .protocol import LANGUAGES
 
 _MAX_EVIDENCE: Final = 64
@@ -46,7 +46,7 @@ def notice_language(language: str) -> str:
     return primary if primary in LANGUAGES else "en"
 
 
-def ticket_id(appliance: Appliance, episode_id: str) -> str:
+def ticket_id_of(appliance: Appliance, episode_id: str) -> str:
     """Name the ticket for this appliance's episode, the same every time it is asked."""
     digest = hashlib.sha256(
         f"{appliance.manufacturer}\n{appliance.serial}\n{episode_id}".encode()
@@ -79,6 +79,16 @@ def visit_windows(
         if closes > now:
             windows.append((max(opens, now), closes))
     return windows
+
+
+def soonest_unsafe_s(report: HealthReport) -> float | None:
+    """Return when the first compartment's food becomes unsafe, in seconds; None if unknown."""
+    unsafe = [
+        seconds
+        for seconds in (report.time_to_unsafe_s, report.freezer_time_to_unsafe_s)
+        if seconds is not None
+    ]
+    return min(unsafe, default=None)
 
 
 def _rfc3339(at: float) -> str:
@@ -126,7 +136,7 @@ def build_ticket(
             for start, end in customer.preferred_windows
         ]
     return {
-        "ticket_id": ticket_id(appliance, episode.episode_id),
+        "ticket_id": ticket_id_of(appliance, episode.episode_id),
         "appliance": {
             "manufacturer": appliance.manufacturer,
             "model": appliance.model,

@@ -9,39 +9,51 @@ from homeassistant.components import automation
 from homeassistant.components.blueprint import models as blueprint_models
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_get_device_automations,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.fridge_care.const import DOMAIN
+from custom_components.fridge_care import device_condition
+from custom_components.fridge_care.const import DOMAIN, EVENT_TICKET
 
-from .conftest import (
+from .common import (
+    APPLIANCE,
     BLUEPRINTS,
     DOOR_OPEN_AT,
+    OPTIONS,
+    SENDS_TICKETS,
+    SERVICE_DATA,
+    SIMULATED,
+    SOURCES,
+    VISIT_START,
     FridgeDriver,
+    StagedFaults,
+    answer,
     door_left_open_samples,
     fridge_device,
-    set_up_fridge,
+    relay_episode,
+    sent_tickets,
+    settle,
     use_blueprint,
 )
 
-
-def _fridge_device_id(hass: HomeAssistant) -> str:
-    device = fridge_device(hass)
-    return device.id
+WITH_SERVICE = {**APPLIANCE, **SOURCES, **SERVICE_DATA}
 
 
 async def test_fridge_offers_triggers_and_conditions(
-    hass: HomeAssistant, door_left_open: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """The automation editor lists FridgeCare's triggers and conditions for the fridge."""
-    device_id = _fridge_device_id(hass)
+    device_id = fridge_device(hass).id
     triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device_id)
     assert {t["type"] for t in triggers if t["domain"] == DOMAIN} == {
         "fault_detected",
@@ -60,15 +72,14 @@ async def test_fridge_offers_triggers_and_conditions(
     }
 
 
+@SIMULATED
 async def test_device_trigger_and_condition_run_an_automation(
-    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
+    hass: HomeAssistant, init_integration: MockConfigEntry, driver: FridgeDriver
 ) -> None:
     """An automation on "door left open" with "needs attention" runs when the door is left open."""
     calls = async_mock_service(hass, "test", "automation")
     driver.load(door_left_open_samples())
-    await set_up_fridge(hass, config_entry, driver)
-    device_id = _fridge_device_id(hass)
-    base = {"device_id": device_id, "domain": DOMAIN}
+    base = {"device_id": fridge_device(hass).id, "domain": DOMAIN}
     assert await async_setup_component(
         hass,
         automation.DOMAIN,
@@ -96,8 +107,74 @@ async def test_device_trigger_and_condition_run_an_automation(
     assert [call.data["code"] for call in calls] == ["door_left_open", "cleared"]
 
 
+async def test_condition_without_status_sensor_explains(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A device condition on a fridge whose status sensor was deleted raises a clear error."""
+    fridge = fridge_device(hass)
+    er.async_get(hass).async_remove("sensor.kitchen_fridge_status")
+    check = device_condition.async_condition_from_config(
+        hass, {"condition": "device", "domain": DOMAIN, "device_id": fridge.id, "type": "is_ok"}
+    )
+    with pytest.raises(HomeAssistantError) as error:
+        check(hass, {})
+    assert error.value.translation_key == "status_sensor_missing"
+
+
+@SENDS_TICKETS
+async def test_booking_drives_an_automation_through_the_device_trigger(
+    hass: HomeAssistant,
+    staged_faults: StagedFaults,
+    init_integration: MockConfigEntry,
+    booking_service: dict[str, Any],
+) -> None:
+    """The fridge offers "a technician was booked", which runs an automation with the visit."""
+    device = fridge_device(hass)
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
+    assert {"technician_booked", "approval_needed"} <= {
+        t["type"] for t in triggers if t["domain"] == DOMAIN
+    }
+    calls = async_mock_service(hass, "test", "automation")
+    events = async_capture_events(hass, EVENT_TICKET)
+    trigger = {"trigger": "device", "device_id": device.id, "domain": DOMAIN}
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "triggers": [{**trigger, "type": "technician_booked"}],
+                "actions": {
+                    "action": "test.automation",
+                    "data": {"when": "{{ trigger.event.data.visit_start }}"},
+                },
+            }
+        },
+    )
+
+    await staged_faults.async_report(hass, init_integration, relay_episode())
+    assert [call.data["when"] for call in calls] == [VISIT_START]
+    assert events[0].data == {
+        "device_id": device.id,
+        "config_entry_id": init_integration.entry_id,
+        "name": "Kitchen fridge",
+        "ticket_id": booking_service["ticket_id"],
+        "code": "compressor_start_failure",
+        "status": "booked",
+        "visit_start": VISIT_START,
+        "visit_end": "2023-11-15T17:30:00Z",
+        "technician": "Ana García",
+        "part": "RLY-PTC-220",
+        "notice": answer(booking_service)["notice"],
+    }
+
+
 @pytest.mark.parametrize(
-    "name", ["notify_on_fault.yaml", "door_left_open_reminder.yaml", "technician_booked.yaml"]
+    "name",
+    [
+        "notify_on_fault.yaml",
+        "door_left_open_reminder.yaml",
+        "technician_booked.yaml",
+    ],
 )
 def test_blueprints_are_valid(name: str) -> None:
     """Each blueprint passes Home Assistant's automation blueprint schema."""
@@ -109,38 +186,25 @@ def test_blueprints_are_valid(name: str) -> None:
     assert blueprint.inputs["fridge"]["selector"]["device"]["filter"] == [{"integration": DOMAIN}]
 
 
-async def _run_blueprint(
-    hass: HomeAssistant,
-    driver: FridgeDriver,
-    config_entry: MockConfigEntry,
-    config_dir: Path,
-    name: str,
-    inputs: dict[str, Any],
-    *,
-    door_open_h: float,
+async def _use_blueprint(
+    hass: HomeAssistant, config_dir: Path, name: str, inputs: dict[str, Any]
 ) -> list[ServiceCall]:
-    """Load a door-left-open fridge and an automation from a blueprint; return notify calls."""
+    """Add an automation from a blueprint for the loaded fridge; return the notify calls."""
     notify_calls = async_mock_service(hass, "notify", "notify")
-    driver.wait_for_all_tasks = False
-    driver.load(door_left_open_samples(door_open_h))
-    await set_up_fridge(hass, config_entry, driver)
-    config = use_blueprint(hass, config_dir, name, {"fridge": _fridge_device_id(hass), **inputs})
+    config = use_blueprint(hass, config_dir, name, {"fridge": fridge_device(hass).id, **inputs})
     assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
     return notify_calls
 
 
+@SIMULATED
 async def test_notify_blueprint_acknowledges_from_the_phone(
-    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
+    hass: HomeAssistant, init_integration: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
 ) -> None:
     """The fault notification's Acknowledge button silences FridgeCare's own notice."""
-    notifications = await _run_blueprint(
-        hass,
-        driver,
-        config_entry,
-        tmp_path,
-        "notify_on_fault.yaml",
-        {"minimum_severity": "warning"},
-        door_open_h=1.0,
+    driver.wait_for_all_tasks = False
+    driver.load(door_left_open_samples(1.0))
+    notifications = await _use_blueprint(
+        hass, tmp_path, "notify_on_fault.yaml", {"minimum_severity": "warning"}
     )
     await driver.play(until=DOOR_OPEN_AT + 1800)
 
@@ -149,27 +213,57 @@ async def test_notify_blueprint_acknowledges_from_the_phone(
     assert sent["title"] == "Kitchen fridge: Door left open"
     button = sent["data"]["actions"][0]
     assert button["title"] == "Acknowledge"
-    issue_id = f"{config_entry.entry_id}_door_left_open"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    notice_id = f"{DOMAIN}_{init_integration.entry_id}_door_left_open"
+    assert notice_id in hass.data["persistent_notification"]
 
     hass.bus.async_fire("mobile_app_notification_action", {"action": button["action"]})
     await driver.settle()
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    assert config_entry.runtime_data.monitor.acknowledged
+    assert notice_id not in hass.data["persistent_notification"]
+    assert init_integration.runtime_data.fridge.acknowledged
 
 
+@SENDS_TICKETS
+@pytest.mark.parametrize("entry_options", [{**OPTIONS, "service_requests": "ask"}])
+@pytest.mark.parametrize(("answered", "sent"), [("Send", 1), ("Not now", 0)])
+async def test_notify_blueprint_asks_before_a_technician_is_requested(
+    hass: HomeAssistant,
+    staged_faults: StagedFaults,
+    init_integration: MockConfigEntry,
+    booking_service: dict[str, Any],
+    aioclient_mock: AiohttpClientMocker,
+    tmp_path: Path,
+    answered: str,
+    sent: int,
+) -> None:
+    """Ask me first, on the phone: Send requests the technician, Not now leaves it waiting."""
+    notifications = await _use_blueprint(hass, tmp_path, "notify_on_fault.yaml", {})
+    await staged_faults.async_report(
+        hass, init_integration, relay_episode(), parked_automations=True
+    )
+    asked = [call.data for call in notifications if "technician is needed" in call.data["title"]]
+    assert len(asked) == 1
+    buttons = {button["title"]: button["action"] for button in asked[0]["data"]["actions"]}
+    assert set(buttons) == {"Send", "Not now"}
+
+    hass.bus.async_fire("mobile_app_notification_action", {"action": buttons[answered]})
+    await settle(hass, parked_automations=True)
+    assert len(sent_tickets(aioclient_mock)) == sent
+    expected = "booked" if sent else "awaiting_approval"
+    assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == expected
+
+
+@SIMULATED
 async def test_door_reminder_blueprint_repeats_until_closed(
-    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
+    hass: HomeAssistant, init_integration: MockConfigEntry, driver: FridgeDriver, tmp_path: Path
 ) -> None:
     """The reminder repeats while the door stays open and stops once it is shut."""
-    reminders = await _run_blueprint(
+    driver.wait_for_all_tasks = False
+    driver.load(door_left_open_samples(0.5))
+    reminders = await _use_blueprint(
         hass,
-        driver,
-        config_entry,
         tmp_path,
         "door_left_open_reminder.yaml",
         {"remind_every": {"minutes": 10}, "max_reminders": 10},
-        door_open_h=0.5,
     )
     await driver.play(until=DOOR_OPEN_AT + 1500)
     assert len(reminders) >= 2
@@ -180,3 +274,23 @@ async def test_door_reminder_blueprint_repeats_until_closed(
     after_close = len(reminders)
     await driver.tick(driver.now + 3600)
     assert len(reminders) == after_close
+
+
+@SENDS_TICKETS
+async def test_technician_booked_blueprint_sends_the_visit_in_the_homes_time(
+    hass: HomeAssistant,
+    staged_faults: StagedFaults,
+    init_integration: MockConfigEntry,
+    booking_service: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """The homeowner's blueprint forwards the manufacturer's notice with the visit time."""
+    await hass.config.async_set_time_zone("Europe/Madrid")
+    notifications = await _use_blueprint(hass, tmp_path, "technician_booked.yaml", {})
+    await staged_faults.async_report(hass, init_integration, relay_episode())
+    assert len(notifications) == 1
+    sent = notifications[0].data
+    assert sent["title"] == "Kitchen fridge: technician booked"
+    assert sent["message"].startswith(answer(booking_service)["notice"])
+    assert booking_service["ticket_id"] in sent["message"]
+    assert "visit Wed 15 Nov 17:00" in sent["message"]  # 16:00 UTC, in the home's time zone

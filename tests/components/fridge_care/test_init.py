@@ -1,4 +1,4 @@
-"""Tests for setting up, unloading, reloading and removing a fridge."""
+"""Tests for setting up, unloading and reloading a fridge, and which entities it gets."""
 
 from __future__ import annotations
 
@@ -6,26 +6,34 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.fridge_care import device_condition
 from custom_components.fridge_care.const import DOMAIN
 
-from .conftest import APPLIANCE, FRIDGE_TEMP, fridge_device, write_source_states
+from .common import (
+    APPLIANCE,
+    FRIDGE_TEMP,
+    POWER,
+    async_setup_integration,
+    fridge_device,
+    write_source_states,
+)
+
+
+def _entity_ids(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    registry = er.async_get(hass)
+    return {
+        entity.entity_id for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
+    }
 
 
 async def test_setup_creates_fridge_device_and_entities(
-    hass: HomeAssistant, source_states: None, config_entry: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """A fridge with every sensor gets its device and the full set of entities."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.LOADED
-
+    assert init_integration.state is ConfigEntryState.LOADED
     device = fridge_device(hass)
     assert (device.name, device.manufacturer, device.model, device.serial_number) == (
         "Kitchen fridge",
@@ -41,6 +49,7 @@ async def test_setup_creates_fridge_device_and_entities(
         "binary_sensor.kitchen_fridge_cooling_problem",
         "binary_sensor.kitchen_fridge_defrost_problem",
         "binary_sensor.kitchen_fridge_door_problem",
+        "binary_sensor.kitchen_fridge_needs_service",
         "binary_sensor.kitchen_fridge_power_problem",
         "binary_sensor.kitchen_fridge_sensors_problem",
         "button.kitchen_fridge_reset_learned_baseline",
@@ -48,6 +57,11 @@ async def test_setup_creates_fridge_device_and_entities(
         "sensor.kitchen_fridge_compressor_duty_cycle",
         "sensor.kitchen_fridge_compressor_running_power",
         "sensor.kitchen_fridge_compressor_starts_per_hour",
+        "sensor.kitchen_fridge_defrost_rhythm",
+        "sensor.kitchen_fridge_energy_above_healthy",
+        "sensor.kitchen_fridge_energy_per_day",
+        "sensor.kitchen_fridge_excess_energy_cost_per_day",
+        "sensor.kitchen_fridge_excess_energy_per_day",
         "sensor.kitchen_fridge_food_safety_exposure",
         "sensor.kitchen_fridge_health_score",
         "sensor.kitchen_fridge_last_defrost",
@@ -56,6 +70,71 @@ async def test_setup_creates_fridge_device_and_entities(
         "sensor.kitchen_fridge_time_until_freezer_unsafe",
         "sensor.kitchen_fridge_time_until_fridge_unsafe",
     ]
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "learning"
+
+
+@pytest.mark.parametrize("entry_data", [{**APPLIANCE, "fridge_temp": FRIDGE_TEMP}])
+async def test_fridge_without_power_sensor_has_no_compressor_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Entities that need a power sensor are not created without one."""
+    entity_ids = _entity_ids(hass, init_integration)
+    assert "sensor.kitchen_fridge_health_score" in entity_ids
+    assert "binary_sensor.kitchen_fridge_cooling_problem" in entity_ids
+    for needs_power in (
+        "sensor.kitchen_fridge_compressor_duty_cycle",
+        "sensor.kitchen_fridge_compressor_starts_per_hour",
+        "sensor.kitchen_fridge_energy_per_day",
+        "binary_sensor.kitchen_fridge_compressor_problem",
+        "binary_sensor.kitchen_fridge_power_problem",
+        "sensor.kitchen_fridge_time_until_freezer_unsafe",
+        "sensor.kitchen_fridge_last_defrost",  # no defrost is seen without power or a freezer
+    ):
+        assert needs_power not in entity_ids
+
+
+@pytest.mark.parametrize("entry_data", [{**APPLIANCE, "compressor_power": POWER}])
+async def test_a_fridge_watched_by_its_plug_alone(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The smart plug alone is enough: compressor, energy and outage entities, no food safety.
+
+    The status says which faults these sensors cannot see.
+    """
+    entity_ids = _entity_ids(hass, init_integration)
+    for from_power in (
+        "sensor.kitchen_fridge_compressor_duty_cycle",
+        "sensor.kitchen_fridge_energy_per_day",
+        "sensor.kitchen_fridge_last_defrost",
+        "binary_sensor.kitchen_fridge_compressor_problem",
+        "binary_sensor.kitchen_fridge_power_problem",
+        "binary_sensor.kitchen_fridge_defrost_problem",
+    ):
+        assert from_power in entity_ids
+    for needs_a_thermometer in (
+        "sensor.kitchen_fridge_time_until_fridge_unsafe",
+        "sensor.kitchen_fridge_food_safety_exposure",
+        "binary_sensor.kitchen_fridge_door_problem",
+    ):
+        assert needs_a_thermometer not in entity_ids
+    status = hass.states.get("sensor.kitchen_fridge_status")
+    assert status.attributes["cannot_detect"] == [
+        "door_seal_leak",
+        "door_left_open",
+        "unsafe_temperature",
+    ]
+
+
+async def test_unload_and_reload(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """Unloading stops the fridge's entities; reloading brings them back."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert hass.states.get("sensor.kitchen_fridge_status").state == "unavailable"
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.kitchen_fridge_status").state == "learning"
 
 
@@ -71,105 +150,42 @@ def garage_fridge(entry_options: dict[str, Any]) -> MockConfigEntry:
     )
 
 
-async def test_fridge_without_power_sensor_has_no_compressor_entities(
-    hass: HomeAssistant, source_states: None, garage_fridge: MockConfigEntry
-) -> None:
-    """Entities that need a power sensor are not created without one."""
-    entry = garage_fridge
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-    registry = er.async_get(hass)
-    entity_ids = {
-        entity.entity_id for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
-    }
-    assert "sensor.garage_fridge_health_score" in entity_ids
-    assert "binary_sensor.garage_fridge_cooling_problem" in entity_ids
-    for needs_power in (
-        "sensor.garage_fridge_compressor_duty_cycle",
-        "sensor.garage_fridge_compressor_starts_per_hour",
-        "binary_sensor.garage_fridge_compressor_problem",
-        "binary_sensor.garage_fridge_power_problem",
-        "sensor.garage_fridge_time_until_freezer_unsafe",
-    ):
-        assert needs_power not in entity_ids
-
-
-async def test_unload_and_reload(
-    hass: HomeAssistant, source_states: None, config_entry: MockConfigEntry
-) -> None:
-    """Unloading stops the fridge's entities; reloading brings them back."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert await hass.config_entries.async_unload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.NOT_LOADED
-    assert hass.states.get("sensor.kitchen_fridge_status").state == "unavailable"
-
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert config_entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.kitchen_fridge_status").state == "learning"
-
-
 async def test_two_fridges_are_two_devices(
-    hass: HomeAssistant,
-    source_states: None,
-    config_entry: MockConfigEntry,
-    garage_fridge: MockConfigEntry,
+    hass: HomeAssistant, init_integration: MockConfigEntry, garage_fridge: MockConfigEntry
 ) -> None:
     """Several fridges are several entries, each with its own device."""
-    other = garage_fridge
-    config_entry.add_to_hass(hass)
-    other.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)  # sets up both
-    await hass.async_block_till_done()
-    assert other.state is ConfigEntryState.LOADED
-    devices = dr.async_entries_for_config_entry(dr.async_get(hass), other.entry_id)
+    await async_setup_integration(hass, garage_fridge)
+    assert garage_fridge.state is ConfigEntryState.LOADED
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), garage_fridge.entry_id)
     assert [device.name for device in devices] == ["Garage fridge"]
     assert hass.states.get("sensor.garage_fridge_status") is not None
     assert hass.states.get("sensor.kitchen_fridge_status") is not None
 
 
+@pytest.mark.parametrize(
+    ("entry_data", "object_id"),
+    [
+        (
+            {**APPLIANCE, "fridge_temp": FRIDGE_TEMP, "compressor_power": POWER},
+            "kitchen_fridge_temperature",
+        ),
+        ({**APPLIANCE, "compressor_power": POWER}, "fridge_plug_power"),
+    ],
+    ids=["thermometer", "plug"],
+)
 async def test_fridge_device_is_linked_via_its_sensor_device(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, config_entry: MockConfigEntry, object_id: str
 ) -> None:
-    """When the fridge thermometer is a device of its own, the fridge shows as connected via it."""
+    """The fridge shows as connected via its thermometer's device, or its plug's."""
     zigbee = MockConfigEntry(domain="zha")
     zigbee.add_to_hass(hass)
-    thermometer = dr.async_get(hass).async_get_or_create(
+    probe = dr.async_get(hass).async_get_or_create(
         config_entry_id=zigbee.entry_id, identifiers={("zha", "00:11:22")}, name="Fridge probe"
     )
+    domain = "sensor"
     er.async_get(hass).async_get_or_create(
-        "sensor",
-        "zha",
-        "probe",
-        suggested_object_id="kitchen_fridge_temperature",
-        device_id=thermometer.id,
+        domain, "zha", object_id, suggested_object_id=object_id, device_id=probe.id
     )
     write_source_states(hass)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    fridge = fridge_device(hass)
-    assert fridge.via_device_id == thermometer.id
-
-
-async def test_condition_without_status_sensor_explains(
-    hass: HomeAssistant, source_states: None, config_entry: MockConfigEntry
-) -> None:
-    """A device condition on a fridge whose status sensor was deleted raises a clear error."""
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-    fridge = fridge_device(hass)
-    er.async_get(hass).async_remove("sensor.kitchen_fridge_status")
-    check = device_condition.async_condition_from_config(
-        hass, {"condition": "device", "domain": DOMAIN, "device_id": fridge.id, "type": "is_ok"}
-    )
-    with pytest.raises(HomeAssistantError) as error:
-        check(hass, {})
-    assert error.value.translation_key == "status_sensor_missing"
+    await async_setup_integration(hass, config_entry)
+    assert fridge_device(hass).via_device_id == probe.id

@@ -1,14 +1,18 @@
-"""Tests for following source sensors: renames, deletions (with a fix flow) and silence."""
+"""Tests for repair issues: a deleted sensor's fix flow, and what settles its issue.
+
+Faults are not repair issues (see ``test_end_to_end``); a refused ticket is one (``test_tickets``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.repairs import DOMAIN as REPAIRS_DOMAIN, repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, UnknownStep
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,72 +20,38 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.fridge_care.const import DOMAIN
 from custom_components.fridge_care.repairs import async_create_fix_flow
 
-from .conftest import (
+from .common import (
     AMBIENT_TEMP,
     APPLIANCE,
-    DOOR,
-    FRIDGE_TEMP,
+    SENDS_TICKETS,
+    SERVICE_DATA,
     SOURCES,
-    START,
-    FridgeDriver,
-    set_up_fridge,
-    simulated,
-    write_source_states,
+    issue,
+    settle,
 )
-from .test_tickets import SERVICE_DATA
+
+ISSUE = "source_removed_ambient_temp"
 
 
-def _registered_sources(hass: HomeAssistant) -> er.EntityRegistry:
-    """Register the fridge's source sensors as a real integration would, then give readings."""
-    registry = er.async_get(hass)
-    for entity_id in (
-        "sensor.kitchen_fridge_temperature",
-        "sensor.kitchen_freezer_temperature",
-        "sensor.kitchen_temperature",
-        "sensor.fridge_plug_power",
-        "binary_sensor.fridge_door",
-    ):
-        domain, object_id = entity_id.split(".")
-        registry.async_get_or_create(domain, "zigbee", object_id, suggested_object_id=object_id)
-    write_source_states(hass)
-    return registry
-
-
-async def test_renamed_source_is_followed(
-    hass: HomeAssistant, config_entry: MockConfigEntry
-) -> None:
-    """Renaming a source sensor updates the fridge's entry instead of breaking it."""
-    registry = _registered_sources(hass)
-    config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    registry.async_update_entity(AMBIENT_TEMP, new_entity_id="sensor.kitchen_room_temperature")
-    await hass.async_block_till_done()
-    assert config_entry.data["ambient_temp"] == "sensor.kitchen_room_temperature"
-    assert config_entry.state is ConfigEntryState.LOADED
-
-
-async def _set_up_then_delete_the_room_sensor(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Set the fridge up with repairs loaded, then delete its room temperature sensor."""
-    registry = _registered_sources(hass)
+@pytest.fixture
+async def room_sensor_deleted(
+    hass: HomeAssistant, registered_sources: er.EntityRegistry, init_integration: MockConfigEntry
+) -> MockConfigEntry:
+    """The fridge, loaded with repairs, after its room sensor was deleted the way HA does."""
     assert await async_setup_component(hass, REPAIRS_DOMAIN, {})
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    registry.async_remove(AMBIENT_TEMP)
-    await hass.async_block_till_done()
+    registered_sources.async_remove(AMBIENT_TEMP)
+    hass.states.async_remove(AMBIENT_TEMP)  # its integration takes the state down with it
+    await settle(hass)
+    assert issue(hass, init_integration, ISSUE) is not None
+    return init_integration
 
 
 async def test_deleted_source_gets_a_fix_flow(
-    hass: HomeAssistant, config_entry: MockConfigEntry
+    hass: HomeAssistant, room_sensor_deleted: MockConfigEntry
 ) -> None:
     """Deleting a source sensor raises a repair whose fix flow picks a replacement."""
-    await _set_up_then_delete_the_room_sensor(hass, config_entry)
-    issue_id = f"{config_entry.entry_id}_source_removed_ambient_temp"
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert issue is not None and issue.is_fixable
-
+    entry = room_sensor_deleted
+    assert issue(hass, entry, ISSUE).is_fixable
     hass.states.async_set(
         "sensor.hall_temperature",
         "68.0",
@@ -89,14 +59,13 @@ async def test_deleted_source_gets_a_fix_flow(
     )
     manager = repairs_flow_manager(hass)
     assert manager is not None
-    flow = await manager.async_init(DOMAIN, data={"issue_id": issue_id})
+    flow = await manager.async_init(DOMAIN, data={"issue_id": f"{entry.entry_id}_{ISSUE}"})
     assert flow["type"] == FlowResultType.FORM
     assert flow["step_id"] == "init"
     # The deleted sensor is named by its entity id, which reads the same in every language.
     assert flow["description_placeholders"]["entity_id"] == AMBIENT_TEMP
 
-    sources = {key: value for key, value in config_entry.data.items() if key not in APPLIANCE}
-    sources.pop("ambient_temp")
+    sources = {key: value for key, value in SOURCES.items() if key != "ambient_temp"}
     result = await manager.async_configure(
         flow["flow_id"], {**sources, "fridge_temp": "sensor.gone"}
     )
@@ -106,53 +75,10 @@ async def test_deleted_source_gets_a_fix_flow(
         flow["flow_id"], {**sources, "ambient_temp": "sensor.hall_temperature"}
     )
     assert result["type"] == FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    assert config_entry.data["ambient_temp"] == "sensor.hall_temperature"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    assert config_entry.state is ConfigEntryState.LOADED
-
-
-async def test_silent_source_raises_and_withdraws_a_repair(
-    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
-) -> None:
-    """A sensor unavailable for over an hour gets a repair issue, gone once it reports again."""
-    samples = simulated(0.5)
-    driver.load([s for s in samples if s.at < START + 3600])
-    await set_up_fridge(hass, config_entry, driver)
-    await driver.play()
-    issue_id = f"{config_entry.entry_id}_source_unavailable_ambient_temp"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-
-    hass.states.async_set(AMBIENT_TEMP, "unavailable")
-    await driver.tick(driver.now + 1800)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    await driver.tick(driver.now + 1900)
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    assert issue is not None
-    assert issue.translation_placeholders == {"name": "Kitchen fridge", "entity_id": AMBIENT_TEMP}
-
-    driver.load([s for s in samples if s.at > driver.now])
-    await driver.play()
-    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-
-
-async def test_unreadable_sources_count_as_silent(
-    hass: HomeAssistant, config_entry: MockConfigEntry, driver: FridgeDriver
-) -> None:
-    """Garbage, unconvertible units and vanished states are gaps, reported if they last."""
-    write_source_states(hass)
-    await set_up_fridge(hass, config_entry, driver)
-    hass.states.async_set(FRIDGE_TEMP, "garbage", {"unit_of_measurement": "°C"})
-    hass.states.async_set(AMBIENT_TEMP, "21", {"unit_of_measurement": "%"})
-    hass.states.async_remove(DOOR)
-    await driver.tick(driver.now + 3700)
-    await driver.tick(driver.now + 61)
-    issues = ir.async_get(hass)
-    for role in ("fridge_temp", "ambient_temp", "door"):
-        assert issues.async_get_issue(DOMAIN, f"{config_entry.entry_id}_source_unavailable_{role}")
-    assert not issues.async_get_issue(
-        DOMAIN, f"{config_entry.entry_id}_source_unavailable_freezer_temp"
-    )
+    await settle(hass)
+    assert entry.data["ambient_temp"] == "sensor.hall_temperature"
+    assert issue(hass, entry, ISSUE) is None
+    assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_fix_flow_for_a_removed_fridge_is_refused(hass: HomeAssistant) -> None:
@@ -161,29 +87,63 @@ async def test_fix_flow_for_a_removed_fridge_is_refused(hass: HomeAssistant) -> 
         await async_create_fix_flow(hass, "stale", {"entry_id": "gone", "role": "door"})
 
 
+@SENDS_TICKETS
 async def test_fix_flow_keeps_the_ticket_service(
-    hass: HomeAssistant, entry_options: dict[str, Any]
+    hass: HomeAssistant, room_sensor_deleted: MockConfigEntry
 ) -> None:
     """Going on without a deleted sensor changes only the sensors: tickets still go out."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=APPLIANCE["name"],
-        unique_id="acme:sn-0042",
-        data={**APPLIANCE, **SOURCES, **SERVICE_DATA},
-        options=entry_options,
-    )
-    await _set_up_then_delete_the_room_sensor(hass, entry)
+    entry = room_sensor_deleted
     manager = repairs_flow_manager(hass)
     assert manager is not None
-    flow = await manager.async_init(
-        DOMAIN, data={"issue_id": f"{entry.entry_id}_source_removed_ambient_temp"}
-    )
+    flow = await manager.async_init(DOMAIN, data={"issue_id": f"{entry.entry_id}_{ISSUE}"})
     sources = {key: value for key, value in SOURCES.items() if key != "ambient_temp"}
     result = await manager.async_configure(flow["flow_id"], sources)
     assert result["type"] == FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    await settle(hass)
 
     assert dict(entry.data) == {**APPLIANCE, **sources, **SERVICE_DATA}
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.tickets is not None
     assert hass.states.get("sensor.kitchen_fridge_service_ticket").state == "unknown"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda data: {k: v for k, v in data.items() if k != "ambient_temp"}, id="drop"
+        ),
+        pytest.param(
+            lambda data: {**data, "ambient_temp": "sensor.hall_temperature"}, id="replace"
+        ),
+    ],
+)
+async def test_deleted_sensor_issue_goes_when_a_reconfigure_settles_it(
+    hass: HomeAssistant,
+    room_sensor_deleted: MockConfigEntry,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """Reconfiguring without the deleted sensor answers the issue as its fix flow would."""
+    entry = room_sensor_deleted
+    hass.states.async_set("sensor.hall_temperature", "20.0", {"unit_of_measurement": "°C"})
+    hass.config_entries.async_update_entry(entry, data=change(dict(entry.data)))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert issue(hass, entry, ISSUE) is None
+
+
+async def test_deleted_sensor_issue_stays_until_settled(
+    hass: HomeAssistant, room_sensor_deleted: MockConfigEntry
+) -> None:
+    """A reload that still points at the deleted sensor keeps the issue; the sensor back ends it."""
+    entry = room_sensor_deleted
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert issue(hass, entry, ISSUE) is not None
+
+    er.async_get(hass).async_get_or_create(
+        "sensor", "zigbee", "kitchen_temperature", suggested_object_id="kitchen_temperature"
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await settle(hass)
+    assert issue(hass, entry, ISSUE) is None

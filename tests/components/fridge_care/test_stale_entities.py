@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-import base64
-from typing import Any
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.fridge_care.const import DOMAIN
+from .common import (
+    OPTIONS,
+    SENDS_TICKETS,
+    SOURCES,
+    settle,
+)
 
-from .conftest import APPLIANCE, SOURCES
-
-SERVICE_DATA = {
-    "service_url": "http://service.test",
-    "signing_secret": "whsec_" + base64.b64encode(b"fridgecare-test-secret-24b").decode(),
-    "service_zone": "madrid-centro",
-}
 NEEDS_POWER = (
     "sensor.kitchen_fridge_compressor_duty_cycle",
     "sensor.kitchen_fridge_compressor_starts_per_hour",
     "sensor.kitchen_fridge_compressor_running_power",
+    "sensor.kitchen_fridge_energy_per_day",
     "binary_sensor.kitchen_fridge_compressor_problem",
     "binary_sensor.kitchen_fridge_power_problem",
 )
-TICKET_SENSORS = (
+NEEDS_SERVICE = (
     "sensor.kitchen_fridge_service_ticket",
     "sensor.kitchen_fridge_technician_visit",
+    "calendar.kitchen_fridge_technician_visits",
+    "button.kitchen_fridge_request_service",
+    "switch.kitchen_fridge_automatic_service_requests",
 )
 
 
@@ -41,12 +40,6 @@ def _registered(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     }
 
 
-async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 async def _reconfigure(
     hass: HomeAssistant, entry: MockConfigEntry, sources: dict[str, str]
 ) -> None:
@@ -55,30 +48,29 @@ async def _reconfigure(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], sources)
     assert result["step_id"] == "reconfigure_service"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    await hass.async_block_till_done()
+    await settle(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert entry.state is ConfigEntryState.LOADED
 
 
 async def test_removing_the_power_sensor_removes_the_compressor_entities(
-    hass: HomeAssistant, source_states: None, config_entry: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Without a power sensor the compressor entities go, rather than stay unavailable."""
-    await _set_up(hass, config_entry)
-    assert set(NEEDS_POWER) <= _registered(hass, config_entry)
+    assert set(NEEDS_POWER) <= _registered(hass, init_integration)
 
     # Reloading with the same sensors keeps everything, the disabled running power too.
-    assert await hass.config_entries.async_reload(config_entry.entry_id)
-    await hass.async_block_till_done()
-    assert set(NEEDS_POWER) <= _registered(hass, config_entry)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await settle(hass)
+    assert set(NEEDS_POWER) <= _registered(hass, init_integration)
 
     await _reconfigure(
         hass,
-        config_entry,
+        init_integration,
         {key: value for key, value in SOURCES.items() if key != "compressor_power"},
     )
-    registered = _registered(hass, config_entry)
+    registered = _registered(hass, init_integration)
     assert not set(NEEDS_POWER) & registered
     for entity_id in NEEDS_POWER:
         assert hass.states.get(entity_id) is None
@@ -87,23 +79,31 @@ async def test_removing_the_power_sensor_removes_the_compressor_entities(
     assert hass.states.get("sensor.kitchen_fridge_status").state == "learning"
 
 
-async def test_turning_tickets_off_removes_the_ticket_sensors(
-    hass: HomeAssistant, source_states: None, entry_options: dict[str, Any]
+@SENDS_TICKETS
+async def test_turning_tickets_off_removes_the_ticket_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Without the manufacturer's service the ticket and visit sensors go."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=APPLIANCE["name"],
-        unique_id="acme:sn-0042",
-        data={**APPLIANCE, **SOURCES, **SERVICE_DATA},
-        options=entry_options,
-    )
-    await _set_up(hass, entry)
-    assert set(TICKET_SENSORS) <= _registered(hass, entry)
+    """Without the manufacturer's service the ticket entities go."""
+    assert set(NEEDS_SERVICE) <= _registered(hass, init_integration)
 
-    await _reconfigure(hass, entry, SOURCES)
-    registered = _registered(hass, entry)
-    assert not set(TICKET_SENSORS) & registered
-    for entity_id in TICKET_SENSORS:
+    await _reconfigure(hass, init_integration, SOURCES)
+    registered = _registered(hass, init_integration)
+    assert not set(NEEDS_SERVICE) & registered
+    for entity_id in NEEDS_SERVICE:
         assert hass.states.get(entity_id) is None
     assert set(NEEDS_POWER) <= registered
+
+
+@SENDS_TICKETS
+async def test_asking_first_removes_the_automatic_requests_switch(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The pause switch only makes sense while requests go automatically."""
+    switch = "switch.kitchen_fridge_automatic_service_requests"
+    assert switch in _registered(hass, init_integration)
+    hass.config_entries.async_update_entry(
+        init_integration, options={**OPTIONS, "service_requests": "ask"}
+    )
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await settle(hass)
+    assert switch not in _registered(hass, init_integration)
