@@ -49,7 +49,9 @@ from tests.webhook_server.conftest import (  # the service's own fixtures, on bo
 )
 from tests.webhook_server.test_console import login
 from webhook_server.app import create_app
+from webhook_server.runtime import RUNTIME
 from webhook_server.settings import Settings
+from webhook_server.store import repository
 
 from .common import (
     OPTIONS,
@@ -189,8 +191,10 @@ async def _visits(hass: HomeAssistant) -> list[dict[str, Any]]:
 async def _console(
     service: TestClient[Any, Any], ticket_id: str, action: str, pick: int | None = None
 ) -> None:
-    """Do what a dispatcher does in the console: reschedule to another slot, or close."""
-    url = f"/console/tickets/{ticket_id}"
+    """Do what a dispatcher does in the console: book another slot, or close."""
+    async with service.app[RUNTIME].database.read() as conn:  # ticket ids are per appliance
+        (row,) = await repository.tickets_with_id(conn, ticket_id)
+    url = f"/console/tickets/{row.key.appliance_id}/{ticket_id}"
     page = await (await service.get(url)).text()
     form = {"csrf": re.search(r'name="csrf" value="([^"]+)"', page).group(1)}  # type: ignore[union-attr]
     if pick is not None:
@@ -222,7 +226,7 @@ async def test_a_fault_booked_moved_and_cancelled_by_the_real_service(
     )
 
     await login(client)
-    await _console(client, tickets.data.current.ticket_id, "reschedule", pick=3)  # type: ignore[union-attr]
+    await _console(client, tickets.data.current.ticket_id, "book", pick=3)  # type: ignore[union-attr]
     await _later(hass, clock, FOLLOW_UP_INTERVAL.total_seconds())
     (moved,) = await _visits(hass)
     assert moved["start"] != visit["start"]
@@ -266,7 +270,7 @@ async def shedding_service(
             )
         return await handler(request)
 
-    app = create_app(settings, clock=clock, outbox_poll_interval=0.05)
+    app = create_app(settings, clock=clock, courier_poll_interval=0.05)
     app.middlewares.append(gate)
     return await aiohttp_client(app)
 

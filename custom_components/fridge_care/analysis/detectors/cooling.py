@@ -8,6 +8,12 @@ from ..signals import BUCKET_S
 from . import Detector, Finding, View, clamp01, keep_if, ratio
 
 _FRIDGE_SUSTAIN_S = 5400.0
+_COOLING_LOST_SUSTAIN_S = (
+    1800.0  # no power, or a compressor that cannot run: no evening to wait out
+)
+_COOLING_LOST = frozenset(
+    {FaultCode.POWER_OUTAGE, FaultCode.COMPRESSOR_START_FAILURE, FaultCode.COOLING_FAILURE}
+)
 _FREEZER_SUSTAIN_S = 3600.0
 _RECOVERING_K_PER_H = -0.5  # cooling back down this fast: the shopping going in, not a fault
 _USDA_S = 2 * 3600.0  # above the limit this long, recovering or not: the food is at risk
@@ -150,6 +156,8 @@ class UnsafeTemperature(Detector):
     def check(self, view: View, active: bool) -> Finding | None:
         """Every 10-minute mean above the limit for 90 minutes (freezer: an hour), not cooling down.
 
+        Half an hour is enough once cooling is known to be lost (an outage, a failed compressor).
+
         Averages, not single readings: a busy evening of door openings puts the air above 4.4 °C
         for minutes at a time without warming the food, and warm shopping put away lifts it for
         an hour while the compressor pulls it back down. Past two hours above the limit (the
@@ -180,7 +188,8 @@ class UnsafeTemperature(Detector):
                 or f"{name}_temp" in untrusted  # its readings are not the compartment's now
             ):
                 continue
-            window = max(BUCKET_S, sustain / view.sensitivity)
+            held = min(sustain, _COOLING_LOST_SUSTAIN_S) if view.active & _COOLING_LOST else sustain
+            window = max(BUCKET_S, held / view.sensitivity)
             means = signal.bucket_means(view.now - window - BUCKET_S, view.now)
             if len(means) * BUCKET_S < window or min(means) <= limit:
                 continue
