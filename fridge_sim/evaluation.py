@@ -286,7 +286,7 @@ def run_job(job: Job) -> Outcome:
         end = scenario.start + scenario.days * DAY_S
         lead_h = ((passed if passed is not None else end) - detected) / HOUR_S
     outages = found = 0
-    if job.fault is None:
+    if job.fault is None and CATALOG[FaultCode.POWER_OUTAGE].observable(scenario.roles):
         for a, b in sim.outages:
             if b - a >= OUTAGE_DEADLINE_H * HOUR_S and b <= scenario.start + scenario.days * DAY_S:
                 outages += 1
@@ -352,7 +352,7 @@ def summarise(outcomes: Sequence[Outcome]) -> list[str]:
     if outages:
         found = sum(o.outages_found for o in healthy)
         lines.append(
-            f"outages >= 30 min on healthy traces: {outages}, power_outage within 30 min: "
+            f"outages >= 30 min on healthy traces with a plug: {outages}, power_outage within 30 min: "
             f"{found} ({found / outages:.2f})"
         )
     lines.append("")
