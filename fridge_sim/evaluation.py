@@ -352,8 +352,8 @@ def summarise(outcomes: Sequence[Outcome]) -> list[str]:
     if outages:
         found = sum(o.outages_found for o in healthy)
         lines.append(
-            f"outages >= 30 min on healthy traces with a plug: {outages}, power_outage within 30 min: "
-            f"{found} ({found / outages:.2f})"
+            f"outages >= 30 min on healthy traces with a plug: {outages}, "
+            f"power_outage within 30 min: {found} ({found / outages:.2f})"
         )
     lines.append("")
     lines.append(

@@ -159,7 +159,7 @@ def test_a_healthy_trace_with_a_real_outage_is_scored() -> None:
     assert outcome.outages == 1
     text = "\n".join(summarise([outcome]))
     assert "false TICKETS (ticket-worthy and confirmed): 0" in text
-    assert "outages >= 30 min on healthy traces: 1" in text
+    assert "outages >= 30 min on healthy traces with a plug: 1" in text
 
 
 def test_a_population_trace_is_scored() -> None:
