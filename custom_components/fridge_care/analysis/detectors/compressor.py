@@ -11,6 +11,7 @@ _RUNNING_AGAIN_S = 120.0
 _WARMED_K = 1.0  # the fridge warmed this much since the first failed start: no doubt left
 _NO_RUN_OFFS = 2.0  # no run for this many long-but-ordinary off periods
 _NO_RUN_MIN_S = 5400.0
+_NO_RUN_WARM_MIN_S = 2700.0
 _PAST_CUT_IN_K = 1.0
 _NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
 _CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
@@ -67,13 +68,18 @@ class CompressorStartFailure(Detector):
         if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
             return None
         resting = view.now - off_since
-        wait = max(_NO_RUN_OFFS * longest, _NO_RUN_MIN_S) / view.sensitivity
-        if resting < (wait / 2 if active else wait):
-            return None
         cut_in = baseline.cut_in_c
         fridge = view.fridge.value if view.fridge is not None else None
-        if fridge is not None and cut_in is not None and fridge < cut_in + _PAST_CUT_IN_K:
-            return None  # resting cold: the thermostat simply has not called for cold
+        if fridge is not None and cut_in is not None:
+            # The fridge is past where its compressor always starts and an ordinary rest is
+            # over: the thermostat has called for cold and nothing runs.
+            if fridge < cut_in + _PAST_CUT_IN_K:
+                return None
+            wait = max(longest, _NO_RUN_WARM_MIN_S) / view.sensitivity
+        else:
+            wait = max(_NO_RUN_OFFS * longest, _NO_RUN_MIN_S) / view.sensitivity
+        if resting < (wait / 2 if active else wait):
+            return None
         # A thermostat turned up also rests the compressor for hours while the fridge warms to
         # its new setting; then it runs again. Only hours more, or a fridge warmer than anyone
         # sets one, tells a compressor that cannot start.
