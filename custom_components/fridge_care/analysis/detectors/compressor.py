@@ -12,6 +12,8 @@ _WARMED_K = 1.0  # the fridge warmed this much since the first failed start: no 
 _NO_RUN_OFFS = 2.0  # no run for this many long-but-ordinary off periods
 _NO_RUN_MIN_S = 5400.0
 _NO_RUN_WARM_MIN_S = 1800.0
+_DEFROST_REST_S = 3600.0  # a defrost stops the compressor for up to an hour
+_DEFROST_DUE = 0.8
 _PAST_CUT_IN_K = 0.7
 _NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
 _CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
@@ -76,6 +78,8 @@ class CompressorStartFailure(Detector):
             if fridge < cut_in + _PAST_CUT_IN_K:
                 return None
             wait = max(longest, _NO_RUN_WARM_MIN_S) / view.sensitivity
+            if _defrost_due(view):  # a timer rests the compressor for its defrost, heater or not
+                wait += _DEFROST_REST_S
         else:
             wait = max(_NO_RUN_OFFS * longest, _NO_RUN_MIN_S) / view.sensitivity
         if resting < (wait / 2 if active else wait):
@@ -93,6 +97,14 @@ class CompressorStartFailure(Detector):
             onset_at=off_since,
             confirmed=confirmed,
         )
+
+
+def _defrost_due(view: View) -> bool:
+    """Whether a defrost is about due by the learned rhythm (or none is known yet)."""
+    usual, last = view.defrosts.rhythm_s, view.defrosts.last
+    if usual is None or last is None:
+        return view.tracker is not None and view.tracker.signature.heater_w is not None
+    return view.now - last >= _DEFROST_DUE * usual
 
 
 def _warmed_since(view: View, since: float) -> float | None:
