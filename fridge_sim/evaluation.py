@@ -83,6 +83,7 @@ CLASS_WINDOWS: dict[FaultCode, tuple[float, float]] = {
 # Suite sizes per population: (healthy fridges, days each, fault traces per class).
 FULL_SIZES: dict[str, tuple[int, float, int]] = {
     "held-out": (80, 46.0, 20),  # 10.1 healthy fridge-years
+    "held-out-b": (80, 46.0, 20),
     "tune": (40, 46.0, 12),
     "legacy": (15, 30.0, 20),
 }
@@ -420,9 +421,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="FridgeCare engine accuracy on simulated fridges")
     parser.add_argument(
         "--population",
-        choices=("held-out", "tune", "legacy"),
-        default="held-out",
-        help="held-out (default; the only figures to publish), tune (to tune on), legacy",
+        choices=("held-out-b", "held-out", "tune", "legacy"),
+        default="held-out-b",
+        help="held-out-b (default; the figures to publish), held-out (looked at once to find "
+        "what the engine missed: no longer held out), tune (to tune on), legacy",
     )
     parser.add_argument("--quick", action="store_true", help="a small suite for smoke tests")
     parser.add_argument("--seeds", type=int, default=None, help="traces per fault class")

@@ -50,7 +50,20 @@ def test_levels_once_found_survive_a_blurred_day_and_follow_a_change() -> None:
     signature.book(100.0, 10 * 24 * HOUR)  # days of running without a stop blur the split
     signature.relearn(11 * 24 * HOUR)
     assert signature.run_w == pytest.approx(100.0, rel=0.05)
-    signature.book(2.0, 30 * 24 * HOUR * 0.7)  # a new compressor, weeks later
-    signature.book(140.0, 30 * 24 * HOUR * 0.3)
-    signature.relearn(41 * 24 * HOUR)
+    for day in range(12, 40):  # a new compressor: within a few weeks it is the running level
+        signature.book(2.0, 24 * HOUR * 0.7)
+        signature.book(140.0, 24 * HOUR * 0.3)
+        signature.relearn(day * 24 * HOUR)
     assert signature.run_w == pytest.approx(140.0, rel=0.05)
+
+
+@pytest.mark.parametrize("heater_share", [0.09, 0.2], ids=["heater brief", "heater long"])
+def test_a_small_compressor_is_not_mistaken_for_standby_beside_a_big_heater(
+    heater_share: float,
+) -> None:
+    """10 W standby, a 58 W compressor, a 338 W heater: the compressor is the running level."""
+    compressor = 0.3 - heater_share
+    signature = learned([(10.0, 0.7), (68.0, compressor), (348.0, heater_share)])
+    assert signature.off_w == pytest.approx(10.0, abs=1.0)
+    assert signature.run_w == pytest.approx(68.0, rel=0.05)
+    assert signature.heater_floor_w < 348.0

@@ -32,7 +32,6 @@ from .episodes import EpisodeBook
 from .features import Features, compute
 from .model import (
     COMPARTMENT_ROLES,
-    TEMPERATURE_ROLES,
     EngineConfig,
     FaultCode,
     FaultEpisode,
@@ -67,6 +66,11 @@ PLAUSIBLE: dict[Role, tuple[float, float]] = {  # readings outside these are set
     Role.AMBIENT_TEMP: (-30.0, 60.0),
     Role.COMPRESSOR_POWER: (0.0, 5000.0),
     Role.DOOR: (0.0, 1.0),
+}
+JUMP_K: dict[Role, float] = {  # no compartment moves this far within minutes (a lifted probe does)
+    Role.FRIDGE_TEMP: 8.0,
+    Role.FREEZER_TEMP: 12.0,  # a defrost lifts a freezer's air by up to ~25 K, over half an hour
+    Role.AMBIENT_TEMP: 10.0,
 }
 _MAX_PENDING = 4096
 _HOUR_S = 3600.0
@@ -141,7 +145,7 @@ class Engine:
         if self._learning_since is None:
             self._learning_since = at
         if value is not None and not self._plausibility[role].check(
-            at, value, *PLAUSIBLE[role], jumps=role in TEMPERATURE_ROLES
+            at, value, *PLAUSIBLE[role], jump_k=JUMP_K.get(role)
         ):
             value = None  # set aside: not what the sensor measures
         if not self._signals[role].update(at, value):

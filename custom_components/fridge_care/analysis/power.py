@@ -3,14 +3,15 @@
 Fixed watt thresholds fail on real fridges: one draws 16 W of standby electronics, another 0 W
 between runs; one compressor runs at 62 W, another at 150 W; a door lamp adds 10-40 W for
 seconds. So the levels are read off a time-weighted histogram of the held readings on a log scale
-(Otsu's split between "off" and "on", each level the most common reading on its side: the lamp,
-the pull-down surge and a heater are brief), and the signature says whether the split is clear.
-Nothing that rests on these levels runs until it is; an appliance that never switches off (a
-constant load) never gets a clear split.
+(its distinct levels: "off" is the lowest one the appliance rests at, "running" the lowest one
+well above it that holds more time than a door lamp — a defrost heater, higher still, may hold
+less or more), and the signature says whether they are clear. Nothing that rests on these levels
+runs until they are; an appliance that never switches off (a constant load) never gets them.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
 import math
 
 import numpy as np
@@ -22,7 +23,10 @@ _LOG_FLOOR_W = 2.0  # log(watts + 2): 0 W and 1 W stay apart, and 0 W has a bin
 _LOG_SPAN = math.log(4000.0 + _LOG_FLOOR_W) - math.log(_LOG_FLOOR_W)
 _FORGET_S = 10 * 86_400.0  # old readings fade, so a changed appliance is relearned in days
 _PROVISIONAL_S = 2 * 3600.0  # this much time seen gives levels good enough to show duty
-_SHARE = 0.02  # each side of the split holds at least this share of the time
+_OFF_SHARE = 0.1  # the appliance rests at its off level a good part of the time
+_RUN_SHARE = 0.04  # and runs at its running level more than a door lamp is ever on
+_SHALLOW = 0.5  # peaks with a valley this high between them are one level
+_HOLDS_ITS_OWN = 0.3
 _RATIO = 1.8  # (running + 5) / (off + 5): a compressor is far above standby
 _MIN_RISE_W = 20.0
 _HEATER_RATIO = 1.6  # a defrost heater draws well above the running compressor
@@ -102,16 +106,23 @@ class PowerSignature(Persistent):
         self._decayed_at = now
         if self.seen_s < _PROVISIONAL_S or hist.sum() <= 0:
             return
-        smooth = np.convolve(hist, np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0, mode="same")
-        split = _otsu(smooth)
-        low, high = smooth[: split + 1], smooth[split + 1 :]
-        total = smooth.sum()
-        if low.sum() < _SHARE * total or high.sum() < _SHARE * total:
+        levels = _levels(hist)
+        off = next((level for level, mass in levels if mass >= _OFF_SHARE), None)
+        if off is None:
             return
-        off = float(_CENTRES[int(np.argmax(low))])  # the most common level on each side:
-        run = float(_CENTRES[split + 1 + int(np.argmax(high))])  # lamp, surge, heater are brief
-        if (run + 5.0) / (off + 5.0) < _RATIO or run - off < _MIN_RISE_W:
+        above = [
+            (level, mass)
+            for level, mass in levels
+            if mass >= _RUN_SHARE
+            and (level + 5.0) / (off + 5.0) >= _RATIO
+            and level - off >= _MIN_RISE_W
+        ]
+        if not above:
             return
+        # The lowest of them that holds its own against the busiest: a heater above the
+        # compressor, or a compressor's old level fading after a repair, is not the running level.
+        busiest = max(mass for _level, mass in above)
+        run = next(level for level, mass in above if mass >= _HOLDS_ITS_OWN * busiest)
         self.off_w, self.run_w = round(off, 1), round(run, 1)
 
     def saw_heater(self, watts: float) -> None:
@@ -119,13 +130,35 @@ class PowerSignature(Persistent):
         self.heater_w = watts if self.heater_w is None else self.heater_w * 0.7 + watts * 0.3
 
 
-def _otsu(weights: np.ndarray) -> int:
-    """Index of the last bin of the lower class in Otsu's two-class split of a histogram."""
-    index = np.arange(len(weights), dtype=float)
-    w0 = np.cumsum(weights)
-    w1 = w0[-1] - w0
-    m0 = np.cumsum(weights * index)
-    mean0 = np.divide(m0, w0, out=np.zeros_like(m0), where=w0 > 0)
-    mean1 = np.divide(m0[-1] - m0, w1, out=np.zeros_like(m0), where=w1 > 0)
-    between = w0 * w1 * (mean0 - mean1) ** 2
-    return int(np.argmax(between[:-1]))
+def _levels(hist: np.ndarray) -> list[tuple[float, float]]:
+    """Return a histogram's distinct power levels, lowest first, with their share of the time.
+
+    A level is a peak of the smoothed histogram with its basin (down to the valleys either
+    side); peaks whose valley is shallow (a noisy plateau, a fading surge) are one level.
+    """
+    smooth = np.convolve(hist, np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0, mode="same")
+    total = float(hist.sum())
+    peaks = [
+        i
+        for i in range(len(smooth))
+        if smooth[i] > 0
+        and (i == 0 or smooth[i] > smooth[i - 1])
+        and (i == len(smooth) - 1 or smooth[i] >= smooth[i + 1])
+    ]
+    merged: list[int] = []
+    for peak in peaks:
+        if merged:
+            valley = float(smooth[merged[-1] : peak + 1].min())
+            if valley >= _SHALLOW * min(smooth[merged[-1]], smooth[peak]):
+                if smooth[peak] > smooth[merged[-1]]:
+                    merged[-1] = peak
+                continue
+        merged.append(peak)
+    bounds = [0]
+    for left, right in pairwise(merged):
+        bounds.append(left + int(np.argmin(smooth[left : right + 1])))
+    bounds.append(len(smooth))
+    return [
+        (float(_CENTRES[peak]), float(hist[start:end].sum()) / total)
+        for peak, start, end in zip(merged, bounds, bounds[1:], strict=False)
+    ]

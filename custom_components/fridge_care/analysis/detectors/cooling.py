@@ -24,6 +24,7 @@ _DUTY_NOW = 1.25  # and still so in the last 4 hours: a long run after the shopp
 _LONGER_RUNS = 1.4  # runs lengthen: the same cooling takes ever longer
 _POWER_UP = 1.02  # less refrigerant, less work for the motor; a warm room or a fouled condenser
 # makes it draw more
+_LESS_POWER = 0.97  # the running power a leaking circuit draws, against the learned
 _WARM_WHILE_RUNNING_K_PER_H = 0.2
 _ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
 _SHARE_UP = 1.5  # without a plug: cooling phases take this much more of the day
@@ -89,6 +90,10 @@ class CoolingFailure(Detector):
             evidence=evidence,
             severity=severity,
             confirmed=rise is not None and rise >= _ABOVE_USUAL_K,
+            # A room warming with the season (no thermometer to say so) asks more of the
+            # compressor too, but with more power, not less: only a leak's lighter load, or the
+            # fridge warming, lets the persisting rise confirm it.
+            persistence_confirms=power is None or power <= _LESS_POWER,
         )
 
     def _from_inside(self, view: View, active: bool) -> Finding | None:
