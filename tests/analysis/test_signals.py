@@ -54,24 +54,24 @@ def test_a_probe_climbing_to_the_room_in_small_steps_is_set_aside() -> None:
     """A fridge probe lifted out reports every half kelvin on its way up: the climb is caught."""
     probe = Plausibility()
     for minute in range(30):
-        assert probe.check(60.0 * minute, 3.0 + 0.1 * (minute % 3), -30.0, 50.0, jump_k=8.0)
+        assert probe.check(60.0 * minute, 3.0 + 0.1 * (minute % 3), -30.0, 50.0, k_per_min=4.0)
     climb = [(1800.0 + 10 * k, 3.0 + 1.5 * k) for k in range(1, 15)]  # to 24 °C in 140 s
-    taken = [probe.check(at, value, -30.0, 50.0, jump_k=8.0) for at, value in climb]
-    assert not any(taken[5:])  # past 8 K above the compartment, nothing more is believed
+    taken = [probe.check(at, value, -30.0, 50.0, k_per_min=4.0) for at, value in climb]
+    assert not any(taken[5:])  # once it climbs faster than a fridge can, nothing more is believed
     for k in range(1, 10):  # back in place: the probe settles and is believed again
-        assert probe.check(1950.0 + 60 * k, 3.0, -30.0, 50.0, jump_k=8.0)
+        assert probe.check(1950.0 + 60 * k, 3.0, -30.0, 50.0, k_per_min=4.0)
     assert probe.faulty_since(1950.0 + 60 * 20) is None  # it was handling, not a faulty sensor
 
 
 def test_a_probe_lifted_out_is_set_aside_but_a_broken_one_is_faulty() -> None:
     probe = Plausibility()
     readings = [(0.0, -18.7), (60.0, 8.4), (120.0, 6.0), (180.0, -17.0), (240.0, -18.5)]
-    taken = [probe.check(at, value, -50.0, 40.0, jump_k=15.0) for at, value in readings]
+    taken = [probe.check(at, value, -50.0, 40.0, k_per_min=6.0) for at, value in readings]
     assert taken == [True, False, False, True, True]
     assert probe.faulty_since(240.0) is None  # two readings of handling, not a stream
     broken = Plausibility()
     for k in range(90):
-        broken.check(10.0 * k, -55.0 if k % 2 else 85.0, -50.0, 40.0, jump_k=15.0)
+        broken.check(10.0 * k, -55.0 if k % 2 else 85.0, -50.0, 40.0, k_per_min=6.0)
     assert broken.faulty_since(900.0) == 0.0
 
 
@@ -100,3 +100,14 @@ def test_door_counts_openings() -> None:
     assert door.open_since == 30.0
     door.update(40.0, None)
     assert door.open_since is None
+
+
+def test_a_coarse_sensor_is_above_the_limit_only_beyond_half_its_step() -> None:
+    """A sensor reporting in 2.5 K steps that reads 5.0 °C may be at 3.8 °C: not yet unsafe."""
+    zone = Compartment()
+    for minute, value in enumerate([2.5, 5.0, 2.5, 5.0, 5.0]):
+        zone.update(600.0 * minute, value, 4.4)
+    assert zone.step == 2.5
+    assert zone.above_since is None
+    zone.update(3600.0, 7.5, 4.4)  # truly warm: at least 6.25 °C
+    assert zone.above_since == 3600.0

@@ -67,10 +67,10 @@ PLAUSIBLE: dict[Role, tuple[float, float]] = {  # readings outside these are set
     Role.COMPRESSOR_POWER: (0.0, 5000.0),
     Role.DOOR: (0.0, 1.0),
 }
-JUMP_K: dict[Role, float] = {  # no compartment moves this far within minutes (a lifted probe does)
-    Role.FRIDGE_TEMP: 8.0,
-    Role.FREEZER_TEMP: 12.0,  # a defrost lifts a freezer's air by up to ~25 K, over half an hour
-    Role.AMBIENT_TEMP: 10.0,
+FASTEST_K_PER_MIN: dict[Role, float] = {  # no compartment moves faster (a lifted probe does)
+    Role.FRIDGE_TEMP: 4.0,  # a door or a start moves a fridge's air a kelvin or two a minute
+    Role.FREEZER_TEMP: 6.0,  # a defrost lifts a freezer's air by up to ~25 K, over half an hour
+    Role.AMBIENT_TEMP: 4.0,
 }
 _MAX_PENDING = 4096
 _HOUR_S = 3600.0
@@ -89,7 +89,7 @@ _HORIZON_S = 7 * 86_400.0
 class Engine:
     """Streaming, causal fault detection for one fridge."""
 
-    STATE_VERSION: ClassVar[int] = 2
+    STATE_VERSION: ClassVar[int] = 3
 
     def __init__(self, config: EngineConfig) -> None:
         """Start learning this fridge from scratch."""
@@ -145,7 +145,7 @@ class Engine:
         if self._learning_since is None:
             self._learning_since = at
         if value is not None and not self._plausibility[role].check(
-            at, value, *PLAUSIBLE[role], jump_k=JUMP_K.get(role)
+            at, value, *PLAUSIBLE[role], k_per_min=FASTEST_K_PER_MIN.get(role)
         ):
             value = None  # set aside: not what the sensor measures
         if not self._signals[role].update(at, value):

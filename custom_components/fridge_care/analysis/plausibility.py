@@ -10,25 +10,28 @@ from collections import deque
 
 from .state import Persistent
 
-_ANCHOR_AGE_S = 120.0  # jumps are measured from a good reading at least this old: a probe
-# in the room climbs many kelvin in two minutes, a defrost or an outage one or two
-_JUMP_WITHIN_S = 2700.0  # and no older than this: a slow change is simply a change
+_RATE_FLOOR_S = 10.0  # readings closer together than this are judged as if this far apart
+_ANCHOR_AGE_S = 60.0  # the pace is also measured from a good reading at least this old, so a
+# probe climbing to the room in many small reported steps is caught as well
+_ANCHOR_WITHIN_S = 600.0  # and no older than this: a slow change is simply a change
 _SUSPECTS_IN_S = 900.0
 _SUSPECTS_NEEDED = 3
 _NEW_LEVEL_S = 600.0  # suspect readings that agree with each other this long: a new level
 _AGREE_K = 2.0
+_BACK_SHARE = 0.5  # handling ends within half a minute's change of the reading before it
 
 
 class Plausibility(Persistent):
     """Whether a sensor's readings can be what it measures; suspect ones are set aside.
 
-    A reading outside what the sensor can read, or a temperature that has jumped further than
-    the compartment can move in minutes (measured from a good reading two minutes old as well, so
-    a probe climbing quickly to the room's temperature in small reported steps is caught too), is
-    set aside: a probe lifted out for a minute reads the room, not the compartment. One or two
-    such readings are handling; a steady stream of them, for half an hour or more, is a faulty
-    sensor. Jumped readings that agree with each other for ten minutes are a new level (the
-    sensor was moved), and are taken.
+    A reading outside what the sensor can read is set aside. So is a temperature that has moved
+    more than a minute's worth of change, faster than the compartment can move (a probe lifted
+    into the room climbs many kelvin a minute; a defrost, a door or an outage one or two): the
+    probe is being handled, and until it reads close to where it was before, what it reads is the
+    room, not the compartment. Steps of a coarse sensor are smaller than a minute's change and
+    never count. One or two such readings are handling; a steady stream of them for half an hour
+    or more is a faulty sensor. Readings that agree with each other for ten minutes are a new
+    level (the sensor was moved), and are taken.
     """
 
     __slots__ = (
@@ -38,6 +41,7 @@ class Plausibility(Persistent):
         "_candidate_value",
         "_good_at",
         "_good_value",
+        "_handled_from",
         "_level_since",
         "_level_value",
         "_streak_start",
@@ -49,45 +53,61 @@ class Plausibility(Persistent):
         """Nothing seen yet."""
         self._good_at: float | None = None  # the last good reading
         self._good_value = 0.0
-        self._anchor_at: float | None = None  # a good reading two minutes or more old
+        self._anchor_at: float | None = None  # a good reading a minute or more old
         self._anchor_value = 0.0
         self._candidate_at: float | None = None  # the next anchor, once it is old enough
         self._candidate_value = 0.0
+        self._handled_from: float | None = None  # while handled: where the probe was before
         self._streak_start = 0.0  # the first suspect reading of the current stream
-        self._level_since: float | None = None  # jumped readings have agreed since
+        self._level_since: float | None = None  # set-aside readings have agreed since
         self._level_value = 0.0
         self.suspects: deque[float] = deque(maxlen=8)
 
     def check(
-        self, at: float, value: float, low: float, high: float, *, jump_k: float | None
+        self, at: float, value: float, low: float, high: float, *, k_per_min: float | None
     ) -> bool:
         """Whether to take this reading; one that is set aside is remembered as suspect."""
-        jumped = jump_k is not None and (
-            self._jumped(self._good_at, self._good_value, at, value, jump_k)
-            or self._jumped(self._anchor_at, self._anchor_value, at, value, jump_k)
-        )
-        if jumped and self._new_level(at, value):
-            jumped = False
-        if jumped or not low <= value <= high:
+        suspect = not low <= value <= high
+        if not suspect and k_per_min is not None:
+            self._judge_pace(at, value, k_per_min)
+            suspect = self._handled_from is not None and not self._new_level(at, value)
+        if suspect:
             if not self.suspects or at - self.suspects[-1] > _SUSPECTS_IN_S:
                 self._streak_start = at
             self.suspects.append(at)
             return False
+        self._take(at, value)
+        return True
+
+    def _judge_pace(self, at: float, value: float, k_per_min: float) -> None:
+        """Start handling on a change too fast for the compartment; end it once back in place."""
+        if self._handled_from is not None:
+            if abs(value - self._handled_from) <= _BACK_SHARE * k_per_min:
+                self._handled_from = None
+            return
+        for since, before in (  # the older reading first: it is where the probe was before
+            (self._anchor_at, self._anchor_value),
+            (self._good_at, self._good_value),
+        ):
+            if since is None or at - since > _ANCHOR_WITHIN_S:
+                continue
+            change = abs(value - before)
+            if change > k_per_min and change * 60.0 / max(at - since, _RATE_FLOOR_S) > k_per_min:
+                self._handled_from = before
+                return
+
+    def _take(self, at: float, value: float) -> None:
         self._good_at, self._good_value = at, value
         if self._candidate_at is None:
             self._candidate_at, self._candidate_value = at, value
         elif at - self._candidate_at >= _ANCHOR_AGE_S:
             self._anchor_at, self._anchor_value = self._candidate_at, self._candidate_value
             self._candidate_at, self._candidate_value = at, value
+        self._handled_from = None
         self._level_since = None
-        return True
-
-    @staticmethod
-    def _jumped(since: float | None, before: float, at: float, value: float, jump_k: float) -> bool:
-        return since is not None and at - since < _JUMP_WITHIN_S and abs(value - before) > jump_k
 
     def _new_level(self, at: float, value: float) -> bool:
-        """Whether jumped readings have agreed with each other long enough to be the truth."""
+        """Whether set-aside readings have agreed with each other long enough to be the truth."""
         if self._level_since is None or abs(value - self._level_value) > _AGREE_K:
             self._level_since, self._level_value = at, value
             return False

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Sequence
+import contextlib
 import csv
 from datetime import UTC, datetime
 import gzip
@@ -85,6 +86,9 @@ def parse_value(role: Role, text: str, line: int) -> float | None:
     if role is Role.DOOR:
         if word in _DOOR_WORDS:
             return _DOOR_WORDS[word]
+        with contextlib.suppress(ValueError):
+            if (number := float(word)) in (0.0, 1.0):  # 1.0 / 0.0, as a script may write them
+                return number
         raise ReplayError(f"line {line}: door state {text!r} is not 1/0, on/off or open/closed")
     try:
         value = float(word)

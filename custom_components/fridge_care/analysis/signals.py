@@ -14,6 +14,8 @@ from .state import Persistent
 BUCKET_S = 600.0
 _SLOTS = 6 * 24 * 4  # four days of 10-minute buckets
 _BLIND_S = 900.0  # unavailable this long: a defrost (or a short fault) may have passed unseen
+_MIN_STEP_K = 0.05  # smaller changes are rounding, not a sensor's step
+_MAX_STEP_K = 2.5  # no food-safety margin wider than half of this
 
 
 class Signal(Persistent):
@@ -125,9 +127,22 @@ class Signal(Persistent):
 
 
 class Compartment(Persistent):
-    """Food-safety bookkeeping for one compartment against its limit."""
+    """Food-safety bookkeeping for one compartment against its limit.
 
-    __slots__ = ("_below_since", "_last_at", "above_since", "excursion_exposure_s", "peak_c")
+    A reading is only as fine as the sensor's reporting step: a sensor that reports in 2.5 K steps
+    and reads 5.0 °C may be at 3.8 °C. So a compartment counts as above its limit only once the
+    reading is above it by half a step (the smallest change this sensor has reported).
+    """
+
+    __slots__ = (
+        "_below_since",
+        "_last_at",
+        "_last_value",
+        "above_since",
+        "excursion_exposure_s",
+        "peak_c",
+        "step",
+    )
     _STATE = __slots__
 
     def __init__(self) -> None:
@@ -135,18 +150,21 @@ class Compartment(Persistent):
         self.above_since: float | None = None  # continuously above the limit since
         self._below_since: float | None = None
         self._last_at: float | None = None
+        self._last_value: float | None = None
         self.excursion_exposure_s = 0.0  # time above the limit in the current excursion
         self.peak_c: float | None = None
+        self.step = 0.0  # the sensor's reporting step, once it has moved
 
     def update(self, at: float, value: float | None, limit: float) -> None:
         """Account the time since the last reading (which held until now), then take this one."""
         if value is None:
             self._last_at = None
             return
+        self._learn_step(value)
         if self._last_at is not None and self.above_since is not None:
             self.excursion_exposure_s += at - self._last_at
         self._last_at = at
-        if value > limit:
+        if value > self.limit(limit):
             if self.above_since is None:
                 self.above_since = at
             self._below_since = None
@@ -158,6 +176,18 @@ class Compartment(Persistent):
             elif at - self._below_since >= 1800.0:  # back in range for half an hour: excursion over
                 self.excursion_exposure_s = 0.0
                 self.peak_c = None
+
+    def limit(self, limit: float) -> float:
+        """Return the reading above which this sensor is surely above ``limit``."""
+        return limit + self.step / 2
+
+    def _learn_step(self, value: float) -> None:
+        previous, self._last_value = self._last_value, value
+        if previous is None:
+            return
+        change = round(abs(value - previous), 2)
+        if change >= _MIN_STEP_K and (not self.step or change < self.step):
+            self.step = min(change, _MAX_STEP_K)
 
     def exposure_s(self, now: float) -> float:
         """Time above the limit in this excursion, counting the held reading up to ``now``."""

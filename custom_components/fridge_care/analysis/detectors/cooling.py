@@ -196,7 +196,7 @@ class UnsafeTemperature(Detector):
             held = min(sustain, _COOLING_LOST_SUSTAIN_S) if view.active & _COOLING_LOST else sustain
             window = max(BUCKET_S, held / view.sensitivity)
             means = signal.bucket_means(view.now - window - BUCKET_S, view.now)
-            if len(means) * BUCKET_S < window or min(means) <= limit:
+            if len(means) * BUCKET_S < window or min(means) <= zone.limit(limit):
                 continue
             slope = (means[-1] - means[-3]) / (2 * BUCKET_S) * 3600 if len(means) >= 3 else 0.0
             above_s = view.now - zone.above_since
