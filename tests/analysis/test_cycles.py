@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import random
 
 import pytest
 
@@ -132,3 +133,23 @@ def test_failed_starts_count_from_day_one() -> None:
     feed(tracker, [(0.0, STANDBY_W), (200.0, 640.0), (203.0, STANDBY_W), (400.0, 120.0)])
     feed(tracker, [(401.0, 600.0), (402.0, 230.0), (1200.0, STANDBY_W)])  # a real start
     assert list(tracker.attempts) == [200.0]
+
+
+def test_a_busy_kitchens_door_lamp_is_not_chatter_but_a_small_relays_chatter_is() -> None:
+    """A 27 W lamp on a 52 W run at every other reading; then the same run chattering by 25 %."""
+    rng = random.Random(7)
+    tracker = CycleTracker()
+    t = 0.0
+    for _ in range(6):
+        feed(tracker, polled(t, 40, 2.0) + polled(t + 2400, 20, 52.0))
+        t += 3600
+        tracker.signature.relearn(t)
+    run = [(t + 20 * k, 52.0 + (27.0 if k % 4 == 1 else 0.0)) for k in range(45)]
+    feed(tracker, [*run, (t + 900, 2.0)])
+    lamp = tracker.cycles[-1].jitter
+    assert lamp is not None and lamp < 0.05
+    t += 1800
+    chatter = [(t + 20 * k, 52.0 * (1 + 0.25 * rng.gauss(0, 1))) for k in range(45)]
+    feed(tracker, [*chatter, (t + 900, 2.0)])
+    relay = tracker.cycles[-1].jitter
+    assert relay is not None and relay > 0.3

@@ -31,6 +31,7 @@ from fridge_sim.evaluation import (
 from fridge_sim.population import (
     HELD_OUT,
     MIXES,
+    POPULATIONS,
     RANGES,
     TUNE,
     draw,
@@ -54,9 +55,12 @@ def test_held_out_ranges_contain_and_widen_the_tuning_ranges() -> None:
 
 
 def test_populations_use_disjoint_seeds_and_draw_reproducibly() -> None:
-    tune = {draw(TUNE, i, days=1.0).seed for i in range(20_000)}
-    held_out = {draw(HELD_OUT, i, days=1.0).seed for i in range(0, 20_000, 997)}
-    assert not tune & held_out
+    seeds = {
+        population.name: {draw(population, i, days=1.0).seed for i in range(0, 20_000, 97)}
+        for population in POPULATIONS.values()
+    }
+    for name, mine in seeds.items():  # no fridge is in two populations
+        assert all(not mine & theirs for other, theirs in seeds.items() if other != name)
     assert draw(HELD_OUT, 7, days=2.0) == draw(HELD_OUT, 7, days=2.0)
     assert draw(HELD_OUT, 7, days=2.0) != draw(HELD_OUT, 8, days=2.0)
 

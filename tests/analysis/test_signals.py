@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from custom_components.fridge_care.analysis.plausibility import Plausibility
@@ -111,3 +113,21 @@ def test_a_coarse_sensor_is_above_the_limit_only_beyond_half_its_step() -> None:
     assert zone.above_since is None
     zone.update(3600.0, 7.5, 4.4)  # truly warm: at least 6.25 °C
     assert zone.above_since == 3600.0
+
+
+def test_a_probe_in_a_bottle_settling_back_slowly_is_set_aside_but_not_faulty() -> None:
+    """Back in the fridge after three minutes in a 22 °C room, it needs half an hour to settle."""
+    probe = Plausibility()
+    for minute in range(30):
+        assert probe.check(60.0 * minute, 4.0, -30.0, 50.0, k_per_min=4.0)
+    t, value = 1800.0, 4.0
+    for _ in range(18):  # three minutes in the room
+        t, value = t + 10, value + (22.0 - value) * (1 - math.exp(-10 / 80))
+        probe.check(t, round(value, 1), -30.0, 50.0, k_per_min=4.0)
+    taken = []
+    for _ in range(240):  # forty minutes settling back, time constant ten minutes
+        t, value = t + 10, value + (4.0 - value) * (1 - math.exp(-10 / 600))
+        taken.append(probe.check(t, round(value, 1), -30.0, 50.0, k_per_min=4.0))
+        streak = probe.faulty_since(t)
+        assert streak is None or t - streak < 1800  # never the half-hour stream of a fault
+    assert not taken[0] and taken[-1]  # set aside until it reads the compartment again

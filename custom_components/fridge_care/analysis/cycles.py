@@ -26,6 +26,9 @@ _LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a r
 _SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
 _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
 _HEATER_FLAT = 0.12  # and draws a steady power: its time-weighted spread is this share of its mean
+_LAMP_MAX_W = 50.0  # a door lamp (and the fan it may start) adds at most this to a run
+_LAMP_BACK_S = 180.0  # and is switched off again within this
+_LAMP_BACK_SHARE = 0.05  # the run is back where it was: within this share of its power (or 3 W)
 _BURST_W = 150.0  # before the levels are known: a burst this high that drops straight back to
 _BURST_BACK_W = 40.0  # standby within a minute and a half is a failed start (safety from day one)
 
@@ -48,6 +51,9 @@ class CycleTracker(Persistent):
     """Streaming cycle segmentation; ``update`` is a handful of comparisons per reading."""
 
     __slots__ = (
+        "_bump_at",
+        "_bump_from",
+        "_bump_tv",
         "_burst_at",
         "_door_at_start",
         "_fridge_at_start",
@@ -93,6 +99,9 @@ class CycleTracker(Persistent):
         self._settled_tv = 0.0  # watts of change, every way, between settled readings
         self._settled_first: float | None = None  # the first and last settled readings
         self._settled_last: float | None = None
+        self._bump_from: float | None = None  # a rise under way from this running level ...
+        self._bump_at = 0.0  # ... since then ...
+        self._bump_tv = 0.0  # ... with this much change so far
         self._heat_start: float | None = None
         self._heat_sum = 0.0  # watt-seconds of the heater phase so far
         self._heat_sq = 0.0  # and of the watts squared, for its spread
@@ -171,10 +180,32 @@ class CycleTracker(Persistent):
         self._end_heat(at)
         if previous is not None and at - self._seg_start >= _SETTLE_S:
             assert signature.run_w is not None
-            self._settled_tv += abs(watts - previous)
+            self._settled_tv += abs(watts - previous) - self._lamp_tv(at, watts, previous)
             if self._settled_first is None:
                 self._settled_first = previous
             self._settled_last = watts
+
+    def _lamp_tv(self, at: float, watts: float, previous: float) -> float:
+        """Return the change of a door-lamp bump that has just ended, else 0.
+
+        The lamp (10-40 W) lifts a run for as long as the door is open and drops it back to where
+        it was: a busy kitchen's evening of door openings is not a chattering relay, which moves
+        the power every way at every reading and seldom comes back exactly.
+        """
+        change = abs(watts - previous)
+        start = self._bump_from
+        if start is not None:
+            back = max(3.0, _LAMP_BACK_SHARE * start)
+            if at - self._bump_at <= _LAMP_BACK_S and start - back <= watts <= start + _LAMP_MAX_W:
+                if watts - start <= back:  # down to where it was: a lamp switched off
+                    self._bump_from = None
+                    return self._bump_tv + change
+                self._bump_tv += change
+                return 0.0
+            self._bump_from = None
+        if previous < watts <= previous + _LAMP_MAX_W:
+            self._bump_from, self._bump_at, self._bump_tv = previous, at, change
+        return 0.0
 
     def _burst(self, at: float, watts: float, previous: float | None) -> None:
         """Before the levels are learned, still count failed starts: the compressor cannot wait."""
@@ -223,6 +254,7 @@ class CycleTracker(Persistent):
         self._readings = 1
         self._settled_s = self._settled_sum = self._settled_tv = 0.0
         self._settled_first = self._settled_last = None
+        self._bump_from = None
         self._heat_start = None
         self._fridge_at_start = fridge_c
         if watts >= self.signature.heater_floor_w:

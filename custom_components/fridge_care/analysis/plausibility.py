@@ -45,6 +45,7 @@ class Plausibility(Persistent):
         "_level_since",
         "_level_value",
         "_streak_start",
+        "_suspect_value",
         "suspects",
     )
     _STATE = __slots__
@@ -59,6 +60,7 @@ class Plausibility(Persistent):
         self._candidate_value = 0.0
         self._handled_from: float | None = None  # while handled: where the probe was before
         self._streak_start = 0.0  # the first suspect reading of the current stream
+        self._suspect_value: float | None = None  # the last reading set aside
         self._level_since: float | None = None  # set-aside readings have agreed since
         self._level_value = 0.0
         self.suspects: deque[float] = deque(maxlen=8)
@@ -72,12 +74,23 @@ class Plausibility(Persistent):
             self._judge_pace(at, value, k_per_min)
             suspect = self._handled_from is not None and not self._new_level(at, value)
         if suspect:
-            if not self.suspects or at - self.suspects[-1] > _SUSPECTS_IN_S:
-                self._streak_start = at
-            self.suspects.append(at)
+            if not self._settling(value):
+                if not self.suspects or at - self.suspects[-1] > _SUSPECTS_IN_S:
+                    self._streak_start = at
+                self.suspects.append(at)
+            self._suspect_value = value
             return False
         self._take(at, value)
         return True
+
+    def _settling(self, value: float) -> bool:
+        """Whether a handled probe is on its way back: set aside, but no sign of a fault.
+
+        A probe in a bottle put back after a minute in the room takes a quarter of an hour or
+        more to read the compartment again; a broken one reads anything, every way.
+        """
+        before, last = self._handled_from, self._suspect_value
+        return before is not None and last is not None and abs(value - before) <= abs(last - before)
 
     def _judge_pace(self, at: float, value: float, k_per_min: float) -> None:
         """Start handling on a change too fast for the compartment; end it once back in place."""

@@ -74,8 +74,9 @@ class Finding:
     persistence_confirms: bool = True  # False: indirect evidence, only corroboration confirms
 
 
-UNJUDGED = Finding(confidence=0.0, evidence={})
-"""An open episode's evidence cannot be judged now (a disturbance is settling): it is kept."""
+UNJUDGED = Finding(confidence=0.0, evidence={}, persistence_confirms=False)
+"""An open episode's evidence cannot be judged now (a disturbance is settling): it is kept, but
+the time it is kept unjudged never confirms it (a ticket needs the fault seen, not assumed)."""
 
 
 def keep_if(active: bool) -> Finding | None:

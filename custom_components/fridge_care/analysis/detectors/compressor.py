@@ -74,8 +74,9 @@ class CompressorStartFailure(Detector):
         fridge = view.fridge.value if view.fridge is not None else None
         if fridge is not None and cut_in is not None:
             # The fridge is past where its compressor always starts and an ordinary rest is
-            # over: the thermostat has called for cold and nothing runs.
-            if fridge < cut_in + _PAST_CUT_IN_K:
+            # over: the thermostat has called for cold and nothing runs. A coarse sensor (one
+            # that reports only 1.5 K changes) must be past it by a whole step to say so.
+            if fridge < cut_in + max(_PAST_CUT_IN_K, view.fridge_zone.step):
                 return None
             wait = max(longest, _NO_RUN_WARM_MIN_S) / view.sensitivity
             if _defrost_due(view):  # a timer rests the compressor for its defrost, heater or not

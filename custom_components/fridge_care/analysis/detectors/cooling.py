@@ -28,6 +28,7 @@ _LESS_POWER = 0.97  # the running power a leaking circuit draws, against the lea
 _WARM_WHILE_RUNNING_K_PER_H = 0.2
 _ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
 _SHARE_UP = 1.5  # without a plug: cooling phases take this much more of the day
+_SLOW_CONFIRMS_S = 12 * 3600.0  # and the fridge stays warmer than usual half a day into it
 _COOLING_SLOWER = 0.7  # and cool this much more slowly
 _CLIMB_K_PER_H = 0.1
 _CLIMB_FOR_S = 6 * 3600.0
@@ -45,13 +46,14 @@ class CoolingFailure(Detector):
     failing that, the compartment climbs well above its learned level for hours.
     """
 
-    __slots__ = ("_warm_since",)
+    __slots__ = ("_slow_since", "_warm_since")
     _STATE = __slots__
     code = FaultCode.COOLING_FAILURE
 
     def __init__(self) -> None:
         """No warm drift under way."""
         self._warm_since: float | None = None
+        self._slow_since: float | None = None  # cooling read from inside has been slow since
 
     def check(self, view: View, active: bool) -> Finding | None:
         """Look for a round-the-clock rise in duty with longer runs (with no plug: from inside)."""
@@ -110,15 +112,22 @@ class CoolingFailure(Detector):
             and slower <= 1 - (1 - _COOLING_SLOWER) * scale
         ):
             rise = _above_usual(view)
+            if self._slow_since is None:
+                self._slow_since = view.now
             return Finding(
                 confidence=clamp01(0.5 + (share - 1) + (1 - slower)),
                 evidence={
                     "cooling_share_ratio": round(share, 2),
                     "cooling_rate_ratio": round(slower, 2),
                 },
-                confirmed=rise is not None and rise >= _ABOVE_USUAL_K,
-                persistence_confirms=False,  # read from inside: only the warming itself confirms
+                # Read from inside, only the warming confirms, and only when it lasts: a room
+                # several kelvin warmer for a few days lifts a healthy fridge's air too.
+                confirmed=rise is not None
+                and rise >= _ABOVE_USUAL_K
+                and view.now - self._slow_since >= _SLOW_CONFIRMS_S,
+                persistence_confirms=False,
             )
+        self._slow_since = None
         return self._by_temperature(view, active)
 
     def _by_temperature(self, view: View, active: bool) -> Finding | None:
