@@ -97,6 +97,7 @@ _CAUSED_BY_OUTAGE_S = {
     FaultCode.POWER_OUTAGE: 0.5 * HOUR_S,
     FaultCode.UNSAFE_TEMPERATURE: 6 * HOUR_S,
 }
+_WARM_TRUTH_S = 2 * HOUR_S  # an unsafe notice is true if the food really was warm in this span
 _CAUSED_BY_GAP_S = 0.5 * HOUR_S  # a sensor_fault while a sensor really was unavailable
 
 
@@ -232,12 +233,20 @@ def _simulate(
     return sim, samples, truth
 
 
-def _caused(episode: FaultEpisode, sim: FridgeSimulator) -> bool:
+def _caused(
+    episode: FaultEpisode, sim: FridgeSimulator, truth: Sequence[tuple[float, float]]
+) -> bool:
     """Whether a real event of the simulation explains the episode (a true alert, not a false)."""
     at = episode.detected_at
     grace = _CAUSED_BY_OUTAGE_S.get(episode.code)
     if grace is not None and any(a <= at <= b + grace for a, b in sim.outages):
         return True
+    if episode.code is FaultCode.UNSAFE_TEMPERATURE and "fridge_warm_min" in episode.evidence:
+        # The food really was warm: the compartment's true temperature (not the probe's) was
+        # above the limit for an hour of the two before the notice (a defrost, a warm load).
+        warm = [c for t, c in truth if at - _WARM_TRUTH_S <= t <= at]
+        limit = EngineConfig(roles=sim.scenario.roles).fridge_limit_c
+        return sum(c > limit for c in warm) * TRUTH_STEP_S >= HOUR_S
     if episode.code is FaultCode.SENSOR_FAULT:
         return any(
             a <= at <= b + _CAUSED_BY_GAP_S
@@ -278,7 +287,7 @@ def run_job(job: Job) -> Outcome:
             false_codes.append(episode.code)
             if episode.confirmed:
                 false_tickets.append(episode.code)
-        if _caused(episode, sim):
+        if _caused(episode, sim, truth):
             caused.append(episode.code)
         else:
             false_alerts.append(episode.code)

@@ -135,10 +135,23 @@ def test_held_out_suite_is_worth_ten_fridge_years_with_every_sensor_set() -> Non
     assert not tune_seeds & {j.scenario.seed for j in jobs}
 
 
-def _episode(code: FaultCode, hours: float) -> FaultEpisode:
+def _episode(
+    code: FaultCode, hours: float, evidence: dict[str, float] | None = None
+) -> FaultEpisode:
     at = START + hours * HOUR
     return FaultEpisode(
-        "e", code, FaultFamily.POWER, Severity.WARNING, 1.0, "", "", "", True, at, at
+        "e",
+        code,
+        FaultFamily.POWER,
+        Severity.WARNING,
+        1.0,
+        "",
+        "",
+        "",
+        True,
+        at,
+        at,
+        evidence=evidence or {},
     )
 
 
@@ -146,13 +159,25 @@ def test_episodes_the_simulator_caused_are_true_alerts() -> None:
     outage = FaultInjection(FaultCode.POWER_OUTAGE, start_h=10.0, duration_h=3.0)
     scenario = Scenario(seed=4, days=1.0, start=START, faults=(outage,), sensor_gaps_per_day=3.0)
     sim = FridgeSimulator(scenario)
-    assert _caused(_episode(FaultCode.POWER_OUTAGE, 10.2), sim)
-    assert _caused(_episode(FaultCode.UNSAFE_TEMPERATURE, 15.0), sim)  # still warm after it
-    assert not _caused(_episode(FaultCode.POWER_OUTAGE, 14.0), sim)
-    assert not _caused(_episode(FaultCode.SENSOR_FAULT, 11.0), sim)  # an outage is no sensor fault
+    assert _caused(_episode(FaultCode.POWER_OUTAGE, 10.2), sim, [])
+    assert _caused(_episode(FaultCode.UNSAFE_TEMPERATURE, 15.0), sim, [])  # still warm after it
+    assert not _caused(_episode(FaultCode.POWER_OUTAGE, 14.0), sim, [])
+    assert not _caused(
+        _episode(FaultCode.SENSOR_FAULT, 11.0), sim, []
+    )  # an outage is no sensor fault
     gap_start, _gap_end = sim.sensor_gaps[Role.FRIDGE_TEMP][0]
-    assert _caused(_episode(FaultCode.SENSOR_FAULT, (gap_start - START) / HOUR + 0.01), sim)
-    assert not _caused(_episode(FaultCode.DOOR_SEAL_LEAK, 10.2), sim)
+    assert _caused(_episode(FaultCode.SENSOR_FAULT, (gap_start - START) / HOUR + 0.01), sim, [])
+    assert not _caused(_episode(FaultCode.DOOR_SEAL_LEAK, 10.2), sim, [])
+
+
+def test_an_unsafe_notice_is_true_when_the_food_really_was_warm() -> None:
+    """A warm load or a defrost: the compartment's true temperature, not the probe, decides."""
+    sim = FridgeSimulator(Scenario(seed=4, days=1.0, start=START))
+    notice = _episode(FaultCode.UNSAFE_TEMPERATURE, 20.0, {"fridge_warm_min": 120.0})
+    warm = [(START + HOUR * 18 + 600.0 * k, 6.0 if k >= 5 else 3.0) for k in range(13)]
+    cool = [(at, 3.0) for at, _c in warm]
+    assert _caused(notice, sim, warm)
+    assert not _caused(notice, sim, cool)
 
 
 def test_a_healthy_trace_with_a_real_outage_is_scored() -> None:
