@@ -54,7 +54,7 @@ class Features:
     run_w_24h: float | None = None  # median settled running power
     jitter_recent: float | None = None  # median power jitter of the last runs
     warm_norm_24h: float | None = None  # door-shut warming per kelvin of room-fridge gap
-    fridge_6h: float | None = None
+    fridge_6h: float | None = None  # median of the last six hours' 10-minute means
     fridge_trend_k_per_h: float | None = None
     fridge_drift_3h: float | None = None  # K/h, the last 3 hours' mean against the 3 before
     freezer_trend_k_per_h: float | None = None
@@ -128,7 +128,9 @@ def compute(
     ambient_6h = ambient.mean(now - 6 * HOUR_S, now) if ambient is not None else None
     ambient_24h = ambient.mean(now - 24 * HOUR_S, now) if ambient is not None else None
     inside = {
-        "fridge_6h": fridge.mean(now - 6 * HOUR_S, now) if fridge is not None else None,
+        # The typical 10 minutes of the last six hours: a probe lifted out or a warm load lifts
+        # an hour of them, a leak lifts them all.
+        "fridge_6h": _median(fridge.bucket_means(now - 6 * HOUR_S, now)) if fridge else None,
         "fridge_trend_k_per_h": _trend(fridge, now, 1),
         "fridge_drift_3h": _trend(fridge, now, 3),
         "freezer_trend_k_per_h": _trend(freezer, now, 1),

@@ -15,6 +15,7 @@ _NO_RUN_WARM_MIN_S = 1800.0
 _DEFROST_REST_S = 3600.0  # a defrost stops the compressor for up to an hour
 _DEFROST_DUE = 0.8
 _PAST_CUT_IN_K = 0.7
+_HALF_HOUR_S = 1800.0
 _NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
 _CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
 _LIVE_STANDBY_W = 1.0
@@ -88,8 +89,10 @@ class CompressorStartFailure(Detector):
         # A thermostat turned up also rests the compressor for hours while the fridge warms to
         # its new setting; then it runs again. Only hours more, or a fridge warmer than anyone
         # sets one, tells a compressor that cannot start.
-        if fridge is not None:
-            confirmed = fridge >= max(_NOBODY_SETS_C, (cut_in or 0.0) + 5.0)
+        if fridge is not None and view.fridge is not None:
+            # Held there for half an hour, not one reading: a probe lifted out reads the room.
+            settled = view.fridge.mean(view.now - _HALF_HOUR_S, view.now) or fridge
+            confirmed = min(fridge, settled) >= max(_NOBODY_SETS_C, (cut_in or 0.0) + 5.0)
         else:
             confirmed = resting >= _CONFIRM_NO_RUN_S
         return Finding(
