@@ -124,7 +124,7 @@ MIXES: dict[str, tuple[dict[str, float], dict[str, float]]] = {
 class Population:
     """A named population: which column of the table, and its own seeds."""
 
-    name: Literal["tune", "held-out", "held-out-b", "held-out-c"]
+    name: Literal["tune", "held-out", "held-out-b", "held-out-c", "held-out-d"]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
 

@@ -63,3 +63,16 @@ def test_door_fault_needs_a_door_sensor() -> None:
     roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
     _, episodes = run_scenario(FaultCode.DOOR_LEFT_OPEN, days=0.5, start_h=4.0, roles=roles)
     assert FaultCode.DOOR_LEFT_OPEN not in {e.code for e in episodes}
+
+
+def test_a_thermostat_turned_up_is_not_a_compressor_that_cannot_start() -> None:
+    """The owner turns the dial 4.5 K warmer: the compressor rests, then cycles at the new cut-in.
+
+    That is an unsafe fridge (told), not a start relay (no ticket, no hourly notices).
+    """
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    _, episodes = run_scenario(FaultCode.UNSAFE_TEMPERATURE, days=7.0, seed=3, roles=roles)
+    assert FaultCode.UNSAFE_TEMPERATURE in {e.code for e in episodes}
+    starts = [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
+    assert len(starts) <= 2  # the long rests to the new setting may raise a question; not hourly
+    assert not any(e.confirmed for e in starts)

@@ -16,6 +16,7 @@ _DEFROST_REST_S = 3600.0  # a defrost stops the compressor for up to an hour
 _DEFROST_DUE = 0.8
 _PAST_CUT_IN_K = 0.7
 _HALF_HOUR_S = 1800.0
+_RECENT_RUNS = 5  # the fridge temperature at the start of this many last runs: the cut-in now
 _NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
 _CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
 _LIVE_STANDBY_W = 1.0
@@ -71,7 +72,7 @@ class CompressorStartFailure(Detector):
         if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
             return None
         resting = view.now - off_since
-        cut_in = baseline.cut_in_c
+        cut_in = _cut_in(view)
         fridge = view.fridge.value if view.fridge is not None else None
         if fridge is not None and cut_in is not None:
             # The fridge is past where its compressor always starts and an ordinary rest is
@@ -101,6 +102,21 @@ class CompressorStartFailure(Detector):
             onset_at=off_since,
             confirmed=confirmed,
         )
+
+
+def _cut_in(view: View) -> float | None:
+    """Where this compressor starts: as learned, or warmer if its last runs started warmer.
+
+    An owner who turns the thermostat up moves the cut-in: the compressor then rests while the
+    fridge warms to the new setting and starts there, which is no failure to start.
+    """
+    learned = view.baseline.cut_in_c
+    tracker = view.tracker
+    starts = [c.fridge_at_start for c in list(tracker.cycles)[-_RECENT_RUNS:]] if tracker else []
+    known = sorted(c for c in starts if c is not None)
+    if learned is None or len(known) < _RECENT_RUNS:
+        return learned
+    return max(learned, known[len(known) // 2])
 
 
 def _defrost_due(view: View) -> bool:
