@@ -142,10 +142,14 @@ TUNE = Population("tune", 0, 100_000)
 HELD_OUT = Population("held-out", 1, 900_000)
 HELD_OUT_B = Population("held-out-b", 1, 700_000)
 HELD_OUT_C = Population("held-out-c", 1, 500_000)
+HELD_OUT_D = Population("held-out-d", 1, 300_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed, held-out-b for the figures of an engine
-that was then changed again), it is no longer held out; figures are published from the newest."""
-POPULATIONS: dict[str, Population] = {p.name: p for p in (TUNE, HELD_OUT, HELD_OUT_B, HELD_OUT_C)}
+been looked at (held-out to find what the engine missed; held-out-b and held-out-c for the figures
+of an engine that was then changed again), it is no longer held out; figures are published from
+the newest."""
+POPULATIONS: dict[str, Population] = {
+    p.name: p for p in (TUNE, HELD_OUT, HELD_OUT_B, HELD_OUT_C, HELD_OUT_D)
+}
 
 
 class _Draw:
