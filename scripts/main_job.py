@@ -43,6 +43,8 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the integration's package is beside scripts/
     sys.path.insert(0, str(ROOT))
 
+from demo_dashboard import dashboard_config  # noqa: E402
+
 from custom_components.fridge_care.analysis.model import FaultCode  # noqa: E402
 
 DEV_SERVICE: Final = ROOT / "scripts" / "dev-service.py"
@@ -681,83 +683,6 @@ def story_line(event_type: str, data: Mapping[str, Any]) -> str | None:
         return None
     words = TICKET_WORDS.get(str(status), str(status).replace("_", " "))
     return f"{name}: ticket {data.get('ticket_id')} {words}"
-
-
-def _tiles(entities: Mapping[str, str], *keys: str) -> list[dict[str, Any]]:
-    return [{"type": "tile", "entity": entities[key]} for key in keys if key in entities]
-
-
-def dashboard_config(entities: Mapping[str, str]) -> dict[str, Any]:
-    """The fridge's dashboard: health, food safety, the technician, the compressor."""
-    problems = [key for key in entities if key.endswith("_problem")]
-    notice = entities.get("service_ticket", "")
-    sections: list[dict[str, Any]] = [
-        {
-            "type": "grid",
-            "cards": [
-                {"type": "heading", "heading": "Kitchen fridge", "icon": "mdi:fridge-outline"},
-                *_tiles(entities, "status", "health_score", "needs_service"),
-                *_tiles(entities, *problems),
-            ],
-        },
-        {
-            "type": "grid",
-            "cards": [
-                {"type": "heading", "heading": "Is my food safe?", "icon": "mdi:food-steak"},
-                *_tiles(entities, "time_to_unsafe", "freezer_time_to_unsafe", "food_exposure"),
-                {
-                    "type": "history-graph",
-                    "title": "Compartments",
-                    "hours_to_show": 6,
-                    "entities": [
-                        "sensor.simulated_fridge_temperature",
-                        "sensor.simulated_freezer_temperature",
-                    ],
-                },
-            ],
-        },
-        {
-            "type": "grid",
-            "cards": [
-                {"type": "heading", "heading": "Technician", "icon": "mdi:account-wrench"},
-                *_tiles(entities, "service_ticket", "technician_visit"),
-                {
-                    "type": "markdown",
-                    "content": (
-                        f"{{{{ state_attr('{notice}', 'notice') "
-                        "or 'No technician is needed now.' }}"
-                    ),
-                },
-                *_tiles(entities, "request_service", "automatic_service_requests"),
-            ],
-        },
-        {
-            "type": "grid",
-            "cards": [
-                {"type": "heading", "heading": "Compressor", "icon": "mdi:engine-outline"},
-                *_tiles(
-                    entities,
-                    "duty_cycle",
-                    "starts_per_hour",
-                    "energy_per_day",
-                    "learning_progress",
-                ),
-            ],
-        },
-    ]
-    return {
-        "title": "Kitchen fridge",
-        "views": [
-            {
-                "title": "Kitchen",
-                "path": "kitchen",
-                "icon": "mdi:fridge-outline",
-                "type": "sections",
-                "max_columns": 4,
-                "sections": sections,
-            }
-        ],
-    }
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
