@@ -783,7 +783,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(
         f"==> Starting the ticket service ({options.service_url}) and Home Assistant "
-        f"({options.url}); the first start takes a few minutes",
+        f"({options.url})",
         flush=True,
     )
     try:
