@@ -451,7 +451,7 @@ class MainJob:
             self.check_running()
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 async with session.get(f"{self.options.url}/api/onboarding") as answer:
-                    if answer.status == 200:
+                    if answer.status in (200, 404):  # 404: onboarded, its views are gone
                         return
             if time.monotonic() > deadline:
                 raise JobError(f"Home Assistant did not answer at {self.options.url} in time")
@@ -461,8 +461,9 @@ class MainJob:
         """Create the owner at first start (onboarding's user step); return the login."""
         path = self.home_dir / "login.json"
         async with session.get(f"{self.options.url}/api/onboarding") as answer:
-            steps = {step["step"]: step["done"] for step in await answer.json()}
-        if steps.get("user"):
+            onboarded = answer.status == 404  # every step done: the onboarding API is gone
+            steps = {} if onboarded else {s["step"]: s["done"] for s in await answer.json()}
+        if onboarded or steps.get("user"):
             return Login.load(path)
         login = Login(OWNER, secrets.token_urlsafe(9))
         client_id = f"{self.options.url}/"
@@ -499,7 +500,12 @@ class MainJob:
                 if entry["platform"] == "fridge_care" and entry["translation_key"]
             }
             if "service_ticket" in found and "status" in found:
-                return found
+                # After a restart the registry is there before the entry is set up: wait for
+                # the entities' states too.
+                states = {state["entity_id"]: state for state in await home.call("get_states")}
+                wanted = (states.get(found[key]) for key in ("status", "service_ticket"))
+                if all(state and state["state"] != "unavailable" for state in wanted):
+                    return found
             self.check_running()
             if time.monotonic() > deadline:
                 raise JobError("FridgeCare's entities did not appear in time")

@@ -132,3 +132,15 @@ async def test_a_fault_becomes_a_booked_technician(main_job: MainJob) -> None:
     assert not BAD_RECORD.findall(log), "\n".join(
         line for line in log.splitlines() if BAD_RECORD.search(line)
     )
+
+    # A second start on the same folders, as a visitor's next scripts/develop: the owner and the
+    # token are kept, the onboarding is not asked again, the booked visit is remembered.
+    job.stop()
+    again = MainJob(job.options)
+    with again.running():
+        await again.async_wait_ready()
+        assert again.login == job.login
+        async with aiohttp.ClientSession() as session:
+            restarted = await _states(session, again)
+        assert restarted[entity["service_ticket"]]["state"] == "booked"
+        assert restarted[entity["technician_visit"]]["state"] == visit
