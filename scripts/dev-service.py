@@ -4,7 +4,8 @@
     python scripts/dev-service.py serve    [--port 8080]              (replaces itself: the server)
     python scripts/dev-service.py register [--port 8080] [--pid PID]
 
-Everything lives in .run/service/ (git-ignored, mode 0700):
+Everything lives in .run/service/ (git-ignored, mode 0700; FRIDGECARE_DEV_STATE names another
+folder, as the end-to-end test does):
 
 - service.env: the admin token, the Fernet key that encrypts signing secrets at rest and the
   console password, generated on the first run and reused (mode 0600). A new one makes the old
@@ -40,7 +41,7 @@ import urllib.request
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".run" / "service"
+STATE = Path(os.environ.get("FRIDGECARE_DEV_STATE") or ROOT / ".run" / "service")
 ENV_FILE = STATE / "service.env"
 DB_FILE = STATE / "tickets.db"
 LOG_FILE = STATE / "service.log"
@@ -204,6 +205,11 @@ def _appliance_id() -> str | None:
     return None if row is None else str(row[0])
 
 
+def _shown(path: Path) -> str:
+    """A path as short as it reads: relative to the repository when it is inside."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def _save(answer: Mapping[str, Any]) -> None:
     _write_private(ID_FILE, f"{answer['appliance_id']}\n")
     _write_private(SECRET_FILE, f"{answer['secret']}\n")
@@ -235,9 +241,9 @@ def register(port: int, pid: int | None) -> None:
         _save(answer)
         print(f"    appliance {name}: already registered as {appliance_id}, secret rotated")
     password = settings["FRIDGECARE_AGENT_PASSWORD"]
-    print(f"    signing secret: {SECRET_FILE.relative_to(ROOT)}")
+    print(f"    signing secret: {_shown(SECRET_FILE)}")
     print(f"    console: {base}/console/  user {AGENT}  password {password}")
-    print(f"    log: {LOG_FILE.relative_to(ROOT)}")
+    print(f"    log: {_shown(LOG_FILE)}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,16 +11,25 @@ that clears, or that the owner silences, disappears.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.components import persistent_notification
+from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import TemperatureConverter
 
 from .analysis.model import FaultCode, FaultEpisode, FaultFamily
-from .const import CONF_MANUFACTURER, CONF_NOTIFY, DEFAULT_NOTIFY, DOMAIN
+from .const import (
+    CONF_FRIDGE_LIMIT,
+    CONF_MANUFACTURER,
+    CONF_NOTIFY,
+    DEFAULT_FRIDGE_LIMIT_C,
+    DEFAULT_NOTIFY,
+    DOMAIN,
+)
 from .coordinator import FridgeCoordinator
 from .data import FridgeCareConfigEntry
 from .tickets.book import TicketView
@@ -31,6 +40,8 @@ from .tickets.policy import Verdict
 COMMON: Final = f"component.{DOMAIN}.common."
 """Where the notification texts are, among the integration's translations."""
 WEEKDAY: Final = f"component.{DOMAIN}.selector.weekday.options."
+FOOD_TIME_STEP: Final = timedelta(minutes=5)
+"""The food's time is said to five minutes: the notice does not change with every evaluation."""
 
 
 def notification_id(entry: FridgeCareConfigEntry, code: FaultCode) -> str:
@@ -111,7 +122,28 @@ class FaultNotifications:
         code = episode.code.value
         title = self._text(f"{code}_title", name=self._entry.title) or code
         seen = self._text(f"{code}_description", name=self._entry.title) or episode.summary
-        return title, f"{seen}\n\n{self._next(episode)}"
+        food = self._food_now()
+        return title, f"{seen}{food}\n\n{self._next(episode)}"
+
+    def _food_now(self) -> str:
+        """Say when the fridge's food passes its limit, from the latest estimate; or nothing.
+
+        The same figure as the *Time until fridge unsafe* sensor and the ticket's, in the
+        home's time and temperature unit.
+        """
+        report = self._fridge.data
+        if report.time_to_unsafe_s is None:
+            return ""
+        limit_c = float(self._entry.options.get(CONF_FRIDGE_LIMIT, DEFAULT_FRIDGE_LIMIT_C))
+        unit = self._hass.config.units.temperature_unit
+        limit = TemperatureConverter.convert(limit_c, UnitOfTemperature.CELSIUS, unit)
+        shown = f"{limit:.1f} {unit}"
+        if report.time_to_unsafe_s <= 0:
+            return " " + self._text("food_unsafe_now", limit=shown)
+        at = dt_util.as_local(dt_util.utc_from_timestamp(report.at + report.time_to_unsafe_s))
+        step = FOOD_TIME_STEP.total_seconds()
+        at = dt_util.as_local(dt_util.utc_from_timestamp(round(at.timestamp() / step) * step))
+        return " " + self._text("food_unsafe_at", limit=shown, time=at.strftime("%H:%M"))
 
     def _next(self, episode: FaultEpisode) -> str:
         """Say what happens next: the ticket's story where there is one, else what to do."""

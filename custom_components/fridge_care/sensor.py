@@ -336,6 +336,14 @@ class TicketSensor(ValueSensor[TicketCoordinator]):
 
     entity_description: ValueDescription[TicketsView]
 
+    async def async_update(self) -> None:
+        """Look the open tickets up now: "Update entity" shows a visit booked since at once.
+
+        The service is otherwise asked every 30 minutes; a dispatcher who has just called to
+        book the visit can be seen without waiting for that.
+        """
+        await self.coordinator.async_look_up_now()
+
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Name the ticket, and the technician, the part and the manufacturer's notice."""

@@ -49,7 +49,8 @@ from fridge_sim import FaultInjection, FridgeSimulator, Sample, Scenario
 
 DOMAIN = "fridge_sim_dev"
 SIGNAL_SAMPLES = f"{DOMAIN}_samples"
-STEP = timedelta(seconds=2)  # the plug and door report within seconds, as real ones do
+STEP_S = 2.0  # the plug and door report within seconds of simulated time, as real ones do
+MIN_STEP_S = 0.25
 SERIAL = "SIM-0001"
 LEARNING_PERIOD_H = 1.0  # a demo cannot wait three days; the owner's default is 72 h
 
@@ -63,15 +64,22 @@ SERVICE_ENV: dict[str, str] = {
 CONF_FAULT = "fault"
 CONF_FAULT_AFTER = "fault_after_minutes"
 CONF_SEED = "seed"
+CONF_SPEED = "speed"
+NO_FAULT = "none"
 
 CONFIG_SCHEMA = vol.Schema(
     {
         DOMAIN: vol.Schema(
             {
                 vol.Optional(CONF_NAME, default="Kitchen fridge"): cv.string,
-                vol.Optional(CONF_FAULT): vol.Coerce(FaultCode),
+                vol.Optional(CONF_FAULT): vol.Any(NO_FAULT, vol.Coerce(FaultCode)),
                 vol.Optional(CONF_FAULT_AFTER, default=15.0): vol.Coerce(float),
                 vol.Optional(CONF_SEED, default=7): vol.Coerce(int),
+                # The simulated fridge's clock runs this many times faster than the wall clock
+                # (FridgeCare's does not): a quicker story for tests and screenshots.
+                vol.Optional(CONF_SPEED, default=1.0): vol.All(
+                    vol.Coerce(float), vol.Range(min=1.0, max=20.0)
+                ),
             }
         )
     },
@@ -93,19 +101,23 @@ ENTITY_IDS: dict[Role, str] = {
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Start the simulation and the sensors that show it."""
     conf = config[DOMAIN]
+    speed: float = conf[CONF_SPEED]
     faults: tuple[FaultInjection, ...] = ()
-    if CONF_FAULT in conf:
-        faults = (FaultInjection(conf[CONF_FAULT], start_h=conf[CONF_FAULT_AFTER] / 60.0),)
+    if conf.get(CONF_FAULT, NO_FAULT) != NO_FAULT:
+        # After that many minutes of the wall clock, whatever the simulation's speed.
+        start_h = conf[CONF_FAULT_AFTER] * speed / 60.0
+        faults = (FaultInjection(conf[CONF_FAULT], start_h=start_h),)
         _LOGGER.info(
             "Simulated fridge: %s in %.0f minutes", conf[CONF_FAULT], conf[CONF_FAULT_AFTER]
         )
+    started = time.time()
     simulator = FridgeSimulator(
-        Scenario(seed=conf[CONF_SEED], days=3650.0, start=time.time(), faults=faults)
+        Scenario(seed=conf[CONF_SEED], days=3650.0, start=started, faults=faults)
     )
 
     @callback
     def _tick(_now: datetime | None = None) -> None:
-        samples: list[Sample] = simulator.advance(to=time.time())
+        samples: list[Sample] = simulator.advance(to=started + (time.time() - started) * speed)
         if samples:
             async_dispatcher_send(hass, SIGNAL_SAMPLES, samples)
 
@@ -113,7 +125,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         hass.async_create_task(
             discovery.async_load_platform(hass, platform, DOMAIN, {}, config), eager_start=True
         )
-    async_track_time_interval(hass, _tick, STEP, cancel_on_shutdown=True)
+    step = timedelta(seconds=max(MIN_STEP_S, STEP_S / speed))
+    async_track_time_interval(hass, _tick, step, cancel_on_shutdown=True)
 
     async def _add_fridge_care_entry(_event: Event | None = None) -> None:
         if not hass.config_entries.async_entries(FRIDGE_CARE):

@@ -4,7 +4,7 @@ It listens to the fridge's health reports and judges each active fault once (:mo
 send a ticket, ask the owner first, or nothing; it takes the owner's requests (the button, the
 switch); it keeps the book (:mod:`book`) in a Store, a ticket saved before it is sent. Each
 update hands the book to :mod:`delivery`, which sends what is pending and, every 30 minutes (the
-update interval), looks open tickets up again.
+update interval, or at once when the owner updates a ticket sensor), looks open tickets up again.
 """
 
 from __future__ import annotations
@@ -204,6 +204,11 @@ class TicketCoordinator(DataUpdateCoordinator[TicketsView]):
             self.async_request_service()  # what waited for the pause to end goes now
             return
         self._changed()
+
+    async def async_look_up_now(self) -> None:
+        """Look the open tickets up now (the owner asked): a visit booked since shows at once."""
+        self.delivery.async_follow_up_now()
+        await self.async_refresh()
 
     async def _async_update_data(self) -> TicketsView:
         """Send what is pending, then look open tickets up again when it is time."""

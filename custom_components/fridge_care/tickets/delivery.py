@@ -79,6 +79,11 @@ class Delivery:
             self._cancel_retry()
             self._cancel_retry = None
 
+    @callback
+    def async_follow_up_now(self) -> None:
+        """Look open tickets up at the next sync, without waiting for the 30 minutes."""
+        self._followed_up_at = 0.0
+
     async def async_sync(self, book: TicketBook) -> bool:
         """Send what is pending, then look open tickets up when due; return whether book changed."""
         if self.auth_failed or self._waiting(book):

@@ -23,7 +23,9 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.fridge_care import device_condition
+from custom_components.fridge_care.analysis.model import FaultCode
 from custom_components.fridge_care.const import DOMAIN, EVENT_TICKET
+from fridge_sim import FaultInjection
 
 from .common import (
     APPLIANCE,
@@ -34,6 +36,7 @@ from .common import (
     SERVICE_DATA,
     SIMULATED,
     SOURCES,
+    START,
     VISIT_START,
     FridgeDriver,
     StagedFaults,
@@ -43,6 +46,7 @@ from .common import (
     relay_episode,
     sent_tickets,
     settle,
+    simulated,
     use_blueprint,
 )
 
@@ -174,6 +178,7 @@ async def test_booking_drives_an_automation_through_the_device_trigger(
         "notify_on_fault.yaml",
         "door_left_open_reminder.yaml",
         "technician_booked.yaml",
+        "power_cut_food_check.yaml",
     ],
 )
 def test_blueprints_are_valid(name: str) -> None:
@@ -184,6 +189,14 @@ def test_blueprints_are_valid(name: str) -> None:
         schema=automation.config.AUTOMATION_BLUEPRINT_SCHEMA,
     )
     assert blueprint.inputs["fridge"]["selector"]["device"]["filter"] == [{"integration": DOMAIN}]
+    for other in blueprint.inputs.values():  # every device or entity chosen is FridgeCare's
+        for kind in ("device", "entity"):
+            for wanted in other["selector"].get(kind, {}).get("filter", [{"integration": DOMAIN}]):
+                assert wanted["integration"] == DOMAIN
+    assert blueprint.metadata["source_url"] == (
+        "https://github.com/fridgecare/fridgecare/blob/main/blueprints/automation/fridge_care/"
+        + name
+    )
 
 
 async def _use_blueprint(
@@ -294,3 +307,48 @@ async def test_technician_booked_blueprint_sends_the_visit_in_the_homes_time(
     assert sent["message"].startswith(answer(booking_service)["notice"])
     assert booking_service["ticket_id"] in sent["message"]
     assert "visit Wed 15 Nov 17:00" in sent["message"]  # 16:00 UTC, in the home's time zone
+
+
+@SIMULATED
+@pytest.mark.parametrize(
+    ("cut_h", "title", "told"),
+    [
+        (7.0, "Kitchen fridge: throw away perishable food", "more than the 2 hours"),
+        (2.0, "Kitchen fridge: the food is safe", "stayed at 4 °C or colder"),
+    ],
+)
+async def test_power_cut_blueprint_says_what_to_throw_away(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    driver: FridgeDriver,
+    tmp_path: Path,
+    cut_h: float,
+    title: str,
+    told: str,
+) -> None:
+    """Once the power is back and the fridge cold again, the two-hour rule says what to keep."""
+    driver.wait_for_all_tasks = False
+    cut_at = START + 4.0 * 3600
+    driver.load(
+        simulated(0.8, FaultInjection(FaultCode.POWER_OUTAGE, start_h=4.0, duration_h=cut_h))
+    )
+    messages = await _use_blueprint(
+        hass,
+        tmp_path,
+        "power_cut_food_check.yaml",
+        {
+            "food_exposure": "sensor.kitchen_fridge_food_safety_exposure",
+            "cold_for": {"minutes": 30},
+        },
+    )
+    await driver.play(until=cut_at + (cut_h + 0.5) * 3600)
+    assert not messages  # the power is back, but the fridge is not cold yet
+    await driver.play()
+
+    assert len(messages) == 1
+    sent = messages[0].data
+    assert sent["title"] == title
+    assert told in sent["message"]
+    assert "  " not in sent["message"]
+    off_min = int(sent["message"].split("off for about ")[1].split(" min")[0])
+    assert abs(off_min - cut_h * 60) <= 45  # the plug's 0 W, noticed within minutes

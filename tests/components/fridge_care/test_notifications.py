@@ -176,3 +176,33 @@ async def test_unloading_takes_notices_down_and_setup_raises_them_again(
     await settle(hass)
     assert hass.states.get(DOOR_PROBLEM).state == "on"
     assert fault_notification(hass, fridge, "door_left_open") is not None
+
+
+@pytest.mark.parametrize(
+    ("time_to_unsafe_s", "said"),
+    [
+        (5400.0, "the fridge compartment passes 4.4 °C at about 11:30;"),  # 10:32 UTC, to 5 min
+        (0.0, "the fridge compartment is above 4.4 °C now;"),
+        (None, None),
+    ],
+)
+async def test_the_notice_says_when_the_food_passes_its_limit_in_home_time(
+    hass: HomeAssistant,
+    fridge: MockConfigEntry,
+    staged_faults: StagedFaults,
+    freezer: FrozenDateTimeFactory,
+    time_to_unsafe_s: float | None,
+    said: str | None,
+) -> None:
+    """The estimate the sensor and the ticket carry, in the notice too: no "4 hours" beside it."""
+    await hass.config.async_set_time_zone("Europe/Madrid")
+    freezer.move_to("2023-11-15T09:02:00+00:00")
+    staged_faults.time_to_unsafe_s = time_to_unsafe_s
+    await staged_faults.async_report(hass, fridge, relay_episode())
+    message = fault_notification(hass, fridge, "compressor_start_failure")["message"]
+    assert "4 hours" not in message
+    if said is None:
+        assert "FridgeCare's estimate" not in message
+    else:
+        assert f"Keep the door shut. FridgeCare's estimate: {said}" in message
+        assert "more than 2 hours should be thrown away" in message

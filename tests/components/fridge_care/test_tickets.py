@@ -16,6 +16,7 @@ import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -410,6 +411,30 @@ async def test_a_ticket_without_a_visit_stays_open_for_a_week(
     assert await returns.after(timedelta(days=2)) == 2
     book = _tickets(fridge).book
     assert list(book.answers) == [book.latest]  # only the newest answer is kept
+
+
+async def test_updating_the_ticket_sensor_shows_a_dispatchers_booking_at_once(
+    hass: HomeAssistant,
+    fridge: MockConfigEntry,
+    staged_faults: StagedFaults,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    """ "Update entity" on the ticket looks it up now: no waiting 30 minutes for the visit."""
+    aioclient_mock.post(TICKETS_URL, status=201, json=answer(ticket_of(), "needs_dispatch"))
+    await staged_faults.async_report(hass, fridge, relay_episode())
+    assert hass.states.get(TICKET_SENSOR).state == "needs_dispatch"
+
+    aioclient_mock.get(STATUS_URLS, json=answer(ticket_of()))  # the dispatcher has booked it
+    assert await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": TICKET_SENSOR}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(TICKET_SENSOR).state == "booked"
+    assert hass.states.get(VISIT_SENSOR).state != "unknown"
+    assert "a technician, Ana García, comes" in fault_message(
+        hass, fridge, "compressor_start_failure"
+    )
 
 
 async def test_a_visit_time_without_a_time_zone_is_not_shown_nor_trusted(
