@@ -67,3 +67,18 @@ def test_a_small_compressor_is_not_mistaken_for_standby_beside_a_big_heater(
     assert signature.off_w == pytest.approx(10.0, abs=1.0)
     assert signature.run_w == pytest.approx(68.0, rel=0.05)
     assert signature.heater_floor_w < 348.0
+
+
+def test_the_duty_is_shown_from_the_first_rest_and_run_before_the_levels_are_settled() -> None:
+    """Forty minutes in, a rest at 16 W and a run at 115 W: a third of the time running."""
+    signature = PowerSignature()
+    assert signature.provisional_duty() is None  # nothing seen
+    signature.book(16.0, 1600.0)
+    assert signature.provisional_duty() is None  # a rest alone: no run to tell it from
+    signature.book(115.0, 800.0)
+    assert not signature.known  # nothing is judged on it yet
+    assert signature.provisional_duty() == pytest.approx(1 / 3)
+    signature.book(16.0, 2 * HOUR)
+    signature.relearn(3 * HOUR)
+    assert signature.known
+    assert signature.provisional_duty() is None  # from here the duty comes from the cycles

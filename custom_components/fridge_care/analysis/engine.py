@@ -326,9 +326,15 @@ class Engine:
         return Role.COMPRESSOR_POWER in self.config.roles
 
     def _duty_now(self, now: float) -> tuple[float | None, float | None]:
-        """Duty over the last 3 hours and starts per hour over the last 6, once an hour is seen."""
+        """Duty over the last 3 hours and starts per hour over the last 6, once an hour is seen.
+
+        Before the plug's levels are settled, the duty since the plug was first seen is shown
+        as soon as it has shown a rest and a run.
+        """
         if not self._plugged:
             return None, None
+        if not self._tracker.signature.known:
+            return self._tracker.signature.provisional_duty(), None
         duty = self._tracker.duty(now - 3 * _HOUR_S, now)
         starts = self._tracker.duty(now - 6 * _HOUR_S, now)
         return (

@@ -22,7 +22,8 @@ _BINS = 240
 _LOG_FLOOR_W = 2.0  # log(watts + 2): 0 W and 1 W stay apart, and 0 W has a bin
 _LOG_SPAN = math.log(4000.0 + _LOG_FLOOR_W) - math.log(_LOG_FLOOR_W)
 _FORGET_S = 10 * 86_400.0  # old readings fade, so a changed appliance is relearned in days
-_PROVISIONAL_S = 2 * 3600.0  # this much time seen gives levels good enough to show duty
+_PROVISIONAL_S = 2 * 3600.0  # this much time seen gives levels good enough to judge on
+_FIRST_CYCLE_S = 1200.0  # before that, a rest and a run seen give a duty to show
 _OFF_SHARE = 0.1  # the appliance rests at its off level a good part of the time
 _RUN_SHARE = 0.04  # and runs at its running level more than a door lamp is ever on
 _SHALLOW = 0.5  # peaks with a valley this high between them are one level
@@ -106,28 +107,52 @@ class PowerSignature(Persistent):
         self._decayed_at = now
         if self.seen_s < _PROVISIONAL_S or hist.sum() <= 0:
             return
-        levels = _levels(hist)
-        off = next((level for level, mass in levels if mass >= _OFF_SHARE), None)
-        if off is None:
+        split = _split(hist)
+        if split is None:
             return
-        above = [
-            (level, mass)
-            for level, mass in levels
-            if mass >= _RUN_SHARE
-            and (level + 5.0) / (off + 5.0) >= _RATIO
-            and level - off >= _MIN_RISE_W
-        ]
-        if not above:
-            return
-        # The lowest of them that holds its own against the busiest: a heater above the
-        # compressor, or a compressor's old level fading after a repair, is not the running level.
-        busiest = max(mass for _level, mass in above)
-        run = next(level for level, mass in above if mass >= _HOLDS_ITS_OWN * busiest)
+        off, run = split
         self.off_w, self.run_w = round(off, 1), round(run, 1)
+
+    def provisional_duty(self) -> float | None:
+        """Share of the time at the running level while the levels are not settled (shown only).
+
+        An owner sees the duty from the first rest and run; nothing is judged on it.
+        """
+        if self.known or self.seen_s < _FIRST_CYCLE_S:
+            return None
+        hist = np.asarray(self.histogram)
+        split = _split(hist) if hist.sum() > 0 else None
+        if split is None:
+            return None
+        off, run = split
+        running = np.greater_equal(_CENTRES, off + 0.5 * (run - off))
+        return float(hist[running].sum() / hist.sum())
 
     def saw_heater(self, watts: float) -> None:
         """Remember a defrost heater's level (the mean of a heater segment)."""
         self.heater_w = watts if self.heater_w is None else self.heater_w * 0.7 + watts * 0.3
+
+
+def _split(hist: np.ndarray) -> tuple[float, float] | None:
+    """Return the off and running levels a histogram shows, or None while it shows no split."""
+    levels = _levels(hist)
+    off = next((level for level, mass in levels if mass >= _OFF_SHARE), None)
+    if off is None:
+        return None
+    above = [
+        (level, mass)
+        for level, mass in levels
+        if mass >= _RUN_SHARE
+        and (level + 5.0) / (off + 5.0) >= _RATIO
+        and level - off >= _MIN_RISE_W
+    ]
+    if not above:
+        return None
+    # The lowest of them that holds its own against the busiest: a heater above the
+    # compressor, or a compressor's old level fading after a repair, is not the running level.
+    busiest = max(mass for _level, mass in above)
+    run = next(level for level, mass in above if mass >= _HOLDS_ITS_OWN * busiest)
+    return off, run
 
 
 def _levels(hist: np.ndarray) -> list[tuple[float, float]]:
