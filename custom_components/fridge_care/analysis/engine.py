@@ -334,7 +334,7 @@ class Engine:
         if not self._plugged:
             return None, None
         if not self._tracker.signature.known:
-            return self._tracker.signature.provisional_duty(), None
+            return self._tracker.signature.provisional_duty, None
         duty = self._tracker.duty(now - 3 * _HOUR_S, now)
         starts = self._tracker.duty(now - 6 * _HOUR_S, now)
         return (

@@ -48,7 +48,15 @@ _CENTRES = np.exp(np.log(_LOG_FLOOR_W) + (np.arange(_BINS) + 0.5) / _BINS * _LOG
 class PowerSignature(Persistent):
     """Learned power levels of one appliance; None until the readings show them clearly."""
 
-    __slots__ = ("_decayed_at", "heater_w", "histogram", "off_w", "run_w", "seen_s")
+    __slots__ = (
+        "_decayed_at",
+        "heater_w",
+        "histogram",
+        "off_w",
+        "provisional_duty",
+        "run_w",
+        "seen_s",
+    )
     _STATE = __slots__
 
     def __init__(self) -> None:
@@ -58,6 +66,9 @@ class PowerSignature(Persistent):
         self.off_w: float | None = None  # standby (0 W for a mechanical thermostat)
         self.run_w: float | None = None  # the compressor's settled running power
         self.heater_w: float | None = None  # the defrost heater, once one was seen
+        # Share of the time at the running level while the levels are not settled: shown to the
+        # owner from the first rest and run; nothing is judged on it.
+        self.provisional_duty: float | None = None
         self._decayed_at: float | None = None
 
     def book(self, watts: float, seconds: float) -> None:
@@ -105,28 +116,18 @@ class PowerSignature(Persistent):
             hist *= math.exp(-(now - self._decayed_at) / _FORGET_S)
             self.histogram = hist.tolist()
         self._decayed_at = now
-        if self.seen_s < _PROVISIONAL_S or hist.sum() <= 0:
+        self.provisional_duty = None
+        if self.seen_s < _FIRST_CYCLE_S or hist.sum() <= 0:
             return
         split = _split(hist)
         if split is None:
             return
         off, run = split
-        self.off_w, self.run_w = round(off, 1), round(run, 1)
-
-    def provisional_duty(self) -> float | None:
-        """Share of the time at the running level while the levels are not settled (shown only).
-
-        An owner sees the duty from the first rest and run; nothing is judged on it.
-        """
-        if self.known or self.seen_s < _FIRST_CYCLE_S:
-            return None
-        hist = np.asarray(self.histogram)
-        split = _split(hist) if hist.sum() > 0 else None
-        if split is None:
-            return None
-        off, run = split
-        running = np.greater_equal(_CENTRES, off + 0.5 * (run - off))
-        return float(hist[running].sum() / hist.sum())
+        if self.seen_s >= _PROVISIONAL_S:
+            self.off_w, self.run_w = round(off, 1), round(run, 1)
+        else:  # not yet enough to judge on; enough to show the owner
+            running = np.greater_equal(_CENTRES, off + 0.5 * (run - off))
+            self.provisional_duty = float(hist[running].sum() / hist.sum())
 
     def saw_heater(self, watts: float) -> None:
         """Remember a defrost heater's level (the mean of a heater segment)."""

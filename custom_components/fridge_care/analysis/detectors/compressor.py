@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from ..model import FaultCode
 from . import Detector, Finding, View, clamp01, keep_if, ratio
 
@@ -112,8 +114,8 @@ def _cut_in(view: View) -> float | None:
     """
     learned = view.baseline.cut_in_c
     tracker = view.tracker
-    starts = [c.fridge_at_start for c in list(tracker.cycles)[-_RECENT_RUNS:]] if tracker else []
-    known = sorted(c for c in starts if c is not None)
+    recent = islice(reversed(tracker.cycles), _RECENT_RUNS) if tracker is not None else ()
+    known = sorted(c.fridge_at_start for c in recent if c.fridge_at_start is not None)
     if learned is None or len(known) < _RECENT_RUNS:
         return learned
     return max(learned, known[len(known) // 2])
