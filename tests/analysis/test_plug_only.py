@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
 from custom_components.fridge_care.analysis.replay import replay
 
@@ -74,3 +75,34 @@ def test_a_compressor_that_never_runs_again_is_a_start_failure() -> None:
     assert (failure.detected_at - START) / HOUR <= 102.5
     assert failure.confirmed
     assert failure.evidence["hours_without_run"] >= 2
+
+
+def test_duty_and_starts_show_from_the_first_hours_without_a_gap() -> None:
+    """A new owner sees the fridge run: duty from the first rest and run, starts from the first
+    hour, and no Unknown while the levels settle (2 h) and the first settled hour fills (3 h).
+
+    The door lamp and fan lifting the standby past the midpoint for half a minute each hour are
+    not a compressor start.
+    """
+    readings: list[tuple[float, Role, float | None]] = []
+    for at, role, watts in push_on_change(8):
+        readings.append((at, role, watts))
+        if watts == STANDBY_W:  # lamp and fan, ten minutes into each rest
+            readings += [(at + 600, role, STANDBY_W + 55.0), (at + 630, role, STANDBY_W)]
+    engine = Engine(EngineConfig(roles=PLUG, learning_period_h=72.0))
+    shown: dict[int, tuple[float | None, float | None]] = {}  # by minutes since the start
+    due = START
+    for at, role, watts in readings:
+        while due < at:
+            report = engine.evaluate(due)
+            shown[round((due - START) / 60)] = report.duty_cycle, report.starts_per_hour
+            due += 600.0
+        engine.ingest(role, at, watts)
+    assert shown[30] == (None, None)  # a rest alone: nothing to tell running from
+    duty, starts = shown[50]  # forty minutes' rest and ten running
+    assert duty == pytest.approx(0.2, abs=0.02)
+    assert starts is None  # not a whole hour yet
+    for minutes in range(60, 8 * 60, 10):
+        duty, starts = shown[minutes]
+        assert duty is not None and 0.2 <= duty <= 0.4, minutes  # a third, give or take a run
+        assert starts is not None and 0.6 <= starts <= 1.3, minutes  # one an hour, lamps aside

@@ -69,19 +69,20 @@ def test_a_small_compressor_is_not_mistaken_for_standby_beside_a_big_heater(
     assert signature.heater_floor_w < 348.0
 
 
-def test_the_duty_is_shown_from_the_first_rest_and_run_before_the_levels_are_settled() -> None:
-    """Forty minutes in, a rest at 16 W and a run at 115 W: a third of the time running."""
+def test_levels_are_placed_for_show_from_the_first_rest_and_run_before_they_settle() -> None:
+    """Forty minutes in, a rest at 16 W and a run at 115 W: the owner's figures use them."""
     signature = PowerSignature()
     signature.relearn(600.0)
-    assert signature.provisional_duty is None  # nothing seen
+    assert signature.shown_levels is None  # nothing seen
     signature.book(16.0, 1600.0)
     signature.relearn(1600.0)
-    assert signature.provisional_duty is None  # a rest alone: no run to tell it from
+    assert signature.shown_levels is None  # a rest alone: no run to tell it from
     signature.book(115.0, 800.0)
     signature.relearn(2400.0)
-    assert not signature.known  # nothing is judged on it yet
-    assert signature.provisional_duty == pytest.approx(1 / 3, abs=0.01)
+    assert not signature.known  # nothing is judged on them yet
+    assert signature.shown_levels == pytest.approx((16.0, 115.0), rel=0.05)
     signature.book(16.0, 2 * HOUR)
     signature.relearn(3 * HOUR)
     assert signature.known
-    assert signature.provisional_duty is None  # from here the duty comes from the cycles
+    assert signature.provisional_levels is None
+    assert signature.shown_levels == (signature.off_w, signature.run_w)

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, NamedTuple
 
+from .first_hours import FirstHours
 from .power import PowerSignature
 from .state import Persistent
 
@@ -76,17 +77,19 @@ class CycleTracker(Persistent):
         "attempts",
         "cycles",
         "defrosts",
+        "first_hours",
         "hours",
         "last_run_end",
         "run_total_s",
         "signature",
     )
-    _STATE = tuple(name for name in __slots__ if name != "signature")
+    _STATE = tuple(name for name in __slots__ if name not in ("signature", "first_hours"))
     _ROWS: ClassVar[dict[str, Callable[[Iterable[Any]], tuple[Any, ...]]]] = {"cycles": Cycle._make}
 
     def __init__(self) -> None:
         """Start with nothing learned."""
         self.signature = PowerSignature()
+        self.first_hours = FirstHours()  # shown while the hourly figures are not yet settled
         self._level = UNKNOWN
         self._last_at: float | None = None
         self._last_w: float | None = None
@@ -148,6 +151,7 @@ class CycleTracker(Persistent):
     def update(self, at: float, watts: float | None, fridge_c: float | None, doors: int) -> None:
         """Take one power reading (None: plug unavailable) with the fridge temperature now."""
         self.advance(at)
+        self.first_hours.add(at, watts)
         previous = self._last_w
         self._last_at, self._last_w = at, watts
         if watts is None:

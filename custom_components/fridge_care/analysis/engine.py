@@ -89,7 +89,7 @@ _HORIZON_S = 7 * 86_400.0
 class Engine:
     """Streaming, causal fault detection for one fridge."""
 
-    STATE_VERSION: ClassVar[int] = 3
+    STATE_VERSION: ClassVar[int] = 4
 
     def __init__(self, config: EngineConfig) -> None:
         """Start learning this fridge from scratch."""
@@ -213,6 +213,7 @@ class Engine:
         )
         if tracker is not None:
             tracker.signature.relearn(now)
+            self._show_first_hours(tracker, now)
         fridge_swings = self._fridge_swings if fridge is not None else None
         freezer_swings = self._freezer_swings if freezer is not None else None
         baseline = self._baseline
@@ -325,23 +326,38 @@ class Engine:
     def _plugged(self) -> bool:
         return Role.COMPRESSOR_POWER in self.config.roles
 
+    @staticmethod
+    def _show_first_hours(tracker: CycleTracker, now: float) -> None:
+        """Read the first hours' figures again, or let them go once an hour has settled."""
+        first_hours = tracker.first_hours
+        if first_hours.closed:
+            return
+        seen = tracker.duty(now - 3 * _HOUR_S, now)
+        if seen is not None and seen[1] >= _HOUR_S:
+            first_hours.close()
+            return
+        levels = tracker.signature.shown_levels
+        if levels is not None:
+            first_hours.refresh(now, *levels)
+
     def _duty_now(self, now: float) -> tuple[float | None, float | None]:
         """Duty over the last 3 hours and starts per hour over the last 6, once an hour is seen.
 
-        Before the plug's levels are settled, the duty since the plug was first seen is shown
-        as soon as it has shown a rest and a run.
+        Until then the figures of the plug's first hours are shown: the duty from the first
+        rest and run, the starts from the first whole hour.
         """
         if not self._plugged:
             return None, None
-        if not self._tracker.signature.known:
-            return self._tracker.signature.provisional_duty, None
-        duty = self._tracker.duty(now - 3 * _HOUR_S, now)
-        starts = self._tracker.duty(now - 6 * _HOUR_S, now)
+        tracker = self._tracker
+        duty = tracker.duty(now - 3 * _HOUR_S, now)
+        starts = tracker.duty(now - 6 * _HOUR_S, now)
         return (
-            round(duty[0] / duty[1], 3) if duty and duty[1] >= _HOUR_S else None,
+            round(duty[0] / duty[1], 3)
+            if duty and duty[1] >= _HOUR_S
+            else tracker.first_hours.duty,
             round(starts[2] / (starts[1] / _HOUR_S), 2)
             if starts and starts[1] >= _HOUR_S
-            else None,
+            else tracker.first_hours.starts_per_h,
         )
 
     def _health_score(self, active: tuple[FaultEpisode, ...]) -> float:

@@ -53,7 +53,7 @@ class PowerSignature(Persistent):
         "heater_w",
         "histogram",
         "off_w",
-        "provisional_duty",
+        "provisional_levels",
         "run_w",
         "seen_s",
     )
@@ -66,9 +66,9 @@ class PowerSignature(Persistent):
         self.off_w: float | None = None  # standby (0 W for a mechanical thermostat)
         self.run_w: float | None = None  # the compressor's settled running power
         self.heater_w: float | None = None  # the defrost heater, once one was seen
-        # Share of the time at the running level while the levels are not settled: shown to the
-        # owner from the first rest and run; nothing is judged on it.
-        self.provisional_duty: float | None = None
+        # Off and running levels from the first rest and run, before they are settled: the
+        # owner's duty and starts are read against them; nothing is judged on them.
+        self.provisional_levels: list[float] | None = None
         self._decayed_at: float | None = None
 
     def book(self, watts: float, seconds: float) -> None:
@@ -80,6 +80,15 @@ class PowerSignature(Persistent):
     def known(self) -> bool:
         """Whether off and running levels are told apart."""
         return self.run_w is not None
+
+    @property
+    def shown_levels(self) -> tuple[float, float] | None:
+        """The off and running levels the owner's figures are read against, settled or not."""
+        if self.off_w is not None and self.run_w is not None:
+            return self.off_w, self.run_w
+        if self.provisional_levels is not None:
+            return self.provisional_levels[0], self.provisional_levels[1]
+        return None
 
     @property
     def on_w(self) -> float:
@@ -116,7 +125,7 @@ class PowerSignature(Persistent):
             hist *= math.exp(-(now - self._decayed_at) / _FORGET_S)
             self.histogram = hist.tolist()
         self._decayed_at = now
-        self.provisional_duty = None
+        self.provisional_levels = None
         if self.seen_s < _FIRST_CYCLE_S or hist.sum() <= 0:
             return
         split = _split(hist)
@@ -126,8 +135,7 @@ class PowerSignature(Persistent):
         if self.seen_s >= _PROVISIONAL_S:
             self.off_w, self.run_w = round(off, 1), round(run, 1)
         else:  # not yet enough to judge on; enough to show the owner
-            running = np.greater_equal(_CENTRES, off + 0.5 * (run - off))
-            self.provisional_duty = float(hist[running].sum() / hist.sum())
+            self.provisional_levels = [round(off, 1), round(run, 1)]
 
     def saw_heater(self, watts: float) -> None:
         """Remember a defrost heater's level (the mean of a heater segment)."""
