@@ -21,7 +21,6 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
-import html
 import json
 import os
 from pathlib import Path
@@ -60,11 +59,10 @@ STOP_TIMEOUT_S: Final = 60.0
 # its API once it runs. Skipping core_config's API keeps away what it sets up (a weather service,
 # text-to-speech and radio that need the internet); the home's settings are in the YAML.
 TICKET_WORDS: Final = {
-    "needs_dispatch": "sent; no technician is free before the food is unsafe: the dispatcher books",
+    "needs_dispatch": "sent; no technician is free in the days ahead: a dispatcher will call",
     "human_review": "sent; the manufacturer reviews it",
     "awaiting_approval": "waits for your approval (the fridge's Request service button)",
 }
-DISPATCHED: Final = "as Acme's dispatcher, booked the earliest visit in the console:"
 PRESET_STEPS: Final = ("core_config", "analytics", "integration")
 
 
@@ -167,8 +165,6 @@ class Options:
     service_port: int = 8080
     fault: str = FaultCode.COMPRESSOR_START_FAILURE.value
     fault_after_min: float = 15.0
-    dispatcher: bool = True
-    """Book a ticket left to the dispatcher as they would (scripts/develop --no-dispatcher: not)."""
     speed: float = 1.0
     """How many times faster than the clock the simulated fridge lives (FridgeCare's does not)."""
     config_dir: Path = ROOT / "config"
@@ -561,11 +557,7 @@ class MainJob:
         )
 
     async def async_follow(self, say: Callable[[str], None] = print) -> None:
-        """Tell the fault and the technician's booking as they happen, until the job stops.
-
-        With ``options.dispatcher``, a ticket left to the manufacturer's dispatcher is booked
-        as they would book it (see :meth:`async_book_as_dispatcher`).
-        """
+        """Tell the fault and the technician's booking as they happen, until the job stops."""
         if self.login is None:
             await asyncio.Event().wait()
             return
@@ -579,59 +571,6 @@ class MainJob:
                 elapsed = (time.monotonic() - self.started_at) / 60.0
                 if line := story_line(event_type, data):
                     say(f"{datetime.now(HOME_ZONE):%H:%M} (+{elapsed:.0f} min) {line}")
-                if data.get("status") == "needs_dispatch" and self.options.dispatcher:
-                    # A connection of its own, opened now: one left unread is closed.
-                    async with Home.connect(session, self.options.url, self.login.token) as home:
-                        url = await self.async_dispatch(home)
-                    say(f"{datetime.now(HOME_ZONE):%H:%M} (+{elapsed:.0f} min) {DISPATCHED} {url}")
-
-    async def async_book_as_dispatcher(self) -> str:
-        """Do what the manufacturer's dispatcher does in the console: book the earliest slot.
-
-        A critical fault's deadline is when the food becomes unsafe, which no technician's
-        working day usually meets: the service then leaves the ticket to a dispatcher, who books
-        a later visit with the customer's consent. Returns the booked ticket's console address.
-        """
-        base = f"{self.options.service_url}/console"
-        jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
-        headers = {"Origin": self.options.service_url}
-        async with aiohttp.ClientSession(cookie_jar=jar, headers=headers) as session:
-            async with session.get(f"{base}/login") as answer:
-                token = _field(await answer.text(), "token")
-            form = {"username": "demo", "password": self.console_password, "token": token}
-            async with session.post(f"{base}/login", data=form) as answer:
-                listing = await answer.text()
-            links = re.findall(r'href="(/console/tickets/[^"]+)"', listing)
-            if not links:
-                raise JobError("the console lists no ticket to book")
-            ticket_url = f"{self.options.service_url}{links[0]}"
-            async with session.get(ticket_url) as answer:
-                page = await answer.text()
-            slot = re.search(
-                r'<select id="slot" name="slot">.*?<option value="([^"]+)"', page, re.S
-            )
-            if slot is None:
-                raise JobError("the console offers no slot for the ticket")
-            form = {"csrf": _field(page, "csrf"), "slot": slot.group(1), "late_ok": "1"}
-            async with session.post(f"{ticket_url}/book", data=form) as answer:
-                if "?" in str(answer.url) or answer.status != 200:
-                    raise JobError(f"the console refused the booking: {answer.url}")
-        return ticket_url
-
-    async def async_dispatch(self, home: Home) -> str:
-        """Book as the dispatcher, then have Home Assistant look the ticket up at once.
-
-        FridgeCare looks open tickets up every 30 minutes; updating its Service ticket sensor
-        (the action any owner can run) does it now. Returns the ticket's console address.
-        """
-        ticket_url = await self.async_book_as_dispatcher()
-        await home.call(
-            "call_service",
-            domain="homeassistant",
-            service="update_entity",
-            service_data={"entity_id": self.entities["service_ticket"]},
-        )
-        return ticket_url
 
     # --- stop ----------------------------------------------------------------------------------
 
@@ -664,14 +603,6 @@ class MainJob:
             yield self
         finally:
             self.stop()
-
-
-def _field(page: str, name: str) -> str:
-    """The value of a form's hidden field."""
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    if found is None:
-        raise JobError(f"the console's form has no {name} field")
-    return html.unescape(found.group(1))
 
 
 def story_line(event_type: str, data: Mapping[str, Any]) -> str | None:
@@ -741,18 +672,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
             "fridge's time. For a quick look: --fault-after 1 --speed 8"
         ),
     )
-    parser.add_argument(
-        "--no-dispatcher",
-        dest="dispatcher",
-        action="store_false",
-        help=(
-            "leave a ticket the service cannot book in time to you, in the console (by default "
-            "this script books the earliest visit as the manufacturer's dispatcher would)"
-        ),
-    )
     args = parser.parse_args(argv)
     return Options(
-        dispatcher=args.dispatcher,
         port=args.port,
         service_port=args.service_port,
         fault=args.fault,

@@ -31,7 +31,7 @@ VIEWPORT: ViewportSize = {"width": 1280, "height": 860}
 
 
 async def _until_booked(job: MainJob) -> None:
-    """Wait for the booking, playing the dispatcher as scripts/develop does."""
+    """Wait for the booking (the service books the earliest visit itself)."""
     assert job.login is not None
     headers = {"Authorization": f"Bearer {job.login.token}"}
     ticket = job.entities["service_ticket"]
@@ -44,8 +44,7 @@ async def _until_booked(job: MainJob) -> None:
             if state == "booked":
                 return
             if state == "needs_dispatch":
-                async with Home.connect(session, job.options.url, job.login.token) as home:
-                    await job.async_dispatch(home)
+                raise SystemExit("screenshots: no technician free within the late-booking window")
             job.check_running()
             await asyncio.sleep(5.0)
     raise SystemExit("screenshots: no booking in time; see the logs in the temporary folder")

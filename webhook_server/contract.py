@@ -197,7 +197,15 @@ class Triage(Struct, frozen=True, kw_only=True):
     component: Annotated[str | None, Meta(description="Component, in English.")]
     part: Annotated[str | None, Meta(description="Part number and name, in English.")]
     skill: str | None
-    deadline: Annotated[AnswerTime, Meta(description="Latest acceptable visit start, UTC.")]
+    deadline: Annotated[
+        AnswerTime,
+        Meta(
+            description=(
+                "Latest acceptable visit start, UTC. A booking may start later when no "
+                "technician is free by then: the earliest free slot is booked at once."
+            )
+        ),
+    ]
     local_deadline: (
         Annotated[AnswerTime, Meta(description="The deadline in the zone's local time.")]
         | UnsetType
@@ -219,8 +227,11 @@ class TicketState(Struct, frozen=True, kw_only=True):
         Status,
         Meta(
             description=(
-                "booked: a technician is on the way; needs_dispatch: no slot met the deadline, "
-                "a dispatcher takes over; human_review: unknown fault code; closed."
+                "booked: a technician is on the way, at the earliest free slot; it may start "
+                "after the triage deadline when no slot met it (the notice then says what to do "
+                "for the food until the visit); needs_dispatch: no slot met the deadline nor the "
+                "service's late-booking window after it, a dispatcher takes over; human_review: "
+                "unknown fault code; closed."
             )
         ),
     ]

@@ -2,9 +2,10 @@
 
 Every message says what happened in plain words, when the technician comes ("hoy a las 16:00"),
 what they will do, and what it means for the food: safe until the visit, or what to do until
-then (from the fault's ``time_to_unsafe_s``). The SMS fits in 320 characters (two SMS parts);
-the e-mail adds the date in full with the zone, the technician, the part and the reference.
-A visit moved or cancelled by a dispatcher is told the same way.
+then (from the fault's ``time_to_unsafe_s``). A visit after the ticket's deadline (nothing
+earlier was free) says so, and how to keep the food until then. The SMS fits in 320 characters
+(two SMS parts); the e-mail adds the date in full with the zone, the technician, the part and
+the reference. A visit moved or cancelled by a dispatcher is told the same way.
 
 The SMS is written with the ticket (the answer quotes it); the e-mail is written from the same
 facts (:class:`MessageFacts`, stored with the SMS) when it is sent or shown, so the intake
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+import itertools
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -57,6 +59,8 @@ class Situation:
     """When the food would reach an unsafe temperature (local), if the integration knows."""
     now: datetime
     """The local time the message is written at: "today" is this day."""
+    late: bool = False
+    """The visit starts after the ticket's deadline: no technician was free sooner."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +69,7 @@ class _Words:
 
     hello: str
     booked: str
+    booked_late: str
     needs_dispatch: str
     human_review: str
     rescheduled: str
@@ -75,6 +80,9 @@ class _Words:
     food_until: str
     food_until_short: str
     food_warm: str
+    food_late: str
+    food_late_until: str
+    food_late_short: str
     subject_visit: str
     subject_call: str
     subject_moved: str
@@ -83,6 +91,7 @@ class _Words:
     email_detected: str
     email_visit: str
     email_part: str
+    email_late: str
     email_change: str
     email_no_visit: str
     email_review: str
@@ -94,6 +103,9 @@ _WORDS: Final[dict[Language, _Words]] = {
     "es": _Words(
         hello="Hola, ",
         booked="detectamos {detected}. Un técnico pasará {when} para {action}.",
+        booked_late=(
+            "detectamos {detected}. Ningún técnico llega a tiempo: pasará uno {when} para {action}."
+        ),
         needs_dispatch=(
             "detectamos {detected}. No tenemos un técnico libre a tiempo: te llamaremos para "
             "acordar la visita."
@@ -118,6 +130,18 @@ _WORDS: Final[dict[Language, _Words]] = {
             "Tu nevera ya no enfría lo bastante: pasa carne, pescado y lácteos a otra nevera o a "
             "una nevera portátil con hielo."
         ),
+        food_late=(
+            "Hasta entonces, mantén las puertas cerradas: un congelador lleno aguanta unas 48 h."
+            " Si la nevera pasa de 4 °C, lleva carne, pescado y lácteos a otro sitio frío."
+        ),
+        food_late_until=(
+            "Mantén las puertas cerradas: un congelador lleno aguanta unas 48 h; la nevera, hasta"
+            " {until}. Antes, lleva carne, pescado y lácteos a otro sitio frío."
+        ),
+        food_late_short=(
+            "No abras las puertas; si la nevera pasa de 4 °C, lleva lo perecedero a otro sitio"
+            " frío."
+        ),
         subject_visit="Visita técnica para tu nevera: {when}",
         subject_call="Tu nevera: te llamaremos para acordar una visita",
         subject_moved="Tu nevera: la visita técnica cambia a {when}",
@@ -126,6 +150,10 @@ _WORDS: Final[dict[Language, _Words]] = {
         email_detected="Tu nevera {model} nos ha avisado: hemos detectado {detected}.",
         email_visit=("{technician} pasará el {date}, de {start} a {end} ({zone}), para {action}."),
         email_part="Llevará la pieza necesaria: {part}.",
+        email_late=(
+            "No tenemos un técnico libre a tiempo para esta avería: hasta la visita, cuida la "
+            "comida como te indicamos abajo."
+        ),
         email_change=(
             "Si ese momento no te va bien, responde a este correo o llámanos con la referencia "
             "{ticket}."
@@ -144,6 +172,10 @@ _WORDS: Final[dict[Language, _Words]] = {
     "en": _Words(
         hello="Hello, ",
         booked="we detected {detected}. A technician will come {when} to {action}.",
+        booked_late=(
+            "we detected {detected}. No technician is free in time, so one will come {when} to "
+            "{action}."
+        ),
         needs_dispatch=(
             "we detected {detected}. No technician is free in time: we will call you to "
             "arrange the visit."
@@ -169,6 +201,17 @@ _WORDS: Final[dict[Language, _Words]] = {
             "Your fridge is no longer cold enough: move meat, fish and dairy to another fridge "
             "or a cool box with ice."
         ),
+        food_late=(
+            "Until then, keep the doors shut: a full freezer stays frozen about 48 h. If the"
+            " fridge goes above 4 °C, move meat, fish and dairy somewhere cold."
+        ),
+        food_late_until=(
+            "Keep the doors shut: a full freezer stays frozen about 48 h, the fridge until"
+            " {until}. Before then, move meat, fish and dairy somewhere cold."
+        ),
+        food_late_short=(
+            "Keep the doors shut; if the fridge passes 4 °C, move perishables somewhere cold."
+        ),
         subject_visit="A technician visits your fridge {when}",
         subject_call="Your fridge: we will call you to arrange a visit",
         subject_moved="Your fridge: the technician's visit moves to {when}",
@@ -177,6 +220,10 @@ _WORDS: Final[dict[Language, _Words]] = {
         email_detected="Your {model} told us about a problem: we detected {detected}.",
         email_visit="{technician} will come on {date}, {start} to {end} ({zone}), to {action}.",
         email_part="They will bring the part needed: {part}.",
+        email_late=(
+            "No technician is free in time for this fault: until the visit, look after the food "
+            "as below."
+        ),
         email_change=(
             "If that time does not suit you, reply to this e-mail or call us with the "
             "reference {ticket}."
@@ -221,6 +268,7 @@ class MessageFacts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     unsafe_at: int | None = None
     now: int
     timezone: str
+    late: bool = False
 
     def situation(self) -> Situation:
         """Return the situation again, its times local to the zone."""
@@ -236,6 +284,7 @@ class MessageFacts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
             visit=visit,
             unsafe_at=None if self.unsafe_at is None else utc(self.unsafe_at).astimezone(zone),
             now=utc(self.now).astimezone(zone),
+            late=self.late,
         )
 
 
@@ -266,6 +315,7 @@ def facts(situation: Situation) -> str:
             unsafe_at=None if situation.unsafe_at is None else int(situation.unsafe_at.timestamp()),
             now=int(situation.now.timestamp()),
             timezone=zone.key if isinstance(zone, ZoneInfo) else "UTC",
+            late=situation.late,
         )
     ).decode()
 
@@ -309,7 +359,7 @@ def _news(situation: Situation, words: _Words) -> str:
     action = situation.action
     match situation.event:
         case "booked" if visit is not None:
-            text = words.booked.format(
+            text = (words.booked_late if situation.late else words.booked).format(
                 detected=situation.detected, when=_when(situation, visit.start), action=action
             )
         case "rescheduled" if visit is not None:
@@ -330,13 +380,19 @@ def _food(situation: Situation, words: _Words, *, short: bool = False) -> str:
     if situation.event == "closed":
         return ""
     unsafe_at, visit = situation.unsafe_at, situation.visit
+    late = situation.late and visit is not None
     if unsafe_at is None:
+        if late:
+            return words.food_late_short if short else words.food_late
         return words.food_unknown
     if unsafe_at <= situation.now:
         return words.food_warm
     if visit is not None and unsafe_at >= visit.start:
         return words.food_safe
-    template = words.food_until_short if short else words.food_until
+    if short:
+        template = words.food_until_short
+    else:
+        template = words.food_late_until if late else words.food_until
     return template.format(until=_when(situation, unsafe_at))
 
 
@@ -385,6 +441,8 @@ def _email(situation: Situation, words: _Words) -> str:
             )
             if situation.part:
                 paragraphs.append(words.email_part.format(part=situation.part))
+            if situation.late:
+                paragraphs.append(words.email_late)
             paragraphs.append(words.email_change.format(ticket=situation.ticket_id))
         elif situation.event == "human_review":
             paragraphs.append(words.email_review.format(ticket=situation.ticket_id))
@@ -398,8 +456,8 @@ def _email(situation: Situation, words: _Words) -> str:
 def longest_sms(catalog: Catalog) -> tuple[int, str]:
     """Return the longest SMS the catalog's words can make, and that SMS (to check it at start-up).
 
-    Every fault (and the unknown-fault words), event, food case and language, with the longest
-    way each language says a time.
+    Every fault (and the unknown-fault words), event, food case, visit in time or late and
+    language, with the longest way each language says a time.
     """
     now = datetime(2026, 9, 1, 8, 0, tzinfo=ZoneInfo("UTC"))
     far = now + timedelta(
@@ -430,14 +488,15 @@ def longest_sms(catalog: Catalog) -> tuple[int, str]:
                 unsafe_at=None,
                 now=now,
             )
-            for event in events:
-                for unsafe_at in (None, now, far + timedelta(hours=1), far - timedelta(hours=1)):
-                    for with_visit in (visit, None):
-                        situation = replace(
-                            base, event=event, unsafe_at=unsafe_at, visit=with_visit
-                        )
-                        sms = _sms(situation, _WORDS[language])
-                        longest = max(longest, (len(sms), sms))
+            unsafe_ats = (None, now, far + timedelta(hours=1), far - timedelta(hours=1))
+            for event, unsafe_at, with_visit, late in itertools.product(
+                events, unsafe_ats, (visit, None), (False, True)
+            ):
+                situation = replace(
+                    base, event=event, unsafe_at=unsafe_at, visit=with_visit, late=late
+                )
+                sms = _sms(situation, _WORDS[language])
+                longest = max(longest, (len(sms), sms))
     return longest
 
 
@@ -487,4 +546,5 @@ def describe(
         visit=visit,
         unsafe_at=unsafe_at,
         now=now.astimezone(timezone),
+        late=visit is not None and visit.start > triage.deadline,
     )

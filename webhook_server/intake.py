@@ -315,14 +315,27 @@ class Intake:
         triage = self._catalog.triage(ticket, received_at, timezone)
         slot = None
         if triage.known_fault:
+            rules = self._catalog.booking
+            earliest = received_at + rules.lead
             slot = await self._schedule.find(
                 conn,
                 customer.zone,
                 triage.skill,
-                earliest=received_at + self._catalog.booking.lead,
+                earliest=earliest,
                 deadline=triage.deadline,
                 preferred=[(w.start, w.end) for w in customer.preferred_windows],
             )
+            if slot is None and rules.late_window:
+                # Nothing by the deadline: the earliest visit after it, booked now (the message
+                # says what to do for the food until then, the console marks it late).
+                slot = await self._schedule.find(
+                    conn,
+                    customer.zone,
+                    triage.skill,
+                    earliest=earliest,
+                    deadline=triage.deadline + rules.late_window,
+                    preferred=[],
+                )
         status: Event = (
             "booked" if slot else "needs_dispatch" if triage.known_fault else "human_review"
         )

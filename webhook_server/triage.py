@@ -21,6 +21,8 @@ from msgspec import Meta, Struct
 from webhook_server.contract import Language, Severity, Ticket
 from webhook_server.protocol import SEVERITIES
 
+LATE_BOOKING_HOURS_MAX: Final = 14 * 24
+"""Longest late-booking window: the two weeks a dispatcher's console offers slots for."""
 _FAMILIES_REMEMBERED: Final = 4096
 """Model numbers whose family is remembered (a fleet has a few models; senders choose them)."""
 
@@ -77,11 +79,14 @@ class Urgency(Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class BookingSpec(Struct, frozen=True, forbid_unknown_fields=True):
-    """The slot grid, in minutes."""
+    """The slot grid, in minutes, and how late the intake may book when nothing is in time."""
 
     visit_minutes: Annotated[int, Meta(ge=5)]
     travel_buffer_minutes: Annotated[int, Meta(ge=0)]
     lead_minutes: Annotated[int, Meta(ge=0)]
+    late_booking_hours: Annotated[int, Meta(ge=0, le=LATE_BOOKING_HOURS_MAX)] = 0
+    """No slot by the deadline: book the earliest one starting up to this many hours after it.
+    0 (also when the key is missing): never book late, a dispatcher arranges the visit."""
 
 
 class ModelFamily(Struct, frozen=True, forbid_unknown_fields=True):
@@ -123,11 +128,16 @@ class Triage:
 
 @dataclass(frozen=True, slots=True)
 class BookingRules:
-    """The slot grid: visit length, travel buffer, and how soon a visit may start."""
+    """The slot grid: visit length, travel buffer, and how soon a visit may start.
+
+    ``late_window``: when no slot starts by the deadline, the intake books the earliest one that
+    starts at most this long after it; zero leaves such a ticket to a dispatcher.
+    """
 
     visit: timedelta
     travel_buffer: timedelta
     lead: timedelta
+    late_window: timedelta = timedelta(0)
 
     @property
     def slot(self) -> timedelta:
@@ -154,6 +164,7 @@ class Catalog:
             visit=timedelta(minutes=booking.visit_minutes),
             travel_buffer=timedelta(minutes=booking.travel_buffer_minutes),
             lead=timedelta(minutes=booking.lead_minutes),
+            late_window=timedelta(hours=booking.late_booking_hours),
         )
 
     @classmethod

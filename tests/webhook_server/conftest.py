@@ -7,7 +7,9 @@ Run this folder in its own pytest process without Home Assistant's plugin:
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from importlib import resources
 import json
 import os
 from pathlib import Path
@@ -120,6 +122,25 @@ async def client(
     yield await served(
         aiohttp_client, create_app(settings, clock=clock, courier_poll_interval=0.05)
     )
+
+
+def catalog_changed(tmp_path: Path, old: str, new: str) -> Path:
+    """Write the shipped catalog with ``old`` replaced by ``new``; return its path."""
+    shipped = (resources.files("webhook_server") / "catalog.yaml").read_text()
+    assert old in shipped, old
+    path = tmp_path / "catalog.yaml"
+    path.write_text(shipped.replace(old, new))
+    return path
+
+
+@pytest.fixture
+async def client_booking_nothing_late(
+    settings: Settings, clock: Clock, aiohttp_client: Any, tmp_path: Path
+) -> AsyncIterator[TestClient[Any, Any]]:
+    """The service with ``late_booking_hours: 0``: no slot by the deadline, a dispatcher books."""
+    catalog = catalog_changed(tmp_path, "late_booking_hours: 48", "late_booking_hours: 0")
+    app = create_app(replace(settings, catalog=catalog), clock=clock, courier_poll_interval=0.05)
+    yield await served(aiohttp_client, app)
 
 
 async def served(aiohttp_client: Any, app: web.Application) -> TestClient[Any, Any]:

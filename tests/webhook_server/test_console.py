@@ -110,14 +110,17 @@ async def test_the_queue_shows_local_times_contacts_and_what_is_most_urgent(
     secret = await register(client)
     booked = make_ticket(customer__contact="+34 611 222 333")
     unknown = make_ticket(fault__code="ice_maker_jam", fault__severity="info")
-    overdue = make_ticket(fault__code="cooling_failure", fault__time_to_unsafe_s=600.0)
-    for ticket in (booked, unknown, overdue):
+    unsafe_soon = {"fault__code": "cooling_failure", "fault__time_to_unsafe_s": 600.0}
+    late = make_ticket(**unsafe_soon)  # booked at Ana's first slot, after the deadline
+    overdue = make_ticket(**unsafe_soon, customer__zone="lisboa")  # nobody works there
+    for ticket in (booked, unknown, late, overdue):
         assert (await post_ticket(client, secret, ticket)).status == 201
     clock.now += 3600  # the 10-minute deadline has passed
     html = await login(client)
     rows = re.findall(r'<a href="/console/tickets/[^"]+">([^<]+)</a>', html)
-    assert rows == [overdue["ticket_id"], unknown["ticket_id"], booked["ticket_id"]]
+    assert rows == [ticket["ticket_id"] for ticket in (overdue, unknown, late, booked)]
     assert '<span class="marker marker-overdue">Overdue by 55 min</span>' in html
+    assert '<span class="marker marker-late">Visit 1 h 25 min after the deadline</span>' in html
     assert '<span class="marker marker-due">Due in 6 d 23 h</span>' in html
     assert "+34 611 222 333" in html
     assert "Mon 1 Jun 2026, 12:00 CEST · Luis Romero" in html  # the visit, Madrid time
@@ -260,7 +263,9 @@ async def test_a_slot_after_the_deadline_is_marked_and_needs_the_customers_agree
     assert '<span class="marker marker-late">Visit' in html  # the queue says it is late
 
 
-async def test_no_slot_before_the_deadline_says_so(client: TestClient[Any, Any]) -> None:
+async def test_no_slot_before_the_deadline_says_so_and_the_late_booking_is_marked(
+    client: TestClient[Any, Any],
+) -> None:
     secret = await register(client)
     ticket = make_ticket(fault__code="cooling_failure", fault__time_to_unsafe_s=600.0)
     await post_ticket(client, secret, ticket)
@@ -268,6 +273,10 @@ async def test_no_slot_before_the_deadline_says_so(client: TestClient[Any, Any])
     page = await (await client.get(await _url(client, ticket))).text()
     assert 'id="no-slot-in-time"' in page
     assert "No technician is free before the deadline (Mon 1 Jun 2026, 11:05 CEST)." in page
+    assert (  # booked by the intake all the same, at the earliest: the dispatcher may move it
+        '<p class="warning" id="booked-late" role="status">Booked 1 h 25 min after the deadline:'
+        " no technician was free sooner. Move the visit forward if an earlier slot frees up.</p>"
+    ) in page
 
 
 async def test_a_ticket_for_human_review_gets_its_fault_then_a_visit(

@@ -12,7 +12,13 @@ from aiohttp.test_utils import TestClient
 import msgspec
 import pytest
 
-from tests.webhook_server.conftest import MONDAY_9AM, make_ticket, post_ticket, register
+from tests.webhook_server.conftest import (
+    MONDAY_9AM,
+    catalog_changed,
+    make_ticket,
+    post_ticket,
+    register,
+)
 from webhook_server import customer_messages, local_time
 from webhook_server.app import create_app
 from webhook_server.customer_messages import Situation, Visit, compose
@@ -93,6 +99,42 @@ def test_the_food_advice_follows_the_time_to_unsafe() -> None:
     assert safe.endswith("Don't worry, your food is safe until the visit.")
 
 
+@pytest.mark.parametrize(
+    ("language", "news", "food", "email"),
+    [
+        (
+            "en",
+            "No technician is free in time, so one will come today at 4 pm to repair the cooling"
+            " circuit.",
+            "Until then, keep the doors shut: a full freezer stays frozen about 48 h. If the fridge"
+            " goes above 4 °C, move meat, fish and dairy somewhere cold.",
+            "No technician is free in time for this fault: until the visit, look after the food as"
+            " below.",
+        ),
+        (
+            "es",
+            "Ningún técnico llega a tiempo: pasará uno hoy a las 16:00 para reparar el circuito de"
+            " frío.",
+            "Hasta entonces, mantén las puertas cerradas: un congelador lleno aguanta unas 48 h."
+            " Si la nevera pasa de 4 °C, lleva carne, pescado y lácteos a otro sitio frío.",
+            "No tenemos un técnico libre a tiempo para esta avería: hasta la visita, cuida la"
+            " comida como te indicamos abajo.",
+        ),
+    ],
+)
+def test_a_visit_after_the_deadline_says_so_and_how_to_keep_the_food(
+    language: str, news: str, food: str, email: str
+) -> None:
+    """Nothing was free in time: the earliest visit, and the food kept until it comes."""
+    late = _situation("cooling_failure", language, unsafe_at=None, late=True)
+    message = compose(late)
+    assert message.sms.endswith(f"{news} {food}")
+    assert email in message.email_body and food in message.email_body
+    assert customer_messages.from_facts(customer_messages.facts(late)) == message
+    in_time = compose(replace(late, late=False))
+    assert news not in in_time.sms and email not in in_time.email_body
+
+
 def test_no_visit_says_we_will_call_and_a_review_says_a_specialist_looks() -> None:
     base = _situation("cooling_failure", "en", visit=None)
     assert (
@@ -136,13 +178,11 @@ def test_every_sms_the_catalog_can_make_fits_in_320_characters() -> None:
 def test_a_catalog_too_wordy_for_an_sms_is_refused_at_start(
     tmp_path: Path, settings: Settings
 ) -> None:
-    text = (Path(customer_messages.__file__).parent / "catalog.yaml").read_text()
-    wordy = text.replace(
+    path = catalog_changed(
+        tmp_path,
         "action: {en: clean the condenser, es: limpiar el condensador}",
-        "action: {en: clean the condenser, es: " + "limpiar muy a fondo " * 6 + "}",
+        "action: {en: clean the condenser, es: " + "limpiar muy a fondo " * 5 + "}",
     )
-    path = tmp_path / "catalog.yaml"
-    path.write_text(wordy)
     with pytest.raises(ValueError, match="SMS of 3"):
         create_app(replace(settings, catalog=path))
 

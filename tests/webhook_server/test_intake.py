@@ -13,6 +13,7 @@ import pytest
 
 from tests.webhook_server.conftest import (
     MONDAY_9AM,
+    Clock,
     admin_headers,
     book_behind_the_back,
     make_ticket,
@@ -24,6 +25,8 @@ from webhook_server.contract import TICKET_STATE, Problem
 from webhook_server.runtime import RUNTIME
 from webhook_server.store import repository
 from webhook_server.store.base import RetryableTransactionError
+
+FRIDAY_6PM_MADRID = datetime(2026, 6, 5, 16, 0, tzinfo=UTC).timestamp()
 
 
 def problem_of(body: object) -> Problem:
@@ -93,7 +96,7 @@ async def test_concurrent_duplicates_one_booked_other_told_to_retry(
     assert (await status.json())["status"] == "booked"
 
 
-async def test_critical_ticket_books_today_or_escalates(client: TestClient[Any, Any]) -> None:
+async def test_critical_ticket_books_today(client: TestClient[Any, Any]) -> None:
     secret = await register(client)
     response = await post_ticket(
         client, secret, make_ticket(fault__severity="critical", fault__code="cooling_failure")
@@ -103,12 +106,76 @@ async def test_critical_ticket_books_today_or_escalates(client: TestClient[Any, 
     assert state["triage"]["local_deadline"] == "2026-06-01T23:59:59+02:00"
     assert state["booking"]["start"].startswith("2026-06-01")
 
-    unsafe_soon = make_ticket(fault__code="cooling_failure", fault__time_to_unsafe_s=600.0)
-    response = await post_ticket(client, secret, unsafe_soon)
+
+UNSAFE_SOON = {"fault__code": "cooling_failure", "fault__time_to_unsafe_s": 600.0}
+"""Unsafe at 09:05 UTC: nobody can arrive in time (the earliest visit is 10:00, after the lead)."""
+
+
+@pytest.mark.parametrize(
+    ("language", "notice"),
+    [
+        (
+            "en",
+            "Hello, we detected that your fridge has stopped cooling properly. No technician is"
+            " free in time, so one will come today at 12:30 pm to repair the cooling circuit."
+            " Keep the doors shut: a full freezer stays frozen about 48 h, the fridge until today"
+            " at 11:05 am. Before then, move meat, fish and dairy somewhere cold.",
+        ),
+        (
+            "es",
+            "Hola, detectamos que tu nevera ha dejado de enfriar bien. Ningún técnico llega a"
+            " tiempo: pasará uno hoy a las 12:30 para reparar el circuito de frío. Mantén las"
+            " puertas cerradas: un congelador lleno aguanta unas 48 h; la nevera, hasta hoy a las"
+            " 11:05. Antes, lleva carne, pescado y lácteos a otro sitio frío.",
+        ),
+    ],
+)
+async def test_no_slot_by_the_deadline_books_the_earliest_one_after_it(
+    client: TestClient[Any, Any], language: str, notice: str
+) -> None:
+    """The food is unsafe at 09:05: Ana's 12:30 (Madrid) slot is booked at once, marked late."""
+    secret = await register(client)
+    ticket = make_ticket(**UNSAFE_SOON, customer__language=language)
+    state = await (await post_ticket(client, secret, ticket)).json()
+    assert state["status"] == "booked"
+    assert state["triage"]["deadline"] == "2026-06-01T09:05:00Z"
+    assert (state["booking"]["technician_id"], state["booking"]["start"]) == (
+        "tech-ana",
+        "2026-06-01T10:30:00Z",
+    )
+    assert state["notice"] == notice
+
+
+async def test_no_late_booking_leaves_it_to_a_dispatcher(
+    client_booking_nothing_late: TestClient[Any, Any],
+) -> None:
+    """``late_booking_hours: 0``: nothing by the deadline is ``needs_dispatch``, as before."""
+    secret = await register(client_booking_nothing_late)
+    response = await post_ticket(client_booking_nothing_late, secret, make_ticket(**UNSAFE_SOON))
     state = await response.json()
-    assert state["status"] == "needs_dispatch"  # nobody can arrive within 10 minutes
+    assert state["status"] == "needs_dispatch"
     assert state["booking"] is None
     assert "will call you" in state["notice"]
+
+
+async def test_no_slot_within_the_late_window_needs_dispatch(
+    client: TestClient[Any, Any], clock: Clock
+) -> None:
+    """Barcelona, Friday 18:00: Marta's next slot, Monday 09:00, is 63 h after the deadline."""
+    clock.now = FRIDAY_6PM_MADRID
+    secret = await register(client)
+    ticket = make_ticket(
+        **UNSAFE_SOON,
+        customer__zone="barcelona",
+        fault__detected_at=datetime.fromtimestamp(FRIDAY_6PM_MADRID, UTC).isoformat(),
+    )
+    state = await (await post_ticket(client, secret, ticket, at=FRIDAY_6PM_MADRID)).json()
+    assert (state["status"], state["booking"]) == ("needs_dispatch", None)
+    assert "will call you" in state["notice"]
+    async with client.app[RUNTIME].database.read() as conn:
+        (row,) = await repository.tickets_with_id(conn, ticket["ticket_id"])
+    free = await client.app[RUNTIME].dispatcher.free_slots(row.key, clock.now)
+    assert free[0].slot.start == datetime(2026, 6, 8, 7, 0, tzinfo=UTC)  # Monday 09:00, Madrid
 
 
 async def test_unknown_fault_code_goes_to_human_review(client: TestClient[Any, Any]) -> None:

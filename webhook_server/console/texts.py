@@ -76,6 +76,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "booking": "Visit",
         "with": "with",
         "no_visit": "No visit booked.",
+        "booked_late": (
+            "Booked {time} after the deadline: no technician was free sooner. Move the visit "
+            "forward if an earlier slot frees up."
+        ),
         "move_to": "Move the visit to",
         "book_at": "Book a visit",
         "in_time": "Before the deadline",
@@ -176,6 +180,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "booking": "Visita",
         "with": "con",
         "no_visit": "Sin visita.",
+        "booked_late": (
+            "Cita {time} después del plazo: ningún técnico estaba libre antes. Adelanta la visita "
+            "si se libera un hueco antes."
+        ),
         "move_to": "Mover la visita a",
         "book_at": "Dar cita",
         "in_time": "Antes del plazo",
