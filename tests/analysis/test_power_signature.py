@@ -24,7 +24,11 @@ def learned(levels: list[tuple[float, float]], days: float = 1.0) -> PowerSignat
     ids=["standby 16 W", "mechanical thermostat", "freezer", "small fridge"],
 )
 def test_off_and_running_levels(off: float, run: float) -> None:
-    signature = learned([(off, 0.7), (run, 0.28), (off + 30.0, 0.01), (run * 1.5, 0.01)])
+    # Besides: the door lamp over standby and over a run, and a pull-down surge fading.
+    signature = learned(
+        [(off, 0.7), (run, 0.27), (off + 30.0, 0.01), (run + 30.0, 0.01)]
+        + [(run * (1.1 + 0.02 * k), 0.001) for k in range(10)]
+    )
     assert signature.off_w == pytest.approx(off, abs=max(1.0, 0.05 * off))
     assert signature.run_w == pytest.approx(run, rel=0.05)
     assert signature.off_w < signature.off_below_w < signature.on_w < signature.run_w
@@ -86,3 +90,11 @@ def test_levels_are_placed_for_show_from_the_first_rest_and_run_before_they_sett
     assert signature.known
     assert signature.provisional_levels is None
     assert signature.shown_levels == (signature.off_w, signature.run_w)
+
+
+@pytest.mark.parametrize(("run", "heater"), [(123.0, 180.0), (60.0, 150.0), (140.0, 400.0)])
+def test_a_heater_close_above_the_run_is_told_from_it(run: float, heater: float) -> None:
+    """A 180 W heater beside a 123 W compressor: the floor drops below it, never to a lamp."""
+    signature = learned([(14.0, 0.7), (run, 0.27), (run + 40.0, 0.01), (heater, 0.02)])
+    assert signature.heater_level_w == pytest.approx(heater, rel=0.05)
+    assert run + 40.0 < signature.heater_floor_w < heater

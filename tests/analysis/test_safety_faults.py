@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from custom_components.fridge_care.analysis.model import FaultCode, Role, Severity
+from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role, Severity
+from custom_components.fridge_care.analysis.replay import replay
+from fridge_sim import FaultInjection, Scenario, simulate
 
-from .conftest import first, hours_after, run_scenario
+from .conftest import START, first, hours_after, run_scenario
 
 
 def test_door_left_open_is_reported_during_learning() -> None:
@@ -76,3 +78,16 @@ def test_a_thermostat_turned_up_is_not_a_compressor_that_cannot_start() -> None:
     starts = [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
     assert len(starts) <= 2  # the long rests to the new setting may raise a question; not hourly
     assert not any(e.confirmed for e in starts)
+
+
+def test_a_stuck_thermometer_is_found_without_a_plug() -> None:
+    """No compressor runs to count: the probe held still three times longer than it ever did."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.DOOR})
+    fault = FaultInjection(FaultCode.SENSOR_FAULT, start_h=84.0, sensor_mode="stuck")
+    scenario = Scenario(seed=3, days=4.5, start=START, roles=roles, faults=(fault,))
+    episodes = replay(list(simulate(scenario)), EngineConfig(roles=roles, learning_period_h=72.0))
+    episode = first(episodes, FaultCode.SENSOR_FAULT)
+    assert 3.0 <= hours_after(episode, 84.0) < 6.0
+    assert "fridge_temp_unchanged_h" in episode.evidence
+    healthy = Scenario(seed=3, days=6.0, start=START, roles=roles)
+    assert replay(list(simulate(healthy)), EngineConfig(roles=roles, learning_period_h=72.0)) == []

@@ -43,8 +43,10 @@ class Baseline(Persistent):
         "duty_norm",
         "duty_profile",
         "energy_kwh",
+        "freezer_hold_s",
         "freezer_turns_per_run",
         "fridge_cool_k_per_h",
+        "fridge_hold_s",
         "fridge_mean",
         "fridge_turns_per_run",
         "jitter",
@@ -80,6 +82,10 @@ class Baseline(Persistent):
         # every cycle (a probe in a bottle of water may not)
         self.fridge_turns_per_run: float | None = None
         self.freezer_turns_per_run: float | None = None
+        # The longest a thermometer held one reading while the fridge was healthy: a cycling
+        # fridge moves it every few minutes, a coarse or well-damped one less often.
+        self.fridge_hold_s: float | None = None
+        self.freezer_hold_s: float | None = None
 
     @property
     def learned(self) -> bool:
@@ -91,17 +97,20 @@ class Baseline(Persistent):
         since: float,
         until: float,
         tracker: CycleTracker | None,
-        fridge: Signal | None,
+        thermometers: tuple[Signal | None, Signal | None],
         ambient: Signal | None,
         power: Signal | None,
         swings: tuple[Swings | None, Swings | None],
     ) -> None:
-        """Learn from what was seen in [since, until)."""
+        """Learn from what was seen in [since, until); thermometers: fridge, freezer."""
+        fridge, freezer = thermometers
         self.learned_at = until
         self.last_adapted_day = int(until // 86_400)
         room = ambient.mean(since, until) if ambient is not None else None
         inside = fridge.mean(since, until) if fridge is not None else None
         self.fridge_mean = inside
+        self.fridge_hold_s = fridge.longest_hold_s(since, until) if fridge is not None else None
+        self.freezer_hold_s = freezer.longest_hold_s(since, until) if freezer is not None else None
         self.ambient_c = room
         fridge_swings, freezer_swings = swings
         if fridge_swings is not None:

@@ -137,7 +137,10 @@ class CycleTracker(Persistent):
 
     @property
     def off_since(self) -> float | None:
-        """Since when the compressor has been off (standby or heater), if seen from its start."""
+        """Since when the compressor has been off (standby or heater), as far as the plug saw.
+
+        From the run's end, or from when the plug came back from being unavailable.
+        """
         return self._off_since if self._level in (OFF, HEAT) else None
 
     def advance(self, now: float) -> None:
@@ -168,8 +171,8 @@ class CycleTracker(Persistent):
             if watts >= signature.on_w:
                 self._begin(at, watts, fridge_c)
             else:
-                if self._level == UNKNOWN:
-                    self._off_since = None
+                if self._level == UNKNOWN:  # back from unavailable: resting at least since now
+                    self._off_since = at
                 self._level = OFF
             return
         if watts < signature.off_below_w:

@@ -29,9 +29,12 @@ _SHORTEST_INTERVAL_S = 6 * HOUR_S
 _LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
 _INTERVALS_TO_KNOW = 4
 _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a known rhythm
-_FEW_INTERVALS = 3  # so few are enough only when they agree closely (a timer)
-_CLOCKWORK_CV = 0.1
+# Fewer are enough only when they agree closely, as a timer's do: a timer that defrosts every
+# 40 hours gives two intervals in the three days a fridge is learned.
+_FEW_CV = {2: 0.05, 3: 0.1}
+_MISSED_K = 0.05  # an interval this close to twice the usual one hides a missed sighting
 _OVERDUE = 1.5  # the longest recent interval, half as much again
+_MISSED_SIGHTING = 2.5  # and past one defrost a slow plug may not have sighted
 _OVERDUE_MARGIN_S = 8 * HOUR_S  # by the clock
 _OVERDUE_MARGIN_RUN_S = 3 * HOUR_S  # of compressor running
 
@@ -44,18 +47,42 @@ class Overdue(NamedTuple):
     after_s: float  # past this, a defrost was missed
 
 
-def _rhythm(intervals: list[float], margin_s: float) -> tuple[float, float] | None:
+class _Rhythm(NamedTuple):
+    usual_s: float
+    after_s: float  # overdue past this
+    spread: float  # of the intervals, a share of their mean: the steadier clock is believed
+
+
+def _rhythm(intervals: list[float], margin_s: float) -> _Rhythm | None:
     """Return the usual interval and the overdue threshold, if the last few intervals agree."""
-    recent = intervals[-6:]
-    if len(recent) < _FEW_INTERVALS:
+    recent = _sighted(intervals[-6:])
+    allowed = _REGULAR_CV if len(recent) >= _INTERVALS_TO_KNOW else _FEW_CV.get(len(recent))
+    if allowed is None:
         return None
     mean = sum(recent) / len(recent)
     spread = (sum((i - mean) ** 2 for i in recent) / len(recent)) ** 0.5
-    allowed = _REGULAR_CV if len(recent) >= _INTERVALS_TO_KNOW else _CLOCKWORK_CV
     if spread > allowed * mean:
         return None
     usual = median(recent)
-    return usual, max(_OVERDUE * max(recent), usual + margin_s)
+    after = max(_OVERDUE * max(recent), _MISSED_SIGHTING * usual, usual + margin_s)
+    return _Rhythm(usual, after, spread / mean)
+
+
+def _sighted(intervals: list[float]) -> list[float]:
+    """Split one interval twice the usual one: a defrost there was not sighted.
+
+    (A plug that missed one heater is no sign of a rhythm broken; two such gaps are.)
+    """
+    if len(intervals) < 3:
+        return intervals
+    usual = median(intervals)
+    doubled = [
+        i for i, interval in enumerate(intervals) if abs(interval / 2 - usual) <= _MISSED_K * usual
+    ]
+    if len(doubled) != 1:
+        return intervals
+    at = doubled[0]
+    return [*intervals[:at], intervals[at] / 2, intervals[at] / 2, *intervals[at + 1 :]]
 
 
 class DefrostLog(Persistent):
@@ -96,14 +123,17 @@ class DefrostLog(Persistent):
         if last is None:
             return None
         by_clock = _rhythm(list(self.intervals), _OVERDUE_MARGIN_S)
-        if by_clock is not None:
-            return Overdue(now - max(last, blind_until or last), *by_clock)
         by_running = _rhythm(list(self.run_intervals), _OVERDUE_MARGIN_RUN_S)
-        if by_running is not None and run_s is not None and self.run_times:
+        if run_s is None or not self.run_times:
+            by_running = None
+        if by_running is not None and (by_clock is None or by_running.spread < by_clock.spread):
             since = self.run_times[-1]
             if blind_until is not None and blind_until > last and self.blind_run_s is not None:
                 since = max(since, self.blind_run_s)
-            return Overdue(run_s - since, *by_running)
+            assert run_s is not None
+            return Overdue(run_s - since, by_running.usual_s, by_running.after_s)
+        if by_clock is not None:
+            return Overdue(now - max(last, blind_until or last), by_clock.usual_s, by_clock.after_s)
         return None
 
     def observe(

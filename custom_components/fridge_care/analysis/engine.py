@@ -236,7 +236,7 @@ class Engine:
                     since,
                     now,
                     tracker,
-                    fridge,
+                    (fridge, freezer),
                     ambient,
                     self._signal(Role.COMPRESSOR_POWER),
                     (fridge_swings, freezer_swings),

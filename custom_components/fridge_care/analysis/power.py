@@ -32,6 +32,10 @@ _RATIO = 1.8  # (running + 5) / (off + 5): a compressor is far above standby
 _MIN_RISE_W = 20.0
 _HEATER_RATIO = 1.6  # a defrost heater draws well above the running compressor
 _HEATER_RISE_W = 60.0
+_HEATER_SHARE = 0.004  # a 20-minute defrost every 40 hours holds this share of the time
+_HEATER_STEP = 1.2  # and a heater level read off the histogram stands this far above the run
+_HEATER_STEP_W = 55.0  # above a run with the door lamp and a fan on
+_ABOVE_LAMP_W = 45.0  # a heater floor stays this far above the run, where no lamp reaches
 _ATTEMPT_RATIO = 1.25  # a failed start peaks above the running level (locked-rotor current)
 
 
@@ -50,6 +54,7 @@ class PowerSignature(Persistent):
 
     __slots__ = (
         "_decayed_at",
+        "heater_level_w",
         "heater_w",
         "histogram",
         "off_w",
@@ -66,6 +71,7 @@ class PowerSignature(Persistent):
         self.off_w: float | None = None  # standby (0 W for a mechanical thermostat)
         self.run_w: float | None = None  # the compressor's settled running power
         self.heater_w: float | None = None  # the defrost heater, once one was seen
+        self.heater_level_w: float | None = None  # a level above running, read off the histogram
         # Off and running levels from the first rest and run, before they are settled: the
         # owner's duty and starts are read against them; nothing is judged on them.
         self.provisional_levels: list[float] | None = None
@@ -104,9 +110,18 @@ class PowerSignature(Persistent):
 
     @property
     def heater_floor_w(self) -> float:
-        """Readings sustained at or above this are a defrost heater, not the compressor."""
-        assert self.run_w is not None
-        return max(_HEATER_RATIO * self.run_w, self.run_w + _HEATER_RISE_W)
+        """Readings sustained at or above this are a defrost heater, not the compressor.
+
+        Far above the run, unless the histogram shows a level of its own above the run (a
+        150 W heater beside a 120 W compressor): then halfway to that level.
+        """
+        run = self.run_w
+        assert run is not None
+        floor = max(_HEATER_RATIO * run, run + _HEATER_RISE_W)
+        if self.heater_level_w is not None:
+            halfway = run + 0.5 * (self.heater_level_w - run)
+            floor = min(floor, max(halfway, run + _ABOVE_LAMP_W))
+        return floor
 
     @property
     def attempt_w(self) -> float:
@@ -128,12 +143,16 @@ class PowerSignature(Persistent):
         self.provisional_levels = None
         if self.seen_s < _FIRST_CYCLE_S or hist.sum() <= 0:
             return
-        split = _split(hist)
+        levels = _levels(hist)
+        split = _split(levels)
         if split is None:
             return
         off, run = split
         if self.seen_s >= _PROVISIONAL_S:
             self.off_w, self.run_w = round(off, 1), round(run, 1)
+            heater = _heater_level(levels, run)
+            if heater is not None:
+                self.heater_level_w = round(heater, 1)
         else:  # not yet enough to judge on; enough to show the owner
             self.provisional_levels = [round(off, 1), round(run, 1)]
 
@@ -142,9 +161,8 @@ class PowerSignature(Persistent):
         self.heater_w = watts if self.heater_w is None else self.heater_w * 0.7 + watts * 0.3
 
 
-def _split(hist: np.ndarray) -> tuple[float, float] | None:
+def _split(levels: list[tuple[float, float]]) -> tuple[float, float] | None:
     """Return the off and running levels a histogram shows, or None while it shows no split."""
-    levels = _levels(hist)
     off = next((level for level, mass in levels if mass >= _OFF_SHARE), None)
     if off is None:
         return None
@@ -162,6 +180,18 @@ def _split(hist: np.ndarray) -> tuple[float, float] | None:
     busiest = max(mass for _level, mass in above)
     run = next(level for level, mass in above if mass >= _HOLDS_ITS_OWN * busiest)
     return off, run
+
+
+def _heater_level(levels: list[tuple[float, float]], run: float) -> float | None:
+    """Return the lowest level that stands clear above the run and holds a defrost's share."""
+    return next(
+        (
+            level
+            for level, mass in levels
+            if mass >= _HEATER_SHARE and level >= max(_HEATER_STEP * run, run + _HEATER_STEP_W)
+        ),
+        None,
+    )
 
 
 def _levels(hist: np.ndarray) -> list[tuple[float, float]]:

@@ -7,6 +7,7 @@ from . import Detector, Finding, View, clamp01
 
 _HOUR_S = 3600.0
 _ICING_DUTY = 1.15  # ice on the evaporator: the compressor works harder for the same cooling
+_GONE = 3.5  # and no defrost for this many intervals: not two sightings a slow plug missed
 
 
 class DefrostFailure(Detector):
@@ -21,7 +22,12 @@ class DefrostFailure(Detector):
     code = FaultCode.DEFROST_FAILURE
 
     def check(self, view: View, active: bool) -> Finding | None:
-        """Overdue by half as much again as the longest recent interval (and 8 hours or more)."""
+        """Say when the next defrost is overdue by the learned rhythm.
+
+        Overdue: past half as much again as the longest recent interval, two and a half usual
+        ones (a slow plug may miss one heater) and the usual one plus 8 hours. Confirmed once
+        the compressor works harder (ice) and 3.5 usual intervals have passed.
+        """
         witness = view.power if view.power is not None else view.freezer
         tracker = view.tracker
         overdue = view.defrosts.overdue(
@@ -42,5 +48,5 @@ class DefrostFailure(Detector):
         return Finding(
             confidence=clamp01(0.5 + (since - overdue.after_s) / usual),
             evidence=evidence,
-            confirmed=duty is not None and duty >= _ICING_DUTY,
+            confirmed=duty is not None and duty >= _ICING_DUTY and since >= _GONE * usual,
         )

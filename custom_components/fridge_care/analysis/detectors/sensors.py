@@ -3,9 +3,11 @@
 Home Assistant records a state only when it changes, so a sensor that says nothing new for hours
 is usually just steady. It is called stuck only when the physics says it must have moved: a
 thermometer that does not budge while the plug counts several compressor runs, or a plug that
-holds one value while the fridge's thermometer shows it cooling again and again. A probe lifted
-out for a minute reads the room: plausible, and no fault. Only values outside what a compartment
-can read, for a while, or an ``unavailable`` that lasts hours, are faults on their own.
+holds one value while the fridge's thermometer shows it cooling again and again, or a
+thermometer that has held still three times longer than it ever did while the fridge was
+healthy. A probe lifted out for a minute reads the room: plausible, and no fault. Only values
+outside what a compartment can read, for a while, or an ``unavailable`` that lasts hours, are
+faults on their own.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plu
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.5  # a thermometer that turns about twice a cycle moves with every cycle
+_HOLD_TIMES = 3.0  # held three times longer than it ever did while the fridge was healthy
 
 
 class SensorFault(Detector):
@@ -80,8 +83,17 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         return None
     held = view.now - changed
     if role in (Role.FRIDGE_TEMP, Role.FREEZER_TEMP):
+        if held < _STUCK_AFTER_S:
+            return None
+        usual = (
+            view.baseline.fridge_hold_s
+            if role is Role.FRIDGE_TEMP
+            else view.baseline.freezer_hold_s
+        )
+        if usual is not None and held >= _HOLD_TIMES * usual:
+            return changed  # the thermostat moves it within its usual hold, door or not
         tracker = view.tracker
-        if tracker is None or held < _STUCK_AFTER_S or not _moves_with_cycles(view, role, changed):
+        if tracker is None or not _moves_with_cycles(view, role, changed):
             return None
         full = 0.5 * (view.baseline.run_s or 600.0)  # a short cycle may not move it
         runs = sum(1 for c in tracker.cycles if c.start >= changed and c.end - c.start >= full)
