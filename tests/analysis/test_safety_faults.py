@@ -91,3 +91,21 @@ def test_a_stuck_thermometer_is_found_without_a_plug() -> None:
     assert "fridge_temp_unchanged_h" in episode.evidence
     healthy = Scenario(seed=3, days=6.0, start=START, roles=roles)
     assert replay(list(simulate(healthy)), EngineConfig(roles=roles, learning_period_h=72.0)) == []
+
+
+def test_a_long_cut_the_plug_reads_as_its_own_watt_is_an_outage_not_a_start_failure() -> None:
+    """The plug stays online (its own supply) and reads its own 1 W for nine hours while the
+    fridge warms: the 8 W electronics went dark with the compressor, so the mains is gone."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR})
+    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
+    scenario = Scenario(
+        seed=4, days=4.5, start=START, roles=roles, faults=(cut,), outage_plug="zero", standby_w=8.0
+    )
+    readings = [
+        (at, role, 1.0 if role is Role.COMPRESSOR_POWER and value == 0.0 else value)
+        for at, role, value in simulate(scenario)
+    ]
+    episodes = replay(readings, EngineConfig(roles=roles, learning_period_h=72.0))
+    assert hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 0.5
+    relay = [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
+    assert not [e for e in relay if e.confirmed]  # no technician sent for a power cut

@@ -23,6 +23,16 @@ from ..state import Persistent
 from ..swings import Swings
 
 _PULL_DOWN_S = 3 * 3600.0
+LIVE_STANDBY_W = 1.0  # standby electronics: an appliance resting at this or more has them
+_DARK_SHARE = 0.5  # a reading under half the learned standby: the electronics went dark too
+
+
+def electronics_dark(watts: float, standby: float) -> bool:
+    """Whether a plug reads under what this appliance's standby electronics always draw.
+
+    A plug on its own supply (or one that reads its own 1 W) then says the mains is gone.
+    """
+    return standby >= LIVE_STANDBY_W and watts < _DARK_SHARE * standby
 
 
 @dataclass(frozen=True, slots=True)

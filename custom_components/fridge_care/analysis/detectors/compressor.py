@@ -5,7 +5,16 @@ from __future__ import annotations
 from itertools import islice
 
 from ..model import FaultCode
-from . import Detector, Finding, View, clamp01, keep_if, ratio
+from . import (
+    LIVE_STANDBY_W,
+    Detector,
+    Finding,
+    View,
+    clamp01,
+    electronics_dark,
+    keep_if,
+    ratio,
+)
 
 _ATTEMPT_WINDOW_S = 2700.0
 _GAVE_UP_S = 3600.0
@@ -21,7 +30,6 @@ _HALF_HOUR_S = 1800.0
 _RECENT_RUNS = 5  # the fridge temperature at the start of this many last runs: the cut-in now
 _NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
 _CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
-_LIVE_STANDBY_W = 1.0
 _JITTER_FLOOR = 0.15  # relative power change per running minute that no healthy run shows
 _DAY_S = 86_400.0
 _AMBIENT_POWER = 0.008  # a compressor draws about 0.8 % more per kelvin of room temperature
@@ -69,8 +77,11 @@ class CompressorStartFailure(Detector):
         off_since = tracker.off_since
         standby = tracker.signature.off_w
         longest = baseline.off_s_long
-        if off_since is None or longest is None or standby is None or standby < _LIVE_STANDBY_W:
+        if off_since is None or longest is None or standby is None or standby < LIVE_STANDBY_W:
             return None  # (a mechanical thermostat's 0 W could as well be no mains)
+        watts = view.power.value if view.power is not None else None
+        if watts is None or electronics_dark(watts, standby):
+            return None  # no mains (an outage), not the compressor
         if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
             return None
         resting = view.now - off_since

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from ..model import FaultCode
 from ..signals import Signal
-from . import Detector, Finding, View
+from . import Detector, Finding, View, electronics_dark
 
 _CONFIRM_AFTER_S = 600.0
 _OFFLINE_AFTER_S = 1200.0  # unavailable this long with no cooling seen: told as an outage
 _ZERO_W = 0.3
 _ZERO_FOR_S = 300.0
-_LIVE_STANDBY_W = 1.0  # standby electronics: 0 W means no mains
 _RISE_K = 0.8  # more than an ordinary cycle's swing, with no cooling since the plug went
 _PAST_CUT_IN_K = 0.3  # or past the temperature at which this fridge's compressor always starts
 _COOLING_K = 0.3
@@ -123,10 +122,12 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
         return power.unavailable_since
     tracker = view.tracker
     standby = tracker.signature.off_w if tracker is not None else None
-    if power.value is None or power.value > _ZERO_W or power.changed_at is None:
+    if power.value is None or power.changed_at is None:
         return None
-    if standby is not None and standby >= _LIVE_STANDBY_W:
+    if standby is not None and electronics_dark(power.value, standby):
         return power.changed_at
+    if power.value > _ZERO_W:
+        return None
     cut_in, longest, fridge = view.baseline.cut_in_c, view.baseline.off_s_long, view.fridge
     off_since = tracker.off_since if tracker is not None else None
     if (  # a mechanical thermostat: 0 W is off; off for long and well past the cut-in is no power
