@@ -436,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--population",
         choices=(
+            "held-out-f",
             "held-out-e",
             "held-out-d",
             "held-out-c",
