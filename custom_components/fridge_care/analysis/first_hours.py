@@ -14,11 +14,12 @@ import math
 
 import numpy as np
 
+from .power import starts_at, stops_below
+
 _KEPT = 16_384  # two arrays of doubles: 256 KB at most, freed once the hours settle
 _FIRST_CYCLE_S = 1200.0  # a duty needs this much seen, a rest and a run
 _FIRST_HOUR_S = 3600.0  # starts per hour need a whole hour seen
 _SHORTEST_RUN_S = 90.0  # a door lamp or a failed start lifts the power for less than this
-_STOP_SHARE = 0.35  # a run stops below this share of the way from off to running (hysteresis)
 
 
 class FirstHours:
@@ -81,8 +82,8 @@ def _running(watts: np.ndarray, off_w: float, run_w: float) -> np.ndarray:
     Above the midpoint it runs; below the stop level, or unavailable, it rests; in between it
     keeps doing what it did (a run's power sags, a door lamp lifts a rest).
     """
-    rising = watts >= off_w + 0.5 * (run_w - off_w)
-    resting = ~(watts >= off_w + _STOP_SHARE * (run_w - off_w))  # NaN rests too
+    rising = watts >= starts_at(off_w, run_w)
+    resting = ~(watts >= stops_below(off_w, run_w))  # NaN rests too
     decided = rising | resting
     last = np.maximum.accumulate(np.where(decided, np.arange(len(watts)), 0))
     running: np.ndarray = rising[last] & decided[last]

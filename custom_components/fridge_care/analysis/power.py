@@ -39,6 +39,16 @@ _ABOVE_LAMP_W = 45.0  # a heater floor stays this far above the run, where no la
 _ATTEMPT_RATIO = 1.25  # a failed start peaks above the running level (locked-rotor current)
 
 
+def starts_at(off_w: float, run_w: float) -> float:
+    """Return the reading at or above which the compressor runs: halfway from off to running."""
+    return off_w + 0.5 * (run_w - off_w)
+
+
+def stops_below(off_w: float, run_w: float) -> float:
+    """Return the reading below which a running compressor stops (hysteresis)."""
+    return off_w + 0.35 * (run_w - off_w)
+
+
 def _bin(watts: float) -> int:
     x = (math.log(max(0.0, watts) + _LOG_FLOOR_W) - math.log(_LOG_FLOOR_W)) / _LOG_SPAN
     return min(_BINS - 1, max(0, int(x * _BINS)))
@@ -100,13 +110,13 @@ class PowerSignature(Persistent):
     def on_w(self) -> float:
         """A reading at or above this is the compressor running (call only when known)."""
         assert self.off_w is not None and self.run_w is not None
-        return self.off_w + 0.5 * (self.run_w - self.off_w)
+        return starts_at(self.off_w, self.run_w)
 
     @property
     def off_below_w(self) -> float:
         """A running compressor stops when a reading falls below this (hysteresis)."""
         assert self.off_w is not None and self.run_w is not None
-        return self.off_w + 0.35 * (self.run_w - self.off_w)
+        return stops_below(self.off_w, self.run_w)
 
     @property
     def heater_floor_w(self) -> float:
