@@ -125,7 +125,14 @@ class Population:
     """A named population: which column of the table, and its own seeds."""
 
     name: Literal[
-        "tune", "held-out", "held-out-b", "held-out-c", "held-out-d", "held-out-e", "held-out-f"
+        "tune",
+        "held-out",
+        "held-out-b",
+        "held-out-c",
+        "held-out-d",
+        "held-out-e",
+        "held-out-f",
+        "held-out-g",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -147,12 +154,23 @@ HELD_OUT_C = Population("held-out-c", 1, 500_000)
 HELD_OUT_D = Population("held-out-d", 1, 300_000)
 HELD_OUT_E = Population("held-out-e", 1, 1_300_000)
 HELD_OUT_F = Population("held-out-f", 1, 1_500_000)
+HELD_OUT_G = Population("held-out-g", 1, 1_700_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -e for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -f for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
-    p.name: p for p in (TUNE, HELD_OUT, HELD_OUT_B, HELD_OUT_C, HELD_OUT_D, HELD_OUT_E, HELD_OUT_F)
+    p.name: p
+    for p in (
+        TUNE,
+        HELD_OUT,
+        HELD_OUT_B,
+        HELD_OUT_C,
+        HELD_OUT_D,
+        HELD_OUT_E,
+        HELD_OUT_F,
+        HELD_OUT_G,
+    )
 }
 
 

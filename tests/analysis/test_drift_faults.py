@@ -53,6 +53,9 @@ def test_cooling_failure_without_a_plug_is_seen_from_temperature() -> None:
     _, episodes = run_scenario(FaultCode.COOLING_FAILURE, days=10.0, seed=3, roles=roles)
     episode = first(episodes, FaultCode.COOLING_FAILURE)
     assert episode.evidence["fridge_rise_k"] >= 1.5
+    # Confirmed (a ticket) once it has stayed warm, hour after hour, for half a day: a leak never
+    # pulls the fridge back down, as the return of the mains after a cut does.
+    assert episode.confirmed
 
 
 def test_condenser_fouling_is_found_within_weeks() -> None:

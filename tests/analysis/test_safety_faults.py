@@ -109,3 +109,29 @@ def test_a_long_cut_the_plug_reads_as_its_own_watt_is_an_outage_not_a_start_fail
     assert hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 0.5
     relay = [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
     assert not [e for e in relay if e.confirmed]  # no technician sent for a power cut
+
+
+def test_a_cut_the_plug_hides_under_its_change_threshold_is_an_outage_not_a_start_failure() -> None:
+    """A plug that reports changes of 5 W or more holds the 3 W standby through a nine-hour cut.
+
+    It caught every start's inrush before, so a relay failing to start would show its bursts:
+    hours with no start attempt while the fridge warms say the mains is gone.
+    """
+    roles = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR})
+    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
+    scenario = Scenario(
+        seed=4,
+        days=4.5,
+        start=START,
+        roles=roles,
+        faults=(cut,),
+        plug_style="on_change",
+        plug_change_min_w=5.0,
+        standby_w=3.0,
+        outage_plug="zero",
+    )
+    episodes = replay(list(simulate(scenario)), EngineConfig(roles=roles, learning_period_h=72.0))
+    outages = [e for e in episodes if e.code is FaultCode.POWER_OUTAGE]
+    assert len(outages) == 1  # one notice for the whole cut, not one each time it is re-judged
+    assert 0 < hours_after(outages[0], 90.0) <= 3.0
+    assert not [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from custom_components.fridge_care.analysis.defrosts import DefrostLog
+from custom_components.fridge_care.analysis.detectors.defrost import DefrostFailure
 from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import EngineConfig, Role
 from custom_components.fridge_care.analysis.replay import replay
@@ -129,3 +130,27 @@ def test_two_clockwork_intervals_are_a_rhythm_and_one_missed_sighting_does_not_b
     for at in (0.0, 10.0, 20.0, 40.0, 50.1, 60.0):
         sparse._add(at * HOUR, None, None)
     assert sparse.rhythm_s is not None
+
+
+@pytest.mark.parametrize(
+    ("hours_apart", "ticket"),
+    [
+        ((12.0, 12.0, 12.1, 11.9, 12.0, 12.0), True),  # a timer's clockwork
+        ((16.5, 20.5, 16.7, 12.1, 9.0, 21.9), False),  # bumps misread, or an adaptive defrost
+    ],
+)
+def test_only_a_steady_rhythms_missed_defrost_becomes_a_ticket(
+    hours_apart: tuple[float, ...], ticket: bool
+) -> None:
+    """Both rhythms are known and both missed defrosts are told; only the timer's sends anyone."""
+    engine = Engine(EngineConfig(roles=frozenset({Role.FREEZER_TEMP}), learning_period_h=72.0))
+    at = 0.0
+    for interval in (0.0, *hours_apart):
+        at += interval * HOUR
+        engine._defrosts._add(at, None, None)
+    assert engine._defrosts.rhythm_s is not None
+    now = at + 100 * HOUR
+    detector = next(d for d in engine._detectors if isinstance(d, DefrostFailure))
+    finding = detector.check(engine._view(now, set()), active=False)
+    assert finding is not None  # the owner hears of it either way
+    assert finding.persistence_confirms is ticket

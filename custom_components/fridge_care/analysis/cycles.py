@@ -30,6 +30,9 @@ _HEATER_FLAT = 0.12  # and draws a steady power: its time-weighted spread is thi
 _LAMP_MAX_W = 50.0  # a door lamp (and the fan it may start) adds at most this to a run
 _LAMP_BACK_S = 180.0  # and is switched off again within this
 _LAMP_BACK_SHARE = 0.05  # the run is back where it was: within this share of its power (or 3 W)
+_INRUSH_SEEN = 2.0  # a run whose first readings reach this many times its power: inrush caught
+_INRUSH_WEIGHT = 0.1  # each run's share in the running estimate of how often inrush is caught
+_SHOWS_STARTS = 0.6  # caught this often: a failing relay's bursts would show too
 _BURST_W = 150.0  # before the levels are known: a burst this high that drops straight back to
 _BURST_BACK_W = 40.0  # standby within a minute and a half is a failed start (safety from day one)
 
@@ -79,6 +82,7 @@ class CycleTracker(Persistent):
         "defrosts",
         "first_hours",
         "hours",
+        "inrush_share",
         "last_run_end",
         "run_total_s",
         "signature",
@@ -114,11 +118,23 @@ class CycleTracker(Persistent):
         self._door_at_start = 0
         self.last_run_end: float | None = None
         self.run_total_s = 0.0  # every second the compressor has been seen running
+        self.inrush_share = 0.0  # how often this plug catches a start's inrush (recent runs)
         # [hour index, on seconds, observed seconds, starts]
         self.hours: deque[tuple[int, float, float, int]] = deque(maxlen=_HOURS_KEPT)
         self.cycles: deque[Cycle] = deque(maxlen=800)
         self.attempts: deque[float] = deque(maxlen=64)
         self.defrosts: deque[tuple[float, float, float]] = deque(maxlen=64)  # start, end, mean W
+
+    @property
+    def shows_starts(self) -> bool:
+        """Whether this plug catches starts' inrush, so a relay failing to start would show too.
+
+        A plug that measures every second (or averages a few seconds) does; one polled every
+        half minute mostly does not. Such a plug, holding the standby for hours with no burst,
+        says the compressor was never asked to start: the mains is gone (the plug's on-change
+        threshold hid the drop to 0 W), not the relay.
+        """
+        return self.inrush_share >= _SHOWS_STARTS
 
     @property
     def running(self) -> bool:
@@ -316,6 +332,9 @@ class CycleTracker(Persistent):
         mean_w = self._settled_sum / settled if settled >= 60.0 else None
         jitter = None
         run_w, first, last = self.signature.run_w, self._settled_first, self._settled_last
+        if run_w:
+            caught = 1.0 if self._seg_peak >= _INRUSH_SEEN * run_w else 0.0
+            self.inrush_share += (caught - self.inrush_share) * _INRUSH_WEIGHT
         if settled >= 60.0 and run_w:
             # Change back and forth only: a run whose power slides down as the pull-down ends
             # (steeply in a short run) is not jittery, whatever the plug's reporting style.

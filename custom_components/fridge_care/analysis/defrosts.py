@@ -45,6 +45,7 @@ class Overdue(NamedTuple):
     since_s: float  # by the clock, or hours of compressor running
     usual_s: float
     after_s: float  # past this, a defrost was missed
+    spread: float  # of the intervals the rhythm was learned from, a share of their mean
 
 
 class _Rhythm(NamedTuple):
@@ -131,9 +132,9 @@ class DefrostLog(Persistent):
             if blind_until is not None and blind_until > last and self.blind_run_s is not None:
                 since = max(since, self.blind_run_s)
             assert run_s is not None
-            return Overdue(run_s - since, by_running.usual_s, by_running.after_s)
+            return Overdue(run_s - since, *by_running)
         if by_clock is not None:
-            return Overdue(now - max(last, blind_until or last), by_clock.usual_s, by_clock.after_s)
+            return Overdue(now - max(last, blind_until or last), *by_clock)
         return None
 
     def observe(

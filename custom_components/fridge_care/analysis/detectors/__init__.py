@@ -35,6 +35,17 @@ def electronics_dark(watts: float, standby: float) -> bool:
     return standby >= LIVE_STANDBY_W and watts < _DARK_SHARE * standby
 
 
+def silent_since_last_run(tracker: CycleTracker) -> bool:
+    """Whether a plug that shows every start has shown no start attempt since the last run.
+
+    Its electronics then still read their standby, yet nothing asked the compressor to start:
+    the mains is gone and the plug's on-change threshold hid the drop to 0 W (a relay that
+    cannot start would show its bursts).
+    """
+    last = tracker.last_run_end
+    return tracker.shows_starts and not any(last is None or a > last for a in tracker.attempts)
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     """What a detector may read at one evaluation; None where the fridge lacks the sensor."""

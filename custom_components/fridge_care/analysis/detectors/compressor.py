@@ -14,6 +14,7 @@ from . import (
     electronics_dark,
     keep_if,
     ratio,
+    silent_since_last_run,
 )
 
 _ATTEMPT_WINDOW_S = 2700.0
@@ -84,6 +85,8 @@ class CompressorStartFailure(Detector):
             return None  # no mains (an outage), not the compressor
         if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
             return None
+        if silent_since_last_run(tracker):
+            return None  # this plug shows every start: nothing tried to start, the mains is gone
         resting = view.now - off_since
         cut_in = _cut_in(view)
         fridge = view.fridge.value if view.fridge is not None else None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+from statistics import median
+
 from ..features import load_factor
 from ..model import FaultCode, Severity
 from ..signals import BUCKET_S
@@ -33,6 +36,11 @@ _COOLING_SLOWER = 0.7  # and cool this much more slowly
 _CLIMB_K_PER_H = 0.1
 _CLIMB_FOR_S = 6 * 3600.0
 _CLIMB_CONFIRMS_S = 24 * 3600.0  # a thermostat turned up has levelled off long before
+# Read from inside, a leak is confirmed only by warmth that has held this long, hour after hour,
+# without the fridge ever pulling itself back down: a mains outage (up to ten hours, or several in
+# a row) warms a healthy fridge as much, but it cools back fast once the power returns.
+_HELD_WARM_S = 12 * 3600.0
+_PULLED_BACK_K = 0.5  # an hour's median this much below the hour before: cooling is working
 
 
 class CoolingFailure(Detector):
@@ -111,7 +119,6 @@ class CoolingFailure(Detector):
             and share >= 1 + (_SHARE_UP - 1) * scale
             and slower <= 1 - (1 - _COOLING_SLOWER) * scale
         ):
-            rise = _above_usual(view)
             if self._slow_since is None:
                 self._slow_since = view.now
             return Finding(
@@ -122,9 +129,8 @@ class CoolingFailure(Detector):
                 },
                 # Read from inside, only the warming confirms, and only when it lasts: a room
                 # several kelvin warmer for a few days lifts a healthy fridge's air too.
-                confirmed=rise is not None
-                and rise >= _ABOVE_USUAL_K
-                and view.now - self._slow_since >= _SLOW_CONFIRMS_S,
+                confirmed=view.now - self._slow_since >= _SLOW_CONFIRMS_S
+                and _held_warm(view, _ABOVE_USUAL_K),
                 persistence_confirms=False,
             )
         self._slow_since = None
@@ -135,14 +141,14 @@ class CoolingFailure(Detector):
         if rise is None or drift is None:
             self._warm_since = None
             return None
+        climbing = rise >= 1.5 / view.sensitivity and drift >= _CLIMB_K_PER_H
+        if drift <= -_CLIMB_K_PER_H or not (active or climbing):  # it cooled back: not lost
+            self._warm_since = None
+        elif climbing and self._warm_since is None:
+            self._warm_since = view.now
         if active:  # still climbing: a thermostat turned up levels off within hours
             present = rise >= 0.8 / view.sensitivity and drift >= _CLIMB_K_PER_H / 2
         else:
-            climbing = rise >= 1.5 / view.sensitivity and drift >= _CLIMB_K_PER_H
-            if not climbing:
-                self._warm_since = None
-            elif self._warm_since is None:
-                self._warm_since = view.now
             present = climbing and view.now - (self._warm_since or view.now) >= _CLIMB_FOR_S
         if not present:
             return None
@@ -150,7 +156,8 @@ class CoolingFailure(Detector):
             confidence=clamp01(rise / 3),
             evidence={"fridge_rise_k": round(rise, 2), "warming_k_per_h": round(drift, 2)},
             confirmed=self._warm_since is not None
-            and view.now - self._warm_since >= _CLIMB_CONFIRMS_S,
+            and view.now - self._warm_since >= _CLIMB_CONFIRMS_S
+            and _held_warm(view, 1.5 / view.sensitivity),
             persistence_confirms=False,
         )
 
@@ -159,6 +166,21 @@ def _above_usual(view: View) -> float | None:
     """How far the fridge's last six hours sit above its learned level."""
     usual, now = view.baseline.fridge_mean, view.features.fridge_6h
     return None if usual is None or now is None else now - usual
+
+
+def _held_warm(view: View, above_k: float) -> bool:
+    """Whether each of the last twelve hours sat ``above_k`` over the usual, never cooling back."""
+    usual, fridge = view.baseline.fridge_mean, view.fridge
+    if usual is None or fridge is None:
+        return False
+    means = fridge.bucket_means(view.now - _HELD_WARM_S, view.now)
+    per_hour = round(3600.0 / BUCKET_S)
+    if len(means) * BUCKET_S < 0.8 * _HELD_WARM_S:
+        return False
+    hourly = [median(means[i : i + per_hour]) for i in range(0, len(means), per_hour)]
+    return min(hourly) >= usual + above_k and all(
+        later > earlier - _PULLED_BACK_K for earlier, later in pairwise(hourly)
+    )
 
 
 class UnsafeTemperature(Detector):

@@ -8,6 +8,8 @@ from . import Detector, Finding, View, clamp01
 _HOUR_S = 3600.0
 _ICING_DUTY = 1.15  # ice on the evaporator: the compressor works harder for the same cooling
 _GONE = 3.5  # and no defrost for this many intervals: not two sightings a slow plug missed
+_STEADY = 0.15  # and a rhythm this steady (a timer's): a loose one may be bumps misread, or an
+# adaptive defrost waiting on a quiet week
 
 
 class DefrostFailure(Detector):
@@ -25,8 +27,9 @@ class DefrostFailure(Detector):
         """Say when the next defrost is overdue by the learned rhythm.
 
         Overdue: past half as much again as the longest recent interval, two and a half usual
-        ones (a slow plug may miss one heater) and the usual one plus 8 hours. Confirmed once
-        the compressor works harder (ice) and 3.5 usual intervals have passed.
+        ones (a slow plug may miss one heater) and the usual one plus 8 hours. Only a steady
+        rhythm's missed defrost becomes a ticket: once the compressor works harder (ice) and 3.5
+        usual intervals have passed, or once it has persisted; a loose one stays a notice.
         """
         witness = view.power if view.power is not None else view.freezer
         tracker = view.tracker
@@ -43,10 +46,15 @@ class DefrostFailure(Detector):
             "usual_interval_h": round(usual / _HOUR_S, 1),
         }
         duty = view.features.duty_ratio_24h
+        steady = overdue.spread <= _STEADY
         if duty is not None:
             evidence["duty_ratio"] = round(duty, 2)
         return Finding(
             confidence=clamp01(0.5 + (since - overdue.after_s) / usual),
             evidence=evidence,
-            confirmed=duty is not None and duty >= _ICING_DUTY and since >= _GONE * usual,
+            confirmed=steady
+            and duty is not None
+            and duty >= _ICING_DUTY
+            and since >= _GONE * usual,
+            persistence_confirms=steady,
         )

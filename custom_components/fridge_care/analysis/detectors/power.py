@@ -8,14 +8,15 @@ this fridge's compressor always starts (or has risen more than a cycle's swing) 
 since — or, as the owner must hear of a power cut within half an hour, after twenty minutes with no
 cooling seen, saying that the plug may only be offline. A mechanical thermostat draws 0 W between
 runs, so there 0 W means no power only once the compartment is far past its cut-in after two long
-rests.
+rests; so does a plug that shows every compressor start yet holds its standby reading that long
+with no start attempt (its on-change threshold hid the drop to 0 W).
 """
 
 from __future__ import annotations
 
 from ..model import FaultCode
 from ..signals import Signal
-from . import Detector, Finding, View, electronics_dark
+from . import Detector, Finding, View, electronics_dark, silent_since_last_run
 
 _CONFIRM_AFTER_S = 600.0
 _OFFLINE_AFTER_S = 1200.0  # unavailable this long with no cooling seen: told as an outage
@@ -48,11 +49,21 @@ class PowerOutage(Detector):
         """Watch the compartment since the power went away; report a clear rise or a long wait."""
         power = view.power
         lost_at = _lost_at(view, power)
+        tracker = view.tracker
+        if (  # told from a long rest: it lasts until the compressor runs again, not a threshold
+            lost_at is None
+            and self._lost_at is not None
+            and tracker is not None
+            and tracker.off_since == self._lost_at
+            and tracker.available
+            and not tracker.running
+        ):
+            lost_at = self._lost_at
         if power is None or lost_at is None:
             self._lost_at = self._start = self._peak = None
             self._dismissed = False
             return None
-        zero = power.unavailable_since is None
+        zero = power.unavailable_since is None  # online, at 0 W (or a standby that hides it)
         off_s = view.now - lost_at
         compartment = view.fridge if view.fridge is not None else view.freezer
         temp = compartment.value if compartment is not None else None
@@ -66,7 +77,7 @@ class PowerOutage(Detector):
                 return None
             return Finding(
                 confidence=0.9 if zero else 0.6,
-                evidence={"outage_min": round(off_s / 60, 1), "plug_reads_zero": float(zero)},
+                evidence={"outage_min": round(off_s / 60, 1), "plug_online": float(zero)},
                 onset_at=lost_at,
             )
         self._start = temp if self._start is None else self._start
@@ -102,7 +113,7 @@ class PowerOutage(Detector):
             evidence={
                 "outage_min": round(off_s / 60, 1),
                 "warming_k": round(rise, 2),
-                "plug_reads_zero": float(zero),
+                "plug_online": float(zero),
             },
             onset_at=lost_at,
         )
@@ -126,11 +137,13 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
         return None
     if standby is not None and electronics_dark(power.value, standby):
         return power.changed_at
-    if power.value > _ZERO_W:
+    silent = tracker is not None and silent_since_last_run(tracker)
+    if power.value > _ZERO_W and not silent:
         return None
     cut_in, longest, fridge = view.baseline.cut_in_c, view.baseline.off_s_long, view.fridge
     off_since = tracker.off_since if tracker is not None else None
-    if (  # a mechanical thermostat: 0 W is off; off for long and well past the cut-in is no power
+    if (  # a mechanical thermostat (0 W is off), or a plug silent at its standby: off for long and
+        # well past the cut-in is no power
         standby is not None
         and cut_in is not None
         and longest is not None
