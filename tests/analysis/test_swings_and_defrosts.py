@@ -92,16 +92,24 @@ def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:
     assert engine.evaluate(readings[-1][0]).last_defrost_at is None
 
 
-def test_irregular_or_unwatched_intervals_leave_the_rhythm_unknown() -> None:
+def test_irregular_intervals_leave_the_rhythm_unknown() -> None:
     log = DefrostLog()
     for at in (0.0, 10 * HOUR, 40 * HOUR, 48 * HOUR, 80 * HOUR, 90 * HOUR):
         log._add(at, None, None)  # adaptive defrost: 8-40 h apart
     assert log.rhythm_s is None
     assert log.overdue(100 * HOUR, None, None) is None
+
+
+def test_an_interval_across_a_blind_spell_is_learned_unless_it_may_hide_a_defrost() -> None:
+    """A plug away for half an hour now and then: the intervals around it still agree."""
     blind = DefrostLog()
-    for k in range(6):
+    for k in range(4):
         blind._add(20 * HOUR * k, 20 * HOUR * k - HOUR, None)  # the witness was away before each
-    assert blind.rhythm_s is None
+    assert blind.rhythm_s == pytest.approx(20 * HOUR)
+    hidden = DefrostLog()
+    for at, back in ((0, None), (20, None), (40, None), (80, 70), (100, None)):
+        hidden._add(at * HOUR, None if back is None else back * HOUR, None)
+    assert list(hidden.intervals) == [20 * HOUR, 20 * HOUR, 20 * HOUR]  # not the 40 h one
 
 
 def test_a_defrost_every_so_many_running_hours_is_a_rhythm_by_the_compressors_clock() -> None:
@@ -154,3 +162,13 @@ def test_only_a_steady_rhythms_missed_defrost_becomes_a_ticket(
     finding = detector.check(engine._view(now, set()), active=False)
     assert finding is not None  # the owner hears of it either way
     assert finding.persistence_confirms is ticket
+
+
+def test_a_bump_taken_for_a_defrost_does_not_break_a_rhythm() -> None:
+    """A warm load lifts the freezer between two defrosts 24 h apart: two short intervals."""
+    log = DefrostLog()
+    for at in (0.0, 24.3, 47.6, 56.8, 72.5):
+        log._add(at * HOUR, None, None)
+    assert log.rhythm_s is not None
+    overdue = log.overdue(72.5 * HOUR + 70 * HOUR, None, None)
+    assert overdue is not None and overdue.since_s >= overdue.after_s  # 70 h without: missed

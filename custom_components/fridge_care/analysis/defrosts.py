@@ -5,9 +5,12 @@ view, a defrost warms the freezer's sensor by many kelvin over ten minutes or mo
 compressor cycle swings it 1-3 K and a probe lifted out for a minute is set aside before it gets
 here, so a bump counts only when it stands clear of the swing and rises no faster than a heater.
 
-A rhythm is known once several fully watched intervals agree: by the clock (a timed defrost), or,
-with a plug, by the compressor's running time (a defrost every so many hours of running, which
-the clock sees stretch on a quiet day). Until then no defrost can be called missing.
+A rhythm is known once several intervals agree: by the clock (a timed defrost), or, with a plug,
+by the compressor's running time (a defrost every so many hours of running, which the clock sees
+stretch on a quiet day). Until then no defrost can be called missing. An interval across a spell
+the witness was away may hide a defrost: it is learned only if it is not longer than the usual
+ones (a hidden defrost makes it twice as long, which the next intervals will disagree with; a
+blind spell never makes one shorter).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a kn
 # Fewer are enough only when they agree closely, as a timer's do: a timer that defrosts every
 # 40 hours gives two intervals in the three days a fridge is learned.
 _FEW_CV = {2: 0.05, 3: 0.1}
+_MAY_HIDE_ONE = 1.25  # an interval across a blind spell this much longer than usual may hide one
 _MISSED_K = 0.05  # an interval this close to twice the usual one hides a missed sighting
+_SPLIT_K = 0.1  # two intervals this close to one usual one between them: a bump that was not one
 _OVERDUE = 1.5  # the longest recent interval, half as much again
 _MISSED_SIGHTING = 2.5  # and past one defrost a slow plug may not have sighted
 _OVERDUE_MARGIN_S = 8 * HOUR_S  # by the clock
@@ -70,9 +75,10 @@ def _rhythm(intervals: list[float], margin_s: float) -> _Rhythm | None:
 
 
 def _sighted(intervals: list[float]) -> list[float]:
-    """Split one interval twice the usual one: a defrost there was not sighted.
+    """Split one interval twice the usual one, or join two that make one usual one.
 
-    (A plug that missed one heater is no sign of a rhythm broken; two such gaps are.)
+    A defrost there was not sighted (a plug that missed one heater), or a bump was taken for one
+    (a warm load in the freezer): neither is a sign of a rhythm broken; two such are.
     """
     if len(intervals) < 3:
         return intervals
@@ -80,14 +86,19 @@ def _sighted(intervals: list[float]) -> list[float]:
     doubled = [
         i for i, interval in enumerate(intervals) if abs(interval / 2 - usual) <= _MISSED_K * usual
     ]
-    if len(doubled) != 1:
-        return intervals
-    at = doubled[0]
-    return [*intervals[:at], intervals[at] / 2, intervals[at] / 2, *intervals[at + 1 :]]
+    if len(doubled) == 1:
+        at = doubled[0]
+        return [*intervals[:at], intervals[at] / 2, intervals[at] / 2, *intervals[at + 1 :]]
+    for at in range(len(intervals) - 1):
+        others = intervals[:at] + intervals[at + 2 :]
+        joined = intervals[at] + intervals[at + 1]
+        if len(others) >= 2 and abs(joined - median(others)) <= _SPLIT_K * median(others):
+            return [*intervals[:at], joined, *intervals[at + 2 :]]
+    return intervals
 
 
 class DefrostLog(Persistent):
-    """When the fridge defrosted, and the intervals between defrosts that were fully watched."""
+    """When the fridge defrosted, and the intervals between defrosts that hide none."""
 
     __slots__ = ("blind_run_s", "intervals", "run_intervals", "run_times", "times")
     _STATE = __slots__
@@ -186,7 +197,13 @@ class DefrostLog(Persistent):
             return
         interval = at - last
         watched = blind_until is None or blind_until <= last
-        if watched and _SHORTEST_INTERVAL_S <= interval <= _LONGEST_INTERVAL_S:
+        if (
+            not watched
+            and self.intervals
+            and interval > _MAY_HIDE_ONE * median(list(self.intervals)[-6:])
+        ):
+            return  # the witness was away and it is long: a defrost may hide in it
+        if _SHORTEST_INTERVAL_S <= interval <= _LONGEST_INTERVAL_S:
             self.intervals.append(interval)
             if run_s is not None and len(self.run_times) >= 2:
                 self.run_intervals.append(run_s - self.run_times[-2])
