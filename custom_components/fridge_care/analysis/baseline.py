@@ -38,7 +38,6 @@ class Baseline(Persistent):
 
     __slots__ = (
         "ambient_c",
-        "ambient_hold_s",
         "cooling_share",
         "cut_in_c",
         "duty_norm",
@@ -87,7 +86,6 @@ class Baseline(Persistent):
         # fridge moves it every few minutes, a coarse or well-damped one less often.
         self.fridge_hold_s: float | None = None
         self.freezer_hold_s: float | None = None
-        self.ambient_hold_s: float | None = None
 
     @property
     def learned(self) -> bool:
@@ -113,7 +111,6 @@ class Baseline(Persistent):
         self.fridge_mean = inside
         self.fridge_hold_s = fridge.longest_hold_s(since, until) if fridge is not None else None
         self.freezer_hold_s = freezer.longest_hold_s(since, until) if freezer is not None else None
-        self.ambient_hold_s = ambient.longest_hold_s(since, until) if ambient is not None else None
         self.ambient_c = room
         fridge_swings, freezer_swings = swings
         if fridge_swings is not None:

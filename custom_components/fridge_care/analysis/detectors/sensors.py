@@ -4,10 +4,10 @@ Home Assistant records a state only when it changes, so a sensor that says nothi
 is usually just steady. It is called stuck only when the physics says it must have moved: a
 thermometer that does not budge while the plug counts several compressor runs, or a plug that
 holds one value while the fridge's thermometer shows it cooling again and again, or a
-thermometer (the room's too) that has held still three times longer than it ever did while
-the fridge was healthy. A probe lifted out for a minute reads the room: plausible, and no fault.
-Only values outside what a compartment can read, for a while, or an ``unavailable`` that lasts
-hours, are faults on their own.
+thermometer that has held still three times longer than it ever did while the fridge was
+healthy. A probe lifted out for a minute reads the room: plausible, and no fault. Only values
+outside what a compartment can read, for a while, or an ``unavailable`` that lasts hours, are
+faults on their own.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.5  # a thermometer that turns about twice a cycle moves with every cycle
 _HOLD_TIMES = 3.0  # held three times longer than it ever did while the fridge was healthy
-_THERMOMETERS = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.AMBIENT_TEMP})
+# A thermometer that reports only 2 K changes may hold for days on a healthy fridge: one that held
+# this long while learning is too coarse to be judged by how long it holds.
+_LONGEST_JUDGED_HOLD_S = 12 * _HOUR_S
 
 
 class SensorFault(Detector):
@@ -83,19 +85,16 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
     if changed is None or signal.value is None:
         return None
     held = view.now - changed
-    if role in _THERMOMETERS:
+    if role in (Role.FRIDGE_TEMP, Role.FREEZER_TEMP):
         if held < _STUCK_AFTER_S:
             return None
-        baseline = view.baseline
-        usual = {
-            Role.FRIDGE_TEMP: baseline.fridge_hold_s,
-            Role.FREEZER_TEMP: baseline.freezer_hold_s,
-            Role.AMBIENT_TEMP: baseline.ambient_hold_s,
-        }[role]
-        if usual is not None and held >= _HOLD_TIMES * usual:
-            return changed  # the thermostat (or the day) moves it within its usual hold
-        if role is Role.AMBIENT_TEMP:
-            return None
+        usual = (
+            view.baseline.fridge_hold_s
+            if role is Role.FRIDGE_TEMP
+            else view.baseline.freezer_hold_s
+        )
+        if usual is not None and usual <= _LONGEST_JUDGED_HOLD_S and held >= _HOLD_TIMES * usual:
+            return changed  # the thermostat moves it within its usual hold, door or not
         tracker = view.tracker
         if tracker is None or not _moves_with_cycles(view, role, changed):
             return None
