@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from custom_components.fridge_care.analysis.detectors.sensors import SensorFault
+from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role, Severity
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, Scenario, simulate
@@ -135,3 +139,18 @@ def test_a_cut_the_plug_hides_under_its_change_threshold_is_an_outage_not_a_star
     assert len(outages) == 1  # one notice for the whole cut, not one each time it is re-judged
     assert 0 < hours_after(outages[0], 90.0) <= 3.0
     assert not [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
+
+
+@pytest.mark.parametrize(("learned_hold_h", "stuck"), [(4.0, True), (13.0, False)])
+def test_a_thermometer_too_coarse_to_move_with_the_cycles_is_not_judged_by_its_hold(
+    learned_hold_h: float, stuck: bool
+) -> None:
+    """40 h without a new value: stuck for a probe that held 4 h at most while the fridge was
+    healthy; not for one that reports only 2 K changes and held 13 h even then."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.DOOR})
+    engine = Engine(EngineConfig(roles=roles, learning_period_h=72.0))
+    engine.ingest(Role.FRIDGE_TEMP, START, 3.0)
+    engine.evaluate(START + 60)
+    engine._baseline.fridge_hold_s = learned_hold_h * 3600
+    finding = SensorFault().check(engine._view(START + 40 * 3600, set()), active=False)
+    assert (finding is not None and "fridge_temp_unchanged_h" in finding.evidence) is stuck
