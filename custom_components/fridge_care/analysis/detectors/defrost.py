@@ -15,9 +15,9 @@ _STEADY = 0.15  # and a rhythm this steady (a timer's): a loose one may be bumps
 class DefrostFailure(Detector):
     """No defrost (heater power, or the freezer's clear warm bump) for far longer than usual.
 
-    Armed only once the rhythm is known (several fully watched intervals that agree, by the clock
-    or by the compressor's running time): a fridge whose defrosts come irregularly, or that has
-    none, is never told one is missing. Hours here are the rhythm's own hours.
+    Armed only once the rhythm is known (several intervals that agree, by the clock or by the
+    compressor's running time): a fridge whose defrosts come irregularly, or that has none, is
+    never told one is missing. Hours here are the rhythm's own hours.
     """
 
     __slots__ = ()
