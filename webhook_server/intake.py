@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 import logging
 import math
 import secrets
@@ -316,26 +317,21 @@ class Intake:
         slot = None
         if triage.known_fault:
             rules = self._catalog.booking
-            earliest = received_at + rules.lead
-            slot = await self._schedule.find(
+            find = partial(
+                self._schedule.find,
                 conn,
                 customer.zone,
                 triage.skill,
-                earliest=earliest,
+                earliest=received_at + rules.lead,
+            )
+            slot = await find(
                 deadline=triage.deadline,
                 preferred=[(w.start, w.end) for w in customer.preferred_windows],
             )
             if slot is None and rules.late_window:
                 # Nothing by the deadline: the earliest visit after it, booked now (the message
                 # says what to do for the food until then, the console marks it late).
-                slot = await self._schedule.find(
-                    conn,
-                    customer.zone,
-                    triage.skill,
-                    earliest=earliest,
-                    deadline=triage.deadline + rules.late_window,
-                    preferred=[],
-                )
+                slot = await find(deadline=triage.deadline + rules.late_window, preferred=[])
         status: Event = (
             "booked" if slot else "needs_dispatch" if triage.known_fault else "human_review"
         )
