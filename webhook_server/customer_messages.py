@@ -280,15 +280,14 @@ class MessageFacts(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
                 self.technician, utc(self.visit_start).astimezone(zone), utc(end).astimezone(zone)
             )
         return Situation(
-            **{name: getattr(self, name) for name in _WORDS_OF_A_SITUATION},
+            **{name: getattr(self, name) for name in _HELD_ALIKE},
             visit=visit,
             unsafe_at=None if self.unsafe_at is None else utc(self.unsafe_at).astimezone(zone),
             now=utc(self.now).astimezone(zone),
-            late=self.late,
         )
 
 
-_WORDS_OF_A_SITUATION: Final = (
+_HELD_ALIKE: Final = (
     "event",
     "language",
     "ticket_id",
@@ -296,6 +295,7 @@ _WORDS_OF_A_SITUATION: Final = (
     "detected",
     "action",
     "part",
+    "late",
 )
 """What a :class:`Situation` and its stored :class:`MessageFacts` hold alike."""
 _FACTS_ENCODER: Final = msgspec.json.Encoder()
@@ -308,14 +308,13 @@ def facts(situation: Situation) -> str:
     zone = situation.now.tzinfo
     return _FACTS_ENCODER.encode(
         MessageFacts(
-            **{name: getattr(situation, name) for name in _WORDS_OF_A_SITUATION},
+            **{name: getattr(situation, name) for name in _HELD_ALIKE},
             technician=None if visit is None else visit.technician,
             visit_start=None if visit is None else int(visit.start.timestamp()),
             visit_end=None if visit is None else int(visit.end.timestamp()),
             unsafe_at=None if situation.unsafe_at is None else int(situation.unsafe_at.timestamp()),
             now=int(situation.now.timestamp()),
             timezone=zone.key if isinstance(zone, ZoneInfo) else "UTC",
-            late=situation.late,
         )
     ).decode()
 
