@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from custom_components.fridge_care.analysis.detectors.sensors import SensorFault
 from custom_components.fridge_care.analysis.engine import Engine
-from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role, Severity
+from custom_components.fridge_care.analysis.model import (
+    EngineConfig,
+    FaultCode,
+    FaultEpisode,
+    Role,
+    Severity,
+)
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, Scenario, simulate
 
@@ -97,19 +105,30 @@ def test_a_stuck_thermometer_is_found_without_a_plug() -> None:
     assert replay(list(simulate(healthy)), EngineConfig(roles=roles, learning_period_h=72.0)) == []
 
 
+_CUT_ROLES = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR})
+
+
+def _nine_hour_cut(plug_reads_during_cut: float, **plug: Any) -> list[FaultEpisode]:
+    """Replay a nine-hour mains cut from hour 90 past a plug that stays online (its own supply)."""
+    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
+    scenario = Scenario(
+        seed=4, days=4.5, start=START, roles=_CUT_ROLES, faults=(cut,), outage_plug="zero", **plug
+    )
+    readings = [
+        (
+            at,
+            role,
+            plug_reads_during_cut if role is Role.COMPRESSOR_POWER and value == 0.0 else value,
+        )
+        for at, role, value in simulate(scenario)
+    ]
+    return replay(readings, EngineConfig(roles=_CUT_ROLES, learning_period_h=72.0))
+
+
 def test_a_long_cut_the_plug_reads_as_its_own_watt_is_an_outage_not_a_start_failure() -> None:
     """The plug stays online (its own supply) and reads its own 1 W for nine hours while the
     fridge warms: the 8 W electronics went dark with the compressor, so the mains is gone."""
-    roles = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR})
-    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
-    scenario = Scenario(
-        seed=4, days=4.5, start=START, roles=roles, faults=(cut,), outage_plug="zero", standby_w=8.0
-    )
-    readings = [
-        (at, role, 1.0 if role is Role.COMPRESSOR_POWER and value == 0.0 else value)
-        for at, role, value in simulate(scenario)
-    ]
-    episodes = replay(readings, EngineConfig(roles=roles, learning_period_h=72.0))
+    episodes = _nine_hour_cut(1.0, standby_w=8.0)
     assert hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 0.5
     relay = [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
     assert not [e for e in relay if e.confirmed]  # no technician sent for a power cut
@@ -121,20 +140,7 @@ def test_a_cut_the_plug_hides_under_its_change_threshold_is_an_outage_not_a_star
     It caught every start's inrush before, so a relay failing to start would show its bursts:
     hours with no start attempt while the fridge warms say the mains is gone.
     """
-    roles = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR})
-    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
-    scenario = Scenario(
-        seed=4,
-        days=4.5,
-        start=START,
-        roles=roles,
-        faults=(cut,),
-        plug_style="on_change",
-        plug_change_min_w=5.0,
-        standby_w=3.0,
-        outage_plug="zero",
-    )
-    episodes = replay(list(simulate(scenario)), EngineConfig(roles=roles, learning_period_h=72.0))
+    episodes = _nine_hour_cut(0.0, plug_style="on_change", plug_change_min_w=5.0, standby_w=3.0)
     outages = [e for e in episodes if e.code is FaultCode.POWER_OUTAGE]
     assert len(outages) == 1  # one notice for the whole cut, not one each time it is re-judged
     assert 0 < hours_after(outages[0], 90.0) <= 3.0

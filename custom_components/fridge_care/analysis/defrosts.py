@@ -91,8 +91,11 @@ def _sighted(intervals: list[float]) -> list[float]:
         return [*intervals[:at], intervals[at] / 2, intervals[at] / 2, *intervals[at + 1 :]]
     for at in range(len(intervals) - 1):
         others = intervals[:at] + intervals[at + 2 :]
+        if len(others) < 2:
+            break
+        usual_of_others = median(others)
         joined = intervals[at] + intervals[at + 1]
-        if len(others) >= 2 and abs(joined - median(others)) <= _SPLIT_K * median(others):
+        if abs(joined - usual_of_others) <= _SPLIT_K * usual_of_others:
             return [*intervals[:at], joined, *intervals[at + 2 :]]
     return intervals
 

@@ -63,7 +63,7 @@ class PowerOutage(Detector):
             self._lost_at = self._start = self._peak = None
             self._dismissed = False
             return None
-        zero = power.unavailable_since is None  # online, at 0 W (or a standby that hides it)
+        online = power.unavailable_since is None  # reading 0 W (or a standby that hides the cut)
         off_s = view.now - lost_at
         compartment = view.fridge if view.fridge is not None else view.freezer
         temp = compartment.value if compartment is not None else None
@@ -72,12 +72,12 @@ class PowerOutage(Detector):
             self._start = self._peak = temp
             self._dismissed = False
         if temp is None:  # the plug alone: no compartment reading to watch
-            wait = _ZERO_FOR_S if zero else _OFFLINE_AFTER_S / view.sensitivity
+            wait = _ZERO_FOR_S if online else _OFFLINE_AFTER_S / view.sensitivity
             if not active and off_s < wait:
                 return None
             return Finding(
-                confidence=0.9 if zero else 0.6,
-                evidence={"outage_min": round(off_s / 60, 1), "plug_online": float(zero)},
+                confidence=0.9 if online else 0.6,
+                evidence={"outage_min": round(off_s / 60, 1), "plug_online": float(online)},
                 onset_at=lost_at,
             )
         self._start = temp if self._start is None else self._start
@@ -85,7 +85,7 @@ class PowerOutage(Detector):
         rise = temp - self._start
         cooling = self._peak - temp >= _COOLING_K
         if self._dismissed or (
-            off_s >= _WARMS_BY_S and not zero and not _warmed(compartment, view.now, self._start)
+            off_s >= _WARMS_BY_S and not online and not _warmed(compartment, view.now, self._start)
         ):
             self._dismissed = True  # hours without power warm any fridge: the plug itself is gone
             present = False
@@ -93,7 +93,7 @@ class PowerOutage(Detector):
             present = True
         elif cooling:
             present = False
-        elif zero:
+        elif online:
             present = off_s >= _ZERO_FOR_S
         elif off_s < _CONFIRM_AFTER_S / view.sensitivity:
             present = False
@@ -109,11 +109,11 @@ class PowerOutage(Detector):
         if not present:
             return None
         return Finding(
-            confidence=0.95 if rise >= _RISE_K or zero else 0.7,
+            confidence=0.95 if rise >= _RISE_K or online else 0.7,
             evidence={
                 "outage_min": round(off_s / 60, 1),
                 "warming_k": round(rise, 2),
-                "plug_online": float(zero),
+                "plug_online": float(online),
             },
             onset_at=lost_at,
         )
