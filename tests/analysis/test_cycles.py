@@ -98,6 +98,19 @@ def test_failed_starts_and_a_defrost_heater() -> None:
     assert tracker.cycles[-1].start == t
 
 
+def test_an_averaging_plug_reads_a_failed_start_below_the_run_and_it_still_counts() -> None:
+    """A plug that averages over 8 s reads a 1 s locked-rotor burst as one reading near the run.
+
+    Anything shorter than a run and above all a lamp adds to the standby is a failed start; the
+    lamp's one-reading plateau, however bright, is not.
+    """
+    tracker, t = learned_tracker()
+    burst = RUN_W * 0.8  # below the run, far above standby + lamp
+    feed(tracker, [(t, burst), (t + 8, STANDBY_W), (t + 300, burst), (t + 308, STANDBY_W)])
+    feed(tracker, [(t + 600, STANDBY_W + 40.0), (t + 608, STANDBY_W)])  # the brightest lamp
+    assert list(tracker.attempts) == [t, t + 300]
+
+
 def test_a_pull_down_that_slides_is_not_jitter_but_chatter_is() -> None:
     tracker, t = learned_tracker()
     sliding = [(t + 20 * k, 170.0 - k) for k in range(40)] + [(t + 800, STANDBY_W)]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, NamedTuple
 
 from .first_hours import FirstHours
-from .power import PowerSignature
+from .power import LAMP_MAX_W, PowerSignature
 from .state import Persistent
 
 OFF, RUN, HEAT, UNKNOWN = 0, 1, 2, 3
@@ -27,7 +27,6 @@ _LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a r
 _SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
 _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
 _HEATER_FLAT = 0.12  # and draws a steady power: its time-weighted spread is this share of its mean
-_LAMP_MAX_W = 50.0  # a door lamp (and the fan it may start) adds at most this to a run
 _LAMP_BACK_S = 180.0  # and is switched off again within this
 _LAMP_BACK_SHARE = 0.05  # the run is back where it was: within this share of its power (or 3 W)
 _INRUSH_SEEN = 2.0  # a run whose first readings reach this many times its power: inrush caught
@@ -219,14 +218,14 @@ class CycleTracker(Persistent):
         start = self._bump_from
         if start is not None:
             back = max(3.0, _LAMP_BACK_SHARE * start)
-            if at - self._bump_at <= _LAMP_BACK_S and start - back <= watts <= start + _LAMP_MAX_W:
+            if at - self._bump_at <= _LAMP_BACK_S and start - back <= watts <= start + LAMP_MAX_W:
                 if watts - start <= back:  # down to where it was: a lamp switched off
                     self._bump_from = None
                     return self._bump_tv + change
                 self._bump_tv += change
                 return 0.0
             self._bump_from = None
-        if previous < watts <= previous + _LAMP_MAX_W:
+        if previous < watts <= previous + LAMP_MAX_W:
             self._bump_from, self._bump_at, self._bump_tv = previous, at, change
         return 0.0
 

@@ -37,6 +37,7 @@ _HEATER_STEP = 1.2  # and a heater level read off the histogram stands this far 
 _HEATER_STEP_W = 55.0  # above a run with the door lamp and a fan on
 _ABOVE_LAMP_W = 45.0  # a heater floor stays this far above the run, where no lamp reaches
 _ATTEMPT_RATIO = 1.25  # a failed start peaks above the running level (locked-rotor current)
+LAMP_MAX_W = 50.0  # a door lamp (and the fan it may start) adds at most this to any level
 
 
 def starts_at(off_w: float, run_w: float) -> float:
@@ -135,9 +136,14 @@ class PowerSignature(Persistent):
 
     @property
     def attempt_w(self) -> float:
-        """A short burst at or above this, with no run after it, is a failed start."""
-        assert self.run_w is not None
-        return _ATTEMPT_RATIO * self.run_w
+        """A short burst at or above this, with no run after it, is a failed start.
+
+        Above the running level (locked-rotor current); or, where the plug averages the
+        one-second burst over its window and reads it lower, above all that a lamp and fans add
+        to the standby: no healthy fridge draws that for less than a run.
+        """
+        assert self.off_w is not None and self.run_w is not None
+        return min(_ATTEMPT_RATIO * self.run_w, self.off_w + LAMP_MAX_W)
 
     def relearn(self, now: float) -> None:
         """Fade old readings and place the levels again (every ten minutes).
