@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, FaultEpisode, Role
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, Sample, Scenario, simulate
@@ -18,10 +20,15 @@ def run_scenario(
     start_h: float = 96.0,
     roles: frozenset[Role] = frozenset(Role),
     learning_h: float = 72.0,
+    **world: Any,
 ) -> tuple[list[Sample], list[FaultEpisode]]:
-    """Simulate a fridge (optionally with one fault) and replay it through a fresh engine."""
+    """Simulate a fridge (optionally with one fault) and replay it through a fresh engine.
+
+    ``world``: further :class:`Scenario` fields (the sensors' reporting, say).
+    """
     faults = (FaultInjection(code, start_h=start_h),) if code is not None else ()
-    samples = simulate(Scenario(seed=seed, days=days, start=START, roles=roles, faults=faults))
+    scenario = Scenario(seed=seed, days=days, start=START, roles=roles, faults=faults, **world)
+    samples = simulate(scenario)
     episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=learning_h))
     return samples, episodes
 

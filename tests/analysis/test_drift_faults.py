@@ -38,6 +38,18 @@ def test_drift_fault_is_found_and_named(code: FaultCode, days: float, within_h: 
     assert wrong == set()  # nothing else was blamed first
 
 
+def test_a_door_seal_leak_shows_in_the_rests_where_the_thermometer_is_too_coarse() -> None:
+    """A thermometer that reports only 2.5 K changes reads no warming in any rest at all.
+
+    The door-shut rests ending ever sooner (the thermostat's band is fixed) tell the leak instead.
+    """
+    coarse = {"temp_style": "on_change", "temp_report_change_c": 2.5, "temp_heartbeat_s": None}
+    _, episodes = run_scenario(FaultCode.DOOR_SEAL_LEAK, days=7.0, seed=2, **coarse)
+    episode = first(episodes, FaultCode.DOOR_SEAL_LEAK)
+    assert 0 <= hours_after(episode, 96.0) <= 72.0
+    assert episode.ticket_worthy
+
+
 def test_cooling_failure_warns_long_before_the_food_warms() -> None:
     _, episodes = run_scenario(FaultCode.COOLING_FAILURE, days=10.0, seed=3)
     cooling = first(episodes, FaultCode.COOLING_FAILURE)

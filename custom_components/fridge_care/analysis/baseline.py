@@ -13,7 +13,7 @@ from statistics import median
 
 import numpy as np
 
-from .cycles import HOUR_S, CycleTracker
+from .cycles import HOUR_S, CycleTracker, shut_warming
 from .features import REFERENCE_AMBIENT_C, Features, load_factor
 from .signals import Signal
 from .state import Persistent
@@ -53,6 +53,7 @@ class Baseline(Persistent):
         "last_adapted_day",
         "learned_at",
         "off_s_long",
+        "rest_pace",
         "run_s",
         "run_w",
         "starts_per_h",
@@ -73,6 +74,7 @@ class Baseline(Persistent):
         self.jitter: float | None = None
         self.energy_kwh: float | None = None  # a healthy day's energy at the plug
         self.warm_norm: float | None = None  # door-shut warming per kelvin of room-fridge gap
+        self.rest_pace: float | None = None  # door-shut rests an hour per kelvin of that gap
         self.cut_in_c: float | None = None  # the fridge temperature at which runs start
         self.fridge_mean: float | None = None
         self.ambient_c: float | None = None  # the room during the learning period
@@ -136,12 +138,9 @@ class Baseline(Persistent):
         self.jitter = _median([c.jitter for c in cycles if c.jitter is not None])
         self.run_s = _median([c.end - c.start for c in cycles])
         self.off_s_long = _quantile([c.off_s for c in cycles if c.off_s is not None], 0.95)
-        warm = [
-            c.warm_k_per_h / max(gap, 5.0)
-            for c in cycles
-            if c.warm_k_per_h is not None and not c.door_opened
-        ]
+        warm, rests = shut_warming(cycles, gap)
         self.warm_norm = _median(warm) if len(warm) >= _CYCLES_TO_LEARN else None
+        self.rest_pace = _median(rests) if len(rests) >= _CYCLES_TO_LEARN else None
         self.cut_in_c = _median(
             [c.fridge_at_start for c in cycles if c.fridge_at_start is not None]
         )
@@ -193,6 +192,7 @@ class Baseline(Persistent):
         for name, value, band in (
             ("run_w", features.run_w_24h, 0.03),
             ("warm_norm", features.warm_norm_24h, _ADAPT_BAND),
+            ("rest_pace", features.rest_pace_24h, _ADAPT_BAND),
             ("energy_kwh", features.energy_24h_kwh, _ADAPT_BAND),
             ("run_s", features.run_s_24h, _ADAPT_BAND),
         ):

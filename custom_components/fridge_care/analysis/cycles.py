@@ -50,6 +50,19 @@ class Cycle(NamedTuple):
     fridge_at_start: float | None
 
 
+def shut_warming(cycles: Iterable[Cycle], gap_k: float) -> tuple[list[float], list[float]]:
+    """Door-shut warming per kelvin of room-fridge gap, by the thermometer and by the rests.
+
+    The thermostat's band is fixed, so a rest that ends sooner is warming that is faster: the
+    plug tells that where a coarse thermometer holds one value for days and reads no warming.
+    """
+    scale = max(gap_k, 5.0)
+    shut = [c for c in cycles if not c.door_opened]
+    by_thermometer = [c.warm_k_per_h / scale for c in shut if c.warm_k_per_h is not None]
+    by_rests = [HOUR_S / c.off_s / scale for c in shut if c.off_s]
+    return by_thermometer, by_rests
+
+
 class CycleTracker(Persistent):
     """Streaming cycle segmentation; ``update`` is a handful of comparisons per reading."""
 

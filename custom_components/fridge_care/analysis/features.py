@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import TYPE_CHECKING
 
-from .cycles import HOUR_S, Cycle, CycleTracker
+from .cycles import HOUR_S, Cycle, CycleTracker, shut_warming
 from .signals import BUCKET_S, Signal
 from .swings import Swings
 
@@ -54,6 +54,7 @@ class Features:
     run_w_24h: float | None = None  # median settled running power
     jitter_recent: float | None = None  # median power jitter of the last runs
     warm_norm_24h: float | None = None  # door-shut warming per kelvin of room-fridge gap
+    rest_pace_24h: float | None = None  # door-shut rests an hour per kelvin of that gap
     fridge_6h: float | None = None  # median of the last six hours' 10-minute means
     fridge_trend_k_per_h: float | None = None
     fridge_drift_3h: float | None = None  # K/h, the last 3 hours' mean against the 3 before
@@ -158,11 +159,7 @@ def compute(
     gap = (ambient_24h if ambient_24h is not None else REFERENCE_AMBIENT_C) - (
         fridge.mean(now - 24 * HOUR_S, now) or 3.0 if fridge is not None else 3.0
     )
-    warm = [
-        c.warm_k_per_h / max(gap, 5.0)
-        for c in recent
-        if c.warm_k_per_h is not None and not c.door_opened
-    ]
+    warm, rests = shut_warming(recent, gap)
     ratios = _block_ratios(tracker, ambient, baseline, now, 6) if baseline.learned else []
     duty_ratio_24h = None
     if duty_24 and baseline.duty_norm:
@@ -182,5 +179,6 @@ def compute(
         run_w_24h=_median([c.mean_w for c in recent if c.mean_w is not None]),
         jitter_recent=_median(jitters) if len(jitters) >= 3 else None,
         warm_norm_24h=_median(warm) if len(warm) >= 4 else None,
+        rest_pace_24h=_median(rests) if len(rests) >= 4 else None,
         **inside,
     )

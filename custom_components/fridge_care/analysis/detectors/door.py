@@ -36,7 +36,8 @@ class DoorSealLeak(Detector):
     """Warming faster with the door shut, and running more to make up for it.
 
     Only with a door sensor: the warming is measured over off periods when the door stayed shut,
-    so a busy household's openings say nothing about the seal.
+    so a busy household's openings say nothing about the seal. Where the thermometer is too coarse
+    to read a rest's warming at all, how soon the door-shut rests end tells it instead.
     """
 
     __slots__ = ()
@@ -46,6 +47,8 @@ class DoorSealLeak(Detector):
         """Door-shut warming rate well above baseline, duty cycle up too, running power not."""
         base, now = view.baseline, view.features
         warm = ratio(now.warm_norm_24h, base.warm_norm)
+        if warm is None:
+            warm = ratio(now.rest_pace_24h, base.rest_pace)
         duty = now.duty_ratio_24h
         if not view.settled(_DAY_S):
             return keep_if(active)
