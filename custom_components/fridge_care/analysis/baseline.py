@@ -22,6 +22,8 @@ from .swings import Swings
 _ADAPT_DAYS = 60.0
 _ADAPT_BAND = 0.15  # only days this close to the baseline teach it
 _CYCLES_TO_LEARN = 8
+_DAY_S = 86_400.0
+_DAY_STEP_S = 6 * HOUR_S  # the learning days' figures, a day at a time, every six hours
 _PROFILE_SPAN = 2  # hours either side pooled into one hour of the day's duty
 
 
@@ -39,6 +41,7 @@ class Baseline(Persistent):
     __slots__ = (
         "ambient_c",
         "cooling_share",
+        "cooling_share_high",
         "cut_in_c",
         "duty_norm",
         "duty_profile",
@@ -46,6 +49,7 @@ class Baseline(Persistent):
         "freezer_hold_s",
         "freezer_turns_per_run",
         "fridge_cool_k_per_h",
+        "fridge_cool_low",
         "fridge_hold_s",
         "fridge_mean",
         "fridge_turns_per_run",
@@ -80,6 +84,10 @@ class Baseline(Persistent):
         self.ambient_c: float | None = None  # the room during the learning period
         self.fridge_cool_k_per_h: float | None = None  # cooling rate seen from inside
         self.cooling_share: float | None = None  # share of time the fridge cools (no plug)
+        # The highest share and the slowest cooling any healthy day showed while learning: a
+        # coarse or lagging thermometer reads these very unevenly from one day to the next.
+        self.cooling_share_high: float | None = None
+        self.fridge_cool_low: float | None = None
         # Turning points a thermometer showed per compressor run: about two if it moves with
         # every cycle (a probe in a bottle of water may not)
         self.fridge_turns_per_run: float | None = None
@@ -118,6 +126,12 @@ class Baseline(Persistent):
         if fridge_swings is not None:
             self.fridge_cool_k_per_h = fridge_swings.cooling_rate(since)
             self.cooling_share = fridge_swings.cooling_share(since, until)
+            starts = np.arange(since, until - _DAY_S + 1, _DAY_STEP_S).tolist()
+            days = [(a, a + _DAY_S) for a in starts]
+            shares = [fridge_swings.cooling_share(a, b) for a, b in days]
+            rates = [fridge_swings.cooling_rate(a, b) for a, b in days]
+            self.cooling_share_high = max((s for s in shares if s is not None), default=None)
+            self.fridge_cool_low = min((r for r in rates if r is not None), default=None)
 
         watts = power.mean(since, until) if power is not None else None
         self.energy_kwh = watts * 24 / 1000 if watts is not None else None

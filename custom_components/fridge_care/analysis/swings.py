@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import pairwise
+import math
 from statistics import median
 from typing import NamedTuple
 
@@ -99,9 +100,9 @@ class Swings(Persistent):
             return None
         return sum(p.end - p.start for p in phases if p.change_k < 0) / total
 
-    def cooling_rate(self, since: float) -> float | None:
-        """Median cooling rate (K/h, positive) of the cooling phases since ``since``."""
-        rates = [-p.rate_k_per_h for p in self.phases(since) if p.change_k < 0]
+    def cooling_rate(self, since: float, until: float = math.inf) -> float | None:
+        """Median cooling rate (K/h, positive) of the cooling phases in [since, until)."""
+        rates = [-p.rate_k_per_h for p in self.phases(since) if p.change_k < 0 and p.end <= until]
         return median(rates) if len(rates) >= 4 else None
 
     def peaks(self, since: float) -> list[Turn]:

@@ -33,6 +33,7 @@ _ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
 _SHARE_UP = 1.5  # without a plug: cooling phases take this much more of the day
 _SLOW_CONFIRMS_S = 12 * 3600.0  # and the fridge stays warmer than usual half a day into it
 _COOLING_SLOWER = 0.7  # and cool this much more slowly
+_BEYOND_HEALTHY = 1.25  # and both well beyond what any healthy learning day showed
 _CLIMB_K_PER_H = 0.1
 _CLIMB_FOR_S = 6 * 3600.0
 _CLIMB_CONFIRMS_S = 24 * 3600.0  # a thermostat turned up has levelled off long before
@@ -113,11 +114,19 @@ class CoolingFailure(Detector):
             share /= load_factor(now.ambient_6h) / load_factor(base.ambient_c)  # a warmer room
         slower = ratio(now.fridge_cool_24h, base.fridge_cool_k_per_h)
         scale = (0.5 if active else 1.0) / view.sensitivity
+        # A thermometer that reads a healthy day's share and cooling unevenly must see more.
+        share_up = max(
+            _SHARE_UP, _BEYOND_HEALTHY * (ratio(base.cooling_share_high, base.cooling_share) or 1.0)
+        )
+        cooling_slower = min(
+            _COOLING_SLOWER,
+            (ratio(base.fridge_cool_low, base.fridge_cool_k_per_h) or 1.0) / _BEYOND_HEALTHY,
+        )
         if (
             share is not None
             and slower is not None
-            and share >= 1 + (_SHARE_UP - 1) * scale
-            and slower <= 1 - (1 - _COOLING_SLOWER) * scale
+            and share >= 1 + (share_up - 1) * scale
+            and slower <= 1 - (1 - cooling_slower) * scale
         ):
             if self._slow_since is None:
                 self._slow_since = view.now
