@@ -105,6 +105,22 @@ def test_a_stuck_thermometer_is_found_without_a_plug() -> None:
     assert replay(list(simulate(healthy)), EngineConfig(roles=roles, learning_period_h=72.0)) == []
 
 
+def test_a_plug_reading_garbage_is_a_sensor_fault_not_a_start_relay() -> None:
+    """An averaging plug gone bad reads -55 W, 85 W, anything: its short 85 W readings are above
+    all a lamp adds to the standby, like a failed start's burst, but they say nothing of the
+    compressor while the plug reads what no plug can."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    fault = FaultInjection(
+        FaultCode.SENSOR_FAULT, start_h=84.0, role=Role.COMPRESSOR_POWER, sensor_mode="implausible"
+    )
+    scenario = Scenario(
+        seed=3, days=4.5, start=START, roles=roles, faults=(fault,), plug_style="averaged"
+    )
+    episodes = replay(list(simulate(scenario)), EngineConfig(roles=roles, learning_period_h=72.0))
+    assert "compressor_power_implausible" in first(episodes, FaultCode.SENSOR_FAULT).evidence
+    assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}
+
+
 _CUT_ROLES = frozenset({Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.COMPRESSOR_POWER, Role.DOOR})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from ..model import FaultCode
+from ..model import FaultCode, Role
 from . import (
     LIVE_STANDBY_W,
     Detector,
@@ -44,19 +44,29 @@ class CompressorStartFailure(Detector):
     the fridge's electronics alive (so the mains is there) and the fridge warms past its cut-in.
     """
 
-    __slots__ = ()
+    __slots__ = ("_distrusted_at",)
+    _STATE = __slots__
     code = FaultCode.COMPRESSOR_START_FAILURE
+
+    def __init__(self) -> None:
+        """Start trusting the plug: it has not been caught reading what no plug can."""
+        self._distrusted_at: float | None = None
 
     def check(self, view: View, active: bool) -> Finding | None:
         """Failed starts with no run since the first of them, or no run at all for too long."""
         tracker = view.tracker
         if tracker is None:
             return None
+        if Role.COMPRESSOR_POWER.value in view.implausible_since:
+            # A plug reading what no plug can (-55 W): its bursts, then and before, say nothing
+            # of the compressor.
+            self._distrusted_at = view.now
+            return None
         started = tracker.run_started_at
         if started is not None and view.now - started >= _RUNNING_AGAIN_S:
             return None  # running properly now
-        last_run = tracker.last_run_end
-        failed = [a for a in tracker.attempts if last_run is None or a > last_run]
+        since = max(tracker.last_run_end or 0.0, self._distrusted_at or 0.0)
+        failed = [a for a in tracker.attempts if a > since]
         window = _GAVE_UP_S if active else _ATTEMPT_WINDOW_S
         recent = [a for a in failed if a >= view.now - window]
         need = max(2, round(3 / view.sensitivity))
