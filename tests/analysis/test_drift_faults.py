@@ -52,6 +52,7 @@ def test_a_door_seal_leak_shows_in_the_rests_where_the_thermometer_is_too_coarse
     episode = first(episodes, FaultCode.DOOR_SEAL_LEAK)
     assert 0 <= hours_after(episode, 96.0) <= 72.0
     assert episode.ticket_worthy
+    assert "rest_pace_ratio" in episode.evidence  # the ticket says what was read
 
 
 def test_cooling_failure_warns_long_before_the_food_warms() -> None:

@@ -46,9 +46,9 @@ class DoorSealLeak(Detector):
     def check(self, view: View, active: bool) -> Finding | None:
         """Door-shut warming rate well above baseline, duty cycle up too, running power not."""
         base, now = view.baseline, view.features
-        warm = ratio(now.warm_norm_24h, base.warm_norm)
-        if warm is None:
-            warm = ratio(now.rest_pace_24h, base.rest_pace)
+        warm, measure = ratio(now.warm_norm_24h, base.warm_norm), "warming_ratio"
+        if warm is None:  # the ticket says which was read
+            warm, measure = ratio(now.rest_pace_24h, base.rest_pace), "rest_pace_ratio"
         duty = now.duty_ratio_24h
         if not view.settled(_DAY_S):
             return keep_if(active)
@@ -61,5 +61,5 @@ class DoorSealLeak(Detector):
             return None  # (more power as well points to the condenser instead)
         return Finding(
             confidence=clamp01((warm - 1) / 0.7),
-            evidence={"warming_ratio": round(warm, 2), "duty_ratio": round(duty, 2)},
+            evidence={measure: round(warm, 2), "duty_ratio": round(duty, 2)},
         )
