@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.fridge_care.analysis.power import LAMP_MAX_W, PowerSignature
+from custom_components.fridge_care.analysis.power import PowerSignature
 
 HOUR = 3600.0
 
@@ -32,8 +32,9 @@ def test_off_and_running_levels(off: float, run: float) -> None:
     assert signature.off_w == pytest.approx(off, abs=max(1.0, 0.05 * off))
     assert signature.run_w == pytest.approx(run, rel=0.05)
     assert signature.off_w < signature.off_below_w < signature.on_w < signature.run_w
-    # a failed start: above the run, or at least above everything a lamp adds to the standby
-    assert signature.attempt_w >= min(signature.run_w, signature.off_w + LAMP_MAX_W)
+    # a failed start rises above the brightest door lamp (10-40 W) over the standby, at most to
+    # the locked-rotor level above the run
+    assert signature.off_w + 40.0 < signature.attempt_w <= 1.25 * signature.run_w
     assert signature.heater_floor_w >= max(1.6 * signature.run_w, signature.run_w + 60)
 
 
