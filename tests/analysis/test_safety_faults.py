@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from custom_components.fridge_care.analysis.detectors.sensors import SensorFault
-from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import (
     EngineConfig,
     FaultCode,
@@ -168,11 +166,16 @@ def test_a_thermometer_too_coarse_to_move_with_the_cycles_is_not_judged_by_its_h
     learned_hold_h: float, stuck: bool
 ) -> None:
     """40 h without a new value: stuck for a probe that held 4 h at most while the fridge was
-    healthy; not for one that reports only 2 K changes and held 13 h even then."""
+    healthy; not for one that reports only coarse changes and held 13 h even then."""
     roles = frozenset({Role.FRIDGE_TEMP, Role.DOOR})
-    engine = Engine(EngineConfig(roles=roles, learning_period_h=72.0))
-    engine.ingest(Role.FRIDGE_TEMP, START, 3.0)
-    engine.evaluate(START + 60)
-    engine._baseline.fridge_hold_s = learned_hold_h * 3600
-    finding = SensorFault().check(engine._view(START + 40 * 3600, set()), active=False)
-    assert (finding is not None and "fridge_temp_unchanged_h" in finding.evidence) is stuck
+    hour = 3600.0
+    readings: list[tuple[float, Role, float | None]] = [(START, Role.DOOR, 0.0)]
+    at, value = START, 3.0
+    while at < START + 72 * hour:  # the learning days: a new value every learned_hold_h
+        readings.append((at, Role.FRIDGE_TEMP, value))
+        at, value = at + learned_hold_h * hour, 6.5 - value
+    readings.append((at, Role.FRIDGE_TEMP, value))  # then nothing new for 40 h
+    config = EngineConfig(roles=roles, learning_period_h=72.0)
+    episodes = replay(readings, config, every_s=600.0, until=at + 40 * hour)
+    faults = [e for e in episodes if e.code is FaultCode.SENSOR_FAULT]
+    assert any("fridge_temp_unchanged_h" in e.evidence for e in faults) is stuck
