@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import accumulate
 import math
 
 import pytest
 
 from custom_components.fridge_care.analysis.defrosts import DefrostLog
-from custom_components.fridge_care.analysis.detectors.defrost import DefrostFailure
 from custom_components.fridge_care.analysis.engine import Engine
-from custom_components.fridge_care.analysis.model import EngineConfig, Role
+from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
 from custom_components.fridge_care.analysis.replay import replay
 from custom_components.fridge_care.analysis.swings import Swings
 
@@ -35,17 +35,21 @@ def test_ordinary_cycles_give_their_swing_and_share_of_cooling() -> None:
     assert share == pytest.approx(0.5, abs=0.1)
 
 
+def defrosting(ordinary: float, since_s: float) -> float:
+    """The freezer ``since_s`` into a defrost: 25 K up over 25 minutes, then back over 55."""
+    if not 0 <= since_s < 80 * 60:
+        return ordinary
+    minutes = since_s / 60
+    return round(ordinary + min(minutes, 25.0, (80 - minutes) * 25 / 55), 1)
+
+
 def with_defrosts(
     every_h: float, days: float, *, lift_probe_at: float | None = None
 ) -> list[tuple[float, float]]:
     """Freezer readings with a defrost every ``every_h`` hours (and a probe lifted out once)."""
     readings = []
     for at, ordinary in freezer(days * 24):
-        since = at % (every_h * HOUR)
-        value = ordinary
-        if since < 80 * 60:  # a defrost: 25 K up over 25 minutes, then back down over 55
-            minutes = since / 60
-            value = round(ordinary + min(minutes, 25.0, (80 - minutes) * 25 / 55), 1)
+        value = defrosting(ordinary, at % (every_h * HOUR))
         if lift_probe_at is not None and lift_probe_at <= at < lift_probe_at + 120:
             value = 8.4  # the probe taken out for two minutes reads the room
         readings.append((at, value))
@@ -150,18 +154,22 @@ def test_two_clockwork_intervals_are_a_rhythm_and_one_missed_sighting_does_not_b
 def test_only_a_steady_rhythms_missed_defrost_becomes_a_ticket(
     hours_apart: tuple[float, ...], ticket: bool
 ) -> None:
-    """Both rhythms are known and both missed defrosts are told; only the timer's sends anyone."""
-    engine = Engine(EngineConfig(roles=frozenset({Role.FREEZER_TEMP}), learning_period_h=72.0))
-    at = 0.0
-    for interval in (0.0, *hours_apart):
-        at += interval * HOUR
-        engine._defrosts._add(at, None, None)
-    assert engine._defrosts.rhythm_s is not None
-    now = at + 100 * HOUR
-    detector = next(d for d in engine._detectors if isinstance(d, DefrostFailure))
-    finding = detector.check(engine._view(now, set()), active=False)
-    assert finding is not None  # the owner hears of it either way
-    assert finding.persistence_confirms is ticket
+    """Both rhythms are learned from the freezer's bumps, then the defrosts stop for 100 hours.
+
+    The owner hears of both missed defrosts; only the timer's becomes a ticket.
+    """
+    starts = list(accumulate((10.0, *hours_apart)))
+    readings = [
+        (at, Role.FREEZER_TEMP, max(defrosting(value, at - h * HOUR) for h in starts))
+        for at, value in freezer(starts[-1] + 100)
+    ]
+    config = EngineConfig(roles=frozenset({Role.FREEZER_TEMP}), learning_period_h=72.0)
+    missed = [
+        e for e in replay(readings, config, every_s=600.0) if e.code is FaultCode.DEFROST_FAILURE
+    ]
+    assert len(missed) == 1
+    assert missed[0].detected_at > starts[-1] * HOUR  # only once the defrosts stopped
+    assert missed[0].confirmed is ticket
 
 
 def test_a_bump_taken_for_a_defrost_does_not_break_a_rhythm() -> None:
