@@ -99,7 +99,7 @@ def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:
 def test_irregular_intervals_leave_the_rhythm_unknown() -> None:
     log = DefrostLog()
     for at in (0.0, 10 * HOUR, 40 * HOUR, 48 * HOUR, 80 * HOUR, 90 * HOUR):
-        log._add(at, None, None)  # adaptive defrost: 8-40 h apart
+        log.record(at, None, None)  # adaptive defrost: 8-40 h apart
     assert log.rhythm_s is None
     assert log.overdue(100 * HOUR, None, None) is None
 
@@ -108,11 +108,11 @@ def test_an_interval_across_a_blind_spell_is_learned_unless_it_may_hide_a_defros
     """A plug away for half an hour now and then: the intervals around it still agree."""
     blind = DefrostLog()
     for k in range(4):
-        blind._add(20 * HOUR * k, 20 * HOUR * k - HOUR, None)  # the witness was away before each
+        blind.record(20 * HOUR * k, 20 * HOUR * k - HOUR, None)  # the witness was away before each
     assert blind.rhythm_s == pytest.approx(20 * HOUR)
     hidden = DefrostLog()
     for at, back in ((0, None), (20, None), (40, None), (80, 70), (100, None)):
-        hidden._add(at * HOUR, None if back is None else back * HOUR, None)
+        hidden.record(at * HOUR, None if back is None else back * HOUR, None)
     assert list(hidden.intervals) == [20 * HOUR, 20 * HOUR, 20 * HOUR]  # not the 40 h one
 
 
@@ -123,7 +123,7 @@ def test_a_defrost_every_so_many_running_hours_is_a_rhythm_by_the_compressors_cl
     for duty in (0.5, 0.15, 0.4, 0.2, 0.45, 0.18):
         at += 6 * HOUR / duty
         run += 6 * HOUR
-        log._add(at, None, run)
+        log.record(at, None, run)
     assert log.rhythm_s is not None  # known, though the clock's intervals are irregular
     assert log.overdue(at + HOUR, run, None) is not None
     overdue = log.overdue(at + 60 * HOUR, run + 16 * HOUR, None)
@@ -134,13 +134,13 @@ def test_two_clockwork_intervals_are_a_rhythm_and_one_missed_sighting_does_not_b
     """A timer every 37 h: two intervals in the learning days are enough, as a timer's agree."""
     log = DefrostLog()
     for at in (0.0, 37 * HOUR, 74.2 * HOUR):
-        log._add(at, None, None)
+        log.record(at, None, None)
     assert log.rhythm_s == pytest.approx(37.1 * HOUR)
     overdue = log.overdue(74.2 * HOUR + 95 * HOUR, None, None)
     assert overdue is not None and overdue.since_s >= overdue.after_s  # 95 h without: missed
     sparse = DefrostLog()  # a heater the plug missed once: a 20 h gap among 10 h ones
     for at in (0.0, 10.0, 20.0, 40.0, 50.1, 60.0):
-        sparse._add(at * HOUR, None, None)
+        sparse.record(at * HOUR, None, None)
     assert sparse.rhythm_s is not None
 
 
@@ -176,7 +176,7 @@ def test_a_bump_taken_for_a_defrost_does_not_break_a_rhythm() -> None:
     """A warm load lifts the freezer between two defrosts 24 h apart: two short intervals."""
     log = DefrostLog()
     for at in (0.0, 24.3, 47.6, 56.8, 72.5):
-        log._add(at * HOUR, None, None)
+        log.record(at * HOUR, None, None)
     assert log.rhythm_s is not None
     overdue = log.overdue(72.5 * HOUR + 70 * HOUR, None, None)
     assert overdue is not None and overdue.since_s >= overdue.after_s  # 70 h without: missed

@@ -167,7 +167,7 @@ class DefrostLog(Persistent):
             if blind_until is not None and blind_until > now - 600.0:  # just back: mark it
                 self.blind_run_s = tracker.run_total_s
             for start, _end, _watts in tracker.defrosts:
-                self._add(start, blind_until, tracker.run_total_s)
+                self.record(start, blind_until, tracker.run_total_s)
         elif freezer is not None:
             self._bumps(now, freezer, blind_until)
 
@@ -187,9 +187,14 @@ class DefrostLog(Persistent):
                 and peak.value >= floor
                 and peak.at - before.at >= _BUMP_RISE_MIN_S
             ):
-                self._add(before.at, blind_until, None)
+                self.record(before.at, blind_until, None)
 
-    def _add(self, at: float, blind_until: float | None, run_s: float | None) -> None:
+    def record(self, at: float, blind_until: float | None, run_s: float | None) -> None:
+        """Record a defrost that began at ``at`` (``run_s``: compressor running seconds by then).
+
+        Its interval since the last is learned, unless the witness was away in it (``blind_until``)
+        and it is longer than usual: a defrost may hide in it.
+        """
         last = self.last
         if last is not None and at - last < _SAME_EVENT_S:
             return
