@@ -68,9 +68,13 @@ class PowerOutage(Detector):
         compartment = view.fridge if view.fridge is not None else view.freezer
         temp = compartment.value if compartment is not None else None
         if self._lost_at != lost_at:
+            # The same cut told again from an earlier moment (the power back, the compressor not
+            # yet running: from the last run's end) keeps the warming measured since it began.
+            same_cut = active and self._lost_at is not None and lost_at <= self._lost_at
             self._lost_at = lost_at
-            self._start = self._peak = temp
-            self._dismissed = False
+            if not same_cut:
+                self._start = self._peak = temp
+                self._dismissed = False
         if temp is None:  # the plug alone: no compartment reading to watch
             wait = _ZERO_FOR_S if online else _OFFLINE_AFTER_S / view.sensitivity
             if not active and off_s < wait:
