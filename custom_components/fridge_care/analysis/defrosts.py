@@ -125,8 +125,12 @@ class DefrostLog(Persistent):
         if _rhythm(list(self.intervals), _OVERDUE_MARGIN_S) or _rhythm(
             list(self.run_intervals), _OVERDUE_MARGIN_RUN_S
         ):
-            return median(list(self.intervals)[-6:])
+            return self._usual_s()
         return None
+
+    def _usual_s(self) -> float:
+        """Return the median of the last six clock intervals (call only when there is one)."""
+        return median(list(self.intervals)[-6:])
 
     def overdue(self, now: float, run_s: float | None, blind_until: float | None) -> Overdue | None:
         """How overdue the next defrost is, in the known rhythm's time; None: no rhythm known.
@@ -205,11 +209,7 @@ class DefrostLog(Persistent):
             return
         interval = at - last
         watched = blind_until is None or blind_until <= last
-        if (
-            not watched
-            and self.intervals
-            and interval > _MAY_HIDE_ONE * median(list(self.intervals)[-6:])
-        ):
+        if not watched and self.intervals and interval > _MAY_HIDE_ONE * self._usual_s():
             return  # the witness was away and it is long: a defrost may hide in it
         if _SHORTEST_INTERVAL_S <= interval <= _LONGEST_INTERVAL_S:
             self.intervals.append(interval)
