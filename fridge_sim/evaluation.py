@@ -83,15 +83,7 @@ CLASS_WINDOWS: dict[FaultCode, tuple[float, float]] = {
 
 # Suite sizes per population: (healthy fridges, days each, fault traces per class).
 FULL_SIZES: dict[str, tuple[int, float, int]] = {
-    "held-out": (80, 46.0, 20),  # 10.1 healthy fridge-years
-    "held-out-b": (80, 46.0, 20),
-    "held-out-c": (80, 46.0, 20),
-    "held-out-d": (80, 46.0, 20),
-    "held-out-e": (80, 46.0, 20),
-    "held-out-f": (80, 46.0, 20),
-    "held-out-g": (80, 46.0, 20),
-    "held-out-h": (80, 46.0, 20),
-    "held-out-i": (80, 46.0, 20),
+    **{name: (80, 46.0, 20) for name in POPULATIONS if name != "tune"},  # 10.1 fridge-years
     "tune": (40, 46.0, 12),
     "legacy": (15, 30.0, 20),
 }
@@ -438,19 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="FridgeCare engine accuracy on simulated fridges")
     parser.add_argument(
         "--population",
-        choices=(
-            "held-out-i",
-            "held-out-h",
-            "held-out-g",
-            "held-out-f",
-            "held-out-e",
-            "held-out-d",
-            "held-out-c",
-            "held-out-b",
-            "held-out",
-            "tune",
-            "legacy",
-        ),
+        choices=tuple(FULL_SIZES),
         default="held-out-i",
         help="held-out-i (default; the figures to publish), held-out-h, -g, -f, -e, -d, -c, -b "
         "and held-out (each looked at once: no longer held out), tune (to tune on), legacy",
