@@ -62,6 +62,18 @@ def test_levels_come_from_this_appliances_own_readings() -> None:
     assert starts == 4
 
 
+def test_the_running_clock_can_be_read_back_to_an_earlier_moment() -> None:
+    """A defrost dated hours after it came gets the compressor's running time of its moment."""
+    tracker, t = learned_tracker()
+    for hour in range(4):
+        feed(tracker, cycle(t + 3600 * hour))
+    feed(tracker, [(t + 4 * 3600, STANDBY_W)])
+    assert tracker.run_total_at(t + 2 * 3600) == pytest.approx(tracker.run_total_s - 40 * 60)
+    assert tracker.run_total_at(t + 4 * 3600) == pytest.approx(tracker.run_total_s)
+    # Within an hour, pro rata: off by less than that hour's running.
+    assert abs(tracker.run_total_at(t + 2.5 * 3600) - (tracker.run_total_s - 40 * 60)) <= 20 * 60
+
+
 def test_a_push_on_change_plug_holds_its_reading_between_states() -> None:
     """One state per level change: an hour of standby and a twenty-minute run, fully booked."""
     tracker, t = learned_tracker()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import accumulate
 import math
+from statistics import median
 
 import pytest
 
@@ -30,7 +31,8 @@ def test_ordinary_cycles_give_their_swing_and_share_of_cooling() -> None:
     swings = Swings()
     for at, value in freezer(12):
         swings.update(at, value)
-    assert swings.swing_k(0.0) == pytest.approx(2.0, abs=0.15)
+    rises = [phase.change_k for phase in swings.phases(0.0) if phase.change_k > 0]
+    assert median(rises) == pytest.approx(2.0, abs=0.15)
     share = swings.cooling_share(0.0, 12 * HOUR)
     assert share == pytest.approx(0.5, abs=0.1)
 
@@ -81,6 +83,42 @@ def test_a_regular_rhythm_is_learned_from_the_freezers_bumps() -> None:
     assert overdue.since_s == pytest.approx(31 * HOUR)
     blind = log.overdue(last + 31 * HOUR, None, last + 10 * HOUR)  # a defrost may have passed
     assert blind is not None and blind.since_s == pytest.approx(21 * HOUR)
+
+
+def test_a_coarse_sensor_heard_every_ninety_minutes_still_shows_the_rhythm() -> None:
+    """Few cycles a day are seen, the low reading is held long before each heater comes on."""
+    readings = [(at, round(v * 2) / 2) for at, v in with_defrosts(20, 5) if at % 5400 == 0]
+    log = DefrostLog()
+    observe(log, swings_of(readings), 5)
+    assert log.rhythm_s == pytest.approx(20 * HOUR, rel=0.05)
+
+
+def test_a_warm_bump_hours_before_a_defrost_does_not_date_it() -> None:
+    """Two bumps within one event's span are one defrost, at the higher (the heater's)."""
+
+    def warm_load(at: float, value: float) -> float:
+        minutes = (at - 57 * HOUR) / 60  # 9 K up and down over half an hour, 3 h before one
+        return round(value + 0.6 * min(minutes, 30 - minutes), 1) if 0 <= minutes < 30 else value
+
+    log = DefrostLog()
+    observe(log, swings_of([(at, warm_load(at, v)) for at, v in with_defrosts(20, 5)]), 5)
+    assert [round(i / HOUR) for i in log.intervals] == [20, 20, 20, 20]
+
+
+def test_a_warm_reading_just_before_a_handled_probe_is_no_defrost() -> None:
+    """A lifted probe's first, partly warmed reading is kept; the engine sets the rest aside."""
+    peak_at = 30 * HOUR + 15 * 60
+    readings = [
+        (at, v + 0.6 * min((at - 30 * HOUR) / 60, 15) if 30 * HOUR <= at <= peak_at else v)
+        for at, v in freezer(72)
+    ]
+    swings = swings_of(readings)
+    seen, handled = DefrostLog(), DefrostLog()
+    for tick in range(3 * 24 * 6):
+        seen.observe(tick * 600.0, None, swings, None)
+        handled.observe(tick * 600.0, None, swings, None, [peak_at + 60.0])
+    assert seen.last == pytest.approx(peak_at, abs=120)
+    assert handled.last is None
 
 
 def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:

@@ -370,6 +370,21 @@ class CycleTracker(Persistent):
         self._prev_end_fridge = fridge_c
         self._door_at_start = doors
 
+    def run_total_at(self, at: float) -> float:
+        """Return the compressor's running seconds by ``at`` (pro rata within its hour).
+
+        A defrost dated hours later (the freezer's bump, once no higher one can follow) is put
+        on the running clock of its own time.
+        """
+        total = self.run_total_s
+        first = int(at // HOUR_S)
+        for hour, on_s, _seen_s, _starts in reversed(self.hours):
+            if hour < first:
+                break
+            share = 1.0 if hour > first else min(1.0, (hour + 1) - at / HOUR_S)
+            total -= on_s * share
+        return total
+
     def duty(self, since: float, until: float) -> tuple[float, float, int] | None:
         """On seconds, observed seconds and starts in whole hours [since, until); None if unseen."""
         first, last = int(since // HOUR_S), int(until // HOUR_S)

@@ -16,6 +16,7 @@ blind spell never makes one shorter).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
@@ -28,6 +29,13 @@ _SAME_EVENT_S = 4 * HOUR_S
 _BUMP_MIN_K = 3.0
 _BUMP_SWINGS = 2.5  # a defrost bump is this many ordinary swings above the troughs
 _BUMP_RISE_MIN_S = 600.0  # a heater takes ten minutes or more to warm the freezer's air
+# The ordinary swing and troughs are read over days: a coarse sensor shows a few cycles a day,
+# and a day's median would count the defrosts' own rises among them.
+_BUMP_HISTORY_S = 72 * HOUR_S
+# A handled probe's kept readings are the room's: the one just before those set aside, and those
+# as it settles back (it is taken again once within a few kelvin of where it was).
+_HANDLED_BEFORE_S = 600.0
+_HANDLED_SETTLING_S = 1800.0
 _SHORTEST_INTERVAL_S = 6 * HOUR_S
 _LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
 _INTERVALS_TO_KNOW = 4
@@ -161,11 +169,13 @@ class DefrostLog(Persistent):
         tracker: CycleTracker | None,
         freezer: Swings | None,
         blind_until: float | None,
+        handled: Iterable[float] = (),
     ) -> None:
         """Record new defrosts (called every ten minutes).
 
         ``blind_until`` is when the witness (plug or freezer sensor) last came back from being
         unavailable: an interval spanning a blind spell may hide a defrost and is not learned.
+        ``handled`` are the times the freezer's probe read what the freezer cannot (handled).
         """
         if tracker is not None and (tracker.defrosts or tracker.signature.heater_w is not None):
             if blind_until is not None and blind_until > now - 600.0:  # just back: mark it
@@ -173,28 +183,59 @@ class DefrostLog(Persistent):
             for start, _end, _watts in tracker.defrosts:
                 self.record(start, blind_until, tracker.run_total_s)
         elif freezer is not None:
-            self._bumps(now, freezer, blind_until)
+            self._bumps(now, freezer, tracker, blind_until, list(handled))
 
-    def _bumps(self, now: float, freezer: Swings, blind_until: float | None) -> None:
-        swing = freezer.swing_k(now - 24 * HOUR_S)
-        if swing is None:
-            return
-        turns = list(freezer.turns)
-        troughs = [t.value for t in turns if t.kind < 0 and t.at >= now - 24 * HOUR_S]
+    def _bumps(
+        self,
+        now: float,
+        freezer: Swings,
+        tracker: CycleTracker | None,
+        blind_until: float | None,
+        handled: list[float],
+    ) -> None:
+        """Record the freezer's clear warm bumps, each at its peak (the heater's end).
+
+        Bumps closer than one event are one (a probe handled near a defrost lifts the reading
+        too): only the highest counts, so a bump is told once no higher one can follow it. The
+        peak, not the trough before it, dates it: a coarse sensor may have held its low reading
+        for an hour before the heater came on. A probe lifted into the room leaves warm readings
+        beside those set aside: no peak near a handled probe's readings counts.
+        """
+        since = now - _BUMP_HISTORY_S
+        turns = [t for t in freezer.turns if t.at >= since]
+        troughs = [t.value for t in turns if t.kind < 0]
         if len(troughs) < 4:
             return
-        floor = median(troughs) + max(_BUMP_MIN_K, _BUMP_SWINGS * swing)
-        for before, peak in pairwise(turns):
-            if (
-                peak.kind > 0
-                and peak.at >= now - 6 * HOUR_S
-                and peak.value >= floor
-                and peak.at - before.at >= _BUMP_RISE_MIN_S
-            ):
-                self.record(before.at, blind_until, None)
+        low = median(troughs)
+        # The ordinary swing, from the rises too small to be a bump: where a coarse sensor shows
+        # few cycles, the defrosts would otherwise be most of the rises it shows.
+        rises = [peak.value - trough.value for trough, peak in pairwise(turns) if peak.kind > 0]
+        ordinary = [rise for rise in rises if rise < _BUMP_MIN_K]
+        if len(ordinary) < 4:  # a swing as large as a bump: all of them, as they come
+            ordinary = rises
+        if len(ordinary) < 4:
+            return
+        floor = low + max(_BUMP_MIN_K, _BUMP_SWINGS * median(ordinary))
+        bumps = [
+            peak
+            for before, peak in pairwise(turns)
+            if peak.kind > 0
+            and peak.at >= now - _SAME_EVENT_S - 6 * HOUR_S
+            and peak.value >= floor
+            and peak.at - before.at >= _BUMP_RISE_MIN_S
+            and not any(-_HANDLED_SETTLING_S <= at - peak.at <= _HANDLED_BEFORE_S for at in handled)
+        ]
+        for peak in bumps:
+            if peak.at > now - _SAME_EVENT_S:
+                break  # a higher one may yet come
+            if all(b.value <= peak.value for b in bumps if abs(b.at - peak.at) < _SAME_EVENT_S):
+                run_s = tracker.run_total_at(peak.at) if tracker is not None else None
+                self.record(peak.at, blind_until, run_s)
 
     def record(self, at: float, blind_until: float | None, run_s: float | None) -> None:
-        """Record a defrost that began at ``at`` (``run_s``: compressor running seconds by then).
+        """Record a defrost seen at ``at`` (``run_s``: compressor running seconds by then).
+
+        The heater's start where the plug shows it; the bump's peak where the freezer does.
 
         Its interval since the last is learned, unless the witness was away in it (``blind_until``)
         and it is longer than usual: a defrost may hide in it.

@@ -226,7 +226,11 @@ class Engine:
         )
         witness = self._signal(Role.COMPRESSOR_POWER) or freezer
         self._defrosts.observe(
-            now, tracker, freezer_swings, witness.gap_end if witness is not None else None
+            now,
+            tracker,
+            freezer_swings,
+            witness.gap_end if witness is not None else None,
+            self._plausibility[Role.FREEZER_TEMP].suspects,
         )
         since = self._learning_since
         assert since is not None

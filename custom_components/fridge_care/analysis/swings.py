@@ -87,11 +87,6 @@ class Swings(Persistent):
         recent.reverse()
         return [Phase(a.at, b.at, b.value - a.value) for a, b in pairwise(recent)]
 
-    def swing_k(self, since: float) -> float | None:
-        """Return the median rise from a trough to the next peak since ``since`` (one cycle)."""
-        rises = [p.change_k for p in self.phases(since) if p.change_k > 0]
-        return median(rises) if len(rises) >= 4 else None
-
     def cooling_share(self, since: float, until: float) -> float | None:
         """Share of [since, until) spent cooling: the compressor's duty, seen from inside."""
         phases = [p for p in self.phases(since) if p.end <= until]
