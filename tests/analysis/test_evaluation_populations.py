@@ -197,7 +197,29 @@ def test_a_population_trace_is_scored() -> None:
     scenario = draw(TUNE, 5, days=0.4, roles=roles, faults=(fault,), healthy_outages=False)
     outcome = run_job(Job(scenario, FaultCode.DOOR_LEFT_OPEN))
     assert outcome.observable and outcome.roles == roles
-    assert "per sensor set" in "\n".join(summarise([outcome]))
+    assert outcome.plug_style == scenario.plug_style
+    text = "\n".join(summarise([outcome]))
+    assert "per sensor set" in text
+    assert f"  {scenario.plug_style:<26}     1/1   missed: none" in text
+
+
+def test_a_missed_defrost_before_any_rhythm_is_counted_apart() -> None:
+    # A fridge that defrosts every 30 hours has defrosted once or twice 40 hours in: no rhythm
+    # a detector could know is broken, so the trace is not scored as a miss (but reported).
+    fault = FaultInjection(FaultCode.DEFROST_FAILURE, start_h=40.0)
+    scenario = Scenario(
+        seed=4,
+        days=2.0,
+        start=START,
+        faults=(fault,),
+        defrost_style="timed_wall",
+        defrost_interval_h=30.0,
+    )
+    outcome = run_job(Job(scenario, FaultCode.DEFROST_FAILURE))
+    assert outcome.no_rhythm and not outcome.observable
+    text = "\n".join(summarise([outcome]))
+    assert "defrost_failure: 1 more traces with a plug or freezer sensor defrosted fewer" in text
+    assert "counting them, 0/1 found" in text
 
 
 def test_scripts_evaluate_runs(capsys: pytest.CaptureFixture[str]) -> None:
