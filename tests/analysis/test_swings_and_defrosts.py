@@ -9,6 +9,7 @@ from statistics import median
 
 import pytest
 
+from custom_components.fridge_care.analysis.cycles import CycleTracker
 from custom_components.fridge_care.analysis.defrosts import DefrostLog
 from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
@@ -119,6 +120,21 @@ def test_a_warm_reading_just_before_a_handled_probe_is_no_defrost() -> None:
         handled.observe(tick * 600.0, None, swings, None, [peak_at + 60.0])
     assert seen.last == pytest.approx(peak_at, abs=120)
     assert handled.last is None
+
+
+def test_a_heater_the_plug_missed_is_seen_on_the_freezer() -> None:
+    """Where both watch, a defrost either one saw counts: a plug reporting changes misses some."""
+    swings = swings_of(with_defrosts(20, 5))
+    tracker = CycleTracker()
+    tracker.signature.heater_w = 200.0
+    log = DefrostLog()
+    for tick in range(5 * 24 * 6):
+        now = tick * 600.0
+        if now / HOUR - 0.5 in (20, 60, 80):  # the plug saw these heaters, not the one at 40 h
+            start = now - 0.5 * HOUR
+            tracker.defrosts.append((start, start + 1500.0, 200.0))
+        log.observe(now, tracker, swings, None)
+    assert [round(i / HOUR) for i in log.intervals] == [20, 20, 20, 20]
 
 
 def test_a_probe_lifted_out_is_neither_a_defrost_nor_a_sensor_fault() -> None:

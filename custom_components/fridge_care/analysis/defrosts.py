@@ -1,9 +1,11 @@
-"""Defrost events and their rhythm: from the heater's power, else the freezer's warm bump.
+"""Defrost events and their rhythm: from the heater's power, and the freezer's warm bump.
 
-A heater shows on the plug as a flat 150-400 W for 20-60 minutes (:mod:`.cycles`). Without one in
-view, a defrost warms the freezer's sensor by many kelvin over ten minutes or more; an ordinary
-compressor cycle swings it 1-3 K and a probe lifted out for a minute is set aside before it gets
-here, so a bump counts only when it stands clear of the swing and rises no faster than a heater.
+A heater shows on the plug as a flat 150-400 W for 20-60 minutes (:mod:`.cycles`); a plug that
+reports only changes may miss one a heater close to the run level, so a freezer sensor, where
+there is one, is a second witness. A defrost warms the freezer's sensor by many kelvin over ten
+minutes or more; an ordinary compressor cycle swings it 1-3 K and a probe lifted out for a minute
+is set aside before it gets here, so a bump counts only when it stands clear of the swing and
+rises no faster than a heater.
 
 A rhythm is known once several intervals agree: by the clock (a timed defrost), or, with a plug,
 by the compressor's running time (a defrost every so many hours of running, which the clock sees
@@ -182,7 +184,7 @@ class DefrostLog(Persistent):
                 self.blind_run_s = tracker.run_total_s
             for start, _end, _watts in tracker.defrosts:
                 self.record(start, blind_until, tracker.run_total_s)
-        elif freezer is not None:
+        if freezer is not None:  # also where a plug shows heaters: it may miss one the freezer saw
             self._bumps(now, freezer, tracker, blind_until, list(handled))
 
     def _bumps(
