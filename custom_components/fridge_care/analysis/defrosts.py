@@ -204,7 +204,7 @@ class DefrostLog(Persistent):
         beside those set aside: no peak near a handled probe's readings counts.
         """
         since = now - _BUMP_HISTORY_S
-        turns = [t for t in freezer.turns if t.at >= since]
+        turns = freezer.turns_since(since)
         troughs = [t.value for t in turns if t.kind < 0]
         if len(troughs) < 4:
             return

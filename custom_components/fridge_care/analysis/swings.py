@@ -77,14 +77,19 @@ class Swings(Persistent):
             self._direction = -direction
             self._extreme, self._extreme_at = value, at
 
-    def phases(self, since: float) -> list[Phase]:
-        """Warming and cooling phases that ended after ``since``, oldest first."""
+    def turns_since(self, since: float) -> list[Turn]:
+        """Return the turning points since ``since``, oldest first."""
         recent: list[Turn] = []
         for turn in reversed(self.turns):  # newest first: only the recent ones are read
             if turn.at < since:
                 break
             recent.append(turn)
         recent.reverse()
+        return recent
+
+    def phases(self, since: float) -> list[Phase]:
+        """Warming and cooling phases that ended after ``since``, oldest first."""
+        recent = self.turns_since(since)
         return [Phase(a.at, b.at, b.value - a.value) for a, b in pairwise(recent)]
 
     def cooling_share(self, since: float, until: float) -> float | None:
@@ -102,4 +107,4 @@ class Swings(Persistent):
 
     def peaks(self, since: float) -> list[Turn]:
         """Peaks since ``since``."""
-        return [turn for turn in self.turns if turn.at >= since and turn.kind > 0]
+        return [turn for turn in self.turns_since(since) if turn.kind > 0]
