@@ -455,7 +455,9 @@ def _per_plug_style(outcomes: Sequence[Outcome]) -> list[str]:
     """Recall for each way a plug reports, with the classes of the faults it missed."""
     lines = ["", "per plug style (fault traces with a plug): recall, misses by class"]
     for style in sorted({o.plug_style for o in outcomes if o.plug_style is not None}):
-        seen = [o for o in outcomes if o.plug_style == style and o.fault and o.observable]
+        seen = [
+            o for o in outcomes if o.plug_style == style and o.fault is not None and o.observable
+        ]
         if not seen:
             continue
         missed = [o.fault for o in seen if o.fault is not None and not _hit(o)]

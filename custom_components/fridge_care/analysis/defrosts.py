@@ -18,7 +18,7 @@ blind spell never makes one shorter).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
 from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
@@ -34,6 +34,7 @@ _BUMP_RISE_MIN_S = 600.0  # a heater takes ten minutes or more to warm the freez
 # The ordinary swing and troughs are read over days: a coarse sensor shows a few cycles a day,
 # and a day's median would count the defrosts' own rises among them.
 _BUMP_HISTORY_S = 72 * HOUR_S
+_BUMP_LOOK_BACK_S = 6 * HOUR_S  # a bump is looked for this long once it is settled (ticks missed)
 # A handled probe's kept readings are the room's: the one just before those set aside, and those
 # as it settles back (it is taken again once within a few kelvin of where it was).
 _HANDLED_BEFORE_S = 600.0
@@ -171,7 +172,7 @@ class DefrostLog(Persistent):
         tracker: CycleTracker | None,
         freezer: Swings | None,
         blind_until: float | None,
-        handled: Iterable[float] = (),
+        handled: Sequence[float] = (),
     ) -> None:
         """Record new defrosts (called every ten minutes).
 
@@ -185,7 +186,7 @@ class DefrostLog(Persistent):
             for start, _end, _watts in tracker.defrosts:
                 self.record(start, blind_until, tracker.run_total_s)
         if freezer is not None:  # also where a plug shows heaters: it may miss one the freezer saw
-            self._bumps(now, freezer, tracker, blind_until, list(handled))
+            self._bumps(now, freezer, tracker, blind_until, handled)
 
     def _bumps(
         self,
@@ -193,7 +194,7 @@ class DefrostLog(Persistent):
         freezer: Swings,
         tracker: CycleTracker | None,
         blind_until: float | None,
-        handled: list[float],
+        handled: Sequence[float],
     ) -> None:
         """Record the freezer's clear warm bumps, each at its peak (the heater's end).
 
@@ -222,7 +223,7 @@ class DefrostLog(Persistent):
             peak
             for before, peak in pairwise(turns)
             if peak.kind > 0
-            and peak.at >= now - _SAME_EVENT_S - 6 * HOUR_S
+            and peak.at >= now - _SAME_EVENT_S - _BUMP_LOOK_BACK_S
             and peak.value >= floor
             and peak.at - before.at >= _BUMP_RISE_MIN_S
             and not any(-_HANDLED_SETTLING_S <= at - peak.at <= _HANDLED_BEFORE_S for at in handled)
