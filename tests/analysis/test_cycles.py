@@ -62,6 +62,22 @@ def test_levels_come_from_this_appliances_own_readings() -> None:
     assert starts == 4
 
 
+def test_each_rest_counts_the_door_openings_in_it_not_those_of_the_run() -> None:
+    """What shortens a rest is the warm air let in while the compressor is off."""
+    tracker, t = learned_tracker()
+    doors = 0
+    for hour, (in_rest, in_run) in enumerate([(2, 0), (0, 3), (1, 1)]):
+        start = t + 3600 * hour
+        for at, watts in cycle(start):
+            if at == start + 600:
+                doors += in_rest
+            if at == start + 3000:
+                doors += in_run
+            tracker.update(at, watts, 3.0, doors)
+    tracker.update(t + 3 * 3600, STANDBY_W, 3.0, doors)
+    assert [c.openings for c in list(tracker.cycles)[-3:]] == [2, 0, 1]
+
+
 def test_the_running_clock_can_be_read_back_to_an_earlier_moment() -> None:
     """A defrost dated hours after it came gets the compressor's running time of its moment."""
     tracker, t = learned_tracker()

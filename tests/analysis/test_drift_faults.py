@@ -7,7 +7,7 @@ import pytest
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role, Severity
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim.evaluation import SENSOR_SETS
-from fridge_sim.population import Population, draw
+from fridge_sim.population import Population, draw, fault_for
 from fridge_sim.simulator import FridgeSimulator
 
 from .conftest import HOUR, first, hours_after, run_scenario
@@ -53,6 +53,36 @@ def test_a_door_seal_leak_shows_in_the_rests_where_the_thermometer_is_too_coarse
     assert 0 <= hours_after(episode, 96.0) <= 72.0
     assert episode.ticket_worthy
     assert "rest_pace_ratio" in episode.evidence  # the ticket says what was read
+
+
+def test_a_door_seal_leak_is_found_on_a_busy_kitchens_fridge() -> None:
+    """Eighty-six door openings a day: hardly a rest goes by with the door shut throughout.
+
+    Each rest is read less what its door openings add (learned while learning), so the leak shows.
+    """
+    roles = SENSOR_SETS[1]
+    population = Population("diag2", 1, 2_700_000)
+    fault = fault_for(population, 10_916, FaultCode.DOOR_SEAL_LEAK, 96.0, roles)
+    scenario = draw(population, 10_916, days=7.0, roles=roles, faults=(fault,))
+    samples = FridgeSimulator(scenario).advance(scenario.start + 7 * 24 * HOUR)
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    episode = first(episodes, FaultCode.DOOR_SEAL_LEAK)
+    assert 0 <= (episode.detected_at - scenario.start) / HOUR - 96.0 <= 72.0
+
+
+def test_a_room_warming_for_weeks_raises_no_door_seal_alarm() -> None:
+    """A cold room warming 2.4 K in six weeks, heavy evening loads, no room thermometer.
+
+    The door-shut warming rose with the room until it passed the seal's threshold; the learned
+    rate now follows a season, a little each day, as a seal leaking within two days is not.
+    """
+    roles = SENSOR_SETS[1]
+    assert Role.AMBIENT_TEMP not in roles
+    scenario = draw(Population("held-out-k", 1, 3_100_000), 1, days=46.0, roles=roles)
+    assert scenario.seasonal_drift_c_per_day > 0.04 and scenario.evening_load_kj > 200
+    samples = FridgeSimulator(scenario).advance(scenario.start + 46 * 24 * HOUR)
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    assert FaultCode.DOOR_SEAL_LEAK not in {e.code for e in episodes}
 
 
 def test_cooling_failure_warns_long_before_the_food_warms() -> None:

@@ -4,7 +4,8 @@ Learned from the learning period with robust figures (medians; the duty cycle ho
 day, so a busy evening is normal for this household while the same duty at night is not). Each
 figure stays None when the sensors or the data cannot tell it, and every detector that rests on a
 figure waits for it. Afterwards the baseline follows the fridge slowly (about two months' time
-constant), and only on days that already look like it, so a developing fault is never learned.
+constant), and only on days that already look like it, so a developing fault is never learned;
+the door-shut warming, which moves with the room's season, by a bounded step each day instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from statistics import median
 
 import numpy as np
 
-from .cycles import HOUR_S, CycleTracker, shut_warming
+from .cycles import HOUR_S, CycleTracker, door_shut_warming, rest_warming
 from .features import REFERENCE_AMBIENT_C, Features, load_factor
 from .signals import Signal
 from .state import Persistent
@@ -21,6 +22,10 @@ from .swings import Swings
 
 _ADAPT_DAYS = 60.0
 _ADAPT_BAND = 0.15  # only days this close to the baseline teach it
+# Door-shut warming follows the room, which drifts a few kelvin over weeks with the seasons (and
+# no room thermometer may tell it): it is followed by at most this share a day, a running median
+# that keeps up with a season but not with a seal that starts leaking within two days.
+_DRIFT_STEP = 0.02
 _CYCLES_TO_LEARN = 8
 _DAY_S = 86_400.0
 _DAY_STEP_S = 6 * HOUR_S  # the learning days' figures, a day at a time, every six hours
@@ -33,6 +38,23 @@ def _median(values: list[float]) -> float | None:
 
 def _quantile(values: list[float], q: float) -> float | None:
     return float(np.quantile(values, q)) if values else None
+
+
+def _per_opening(points: list[tuple[float, float | None]]) -> float | None:
+    """Return what one door opening an hour adds to a rest's warming, from (openings/h, warming).
+
+    The median slope over every pair of rests (Theil-Sen), so a few rests that a warm load or a
+    long opening sped up do not tilt it; never below zero. Zero where no rest had an opening.
+    """
+    known = [(x, y) for x, y in points if y is not None]
+    if len(known) < _CYCLES_TO_LEARN:
+        return None
+    x, y = np.array(known).T
+    dx = x[:, None] - x[None, :]
+    pairs = dx > 0
+    if not pairs.any():
+        return 0.0
+    return max(0.0, float(np.median((y[:, None] - y[None, :])[pairs] / dx[pairs])))
 
 
 class Baseline(Persistent):
@@ -58,10 +80,12 @@ class Baseline(Persistent):
         "learned_at",
         "off_s_long",
         "rest_pace",
+        "rest_pace_per_opening",
         "run_s",
         "run_w",
         "starts_per_h",
         "warm_norm",
+        "warm_norm_per_opening",
     )
     _STATE = __slots__
 
@@ -79,6 +103,8 @@ class Baseline(Persistent):
         self.energy_kwh: float | None = None  # a healthy day's energy at the plug
         self.warm_norm: float | None = None  # door-shut warming per kelvin of room-fridge gap
         self.rest_pace: float | None = None  # door-shut rests an hour per kelvin of that gap
+        self.warm_norm_per_opening: float | None = None  # what a door opening an hour adds
+        self.rest_pace_per_opening: float | None = None  # to each of the two
         self.cut_in_c: float | None = None  # the fridge temperature at which runs start
         self.fridge_mean: float | None = None
         self.ambient_c: float | None = None  # the room during the learning period
@@ -152,9 +178,14 @@ class Baseline(Persistent):
         self.jitter = _median([c.jitter for c in cycles if c.jitter is not None])
         self.run_s = _median([c.end - c.start for c in cycles])
         self.off_s_long = _quantile([c.off_s for c in cycles if c.off_s is not None], 0.95)
-        warm, rests = shut_warming(cycles, gap)
+        rests = rest_warming(cycles, gap)
+        self.warm_norm_per_opening = _per_opening(
+            [(r.openings_per_h, r.by_thermometer) for r in rests]
+        )
+        self.rest_pace_per_opening = _per_opening([(r.openings_per_h, r.by_length) for r in rests])
+        warm, paces = door_shut_warming(rests, self.door_opening_adds)
         self.warm_norm = _median(warm) if len(warm) >= _CYCLES_TO_LEARN else None
-        self.rest_pace = _median(rests) if len(rests) >= _CYCLES_TO_LEARN else None
+        self.rest_pace = _median(paces) if len(paces) >= _CYCLES_TO_LEARN else None
         self.cut_in_c = _median(
             [c.fridge_at_start for c in cycles if c.fridge_at_start is not None]
         )
@@ -184,6 +215,11 @@ class Baseline(Persistent):
         floor = 0.5 * self.duty_norm
         self.duty_profile = [round(float(max(floor, p)), 4) for p in profile]
 
+    @property
+    def door_opening_adds(self) -> tuple[float | None, float | None]:
+        """What a door opening an hour adds to a rest's warming: by thermometer, by length."""
+        return self.warm_norm_per_opening, self.rest_pace_per_opening
+
     def expected_duty(self, first_hour: int, hours: int) -> float | None:
         """Return the learned duty over ``hours`` whole hours from hour index ``first_hour``."""
         profile = self.duty_profile
@@ -205,11 +241,17 @@ class Baseline(Persistent):
                 self.duty_norm *= 1 + (ratio - 1) * rate
         for name, value, band in (
             ("run_w", features.run_w_24h, 0.03),
-            ("warm_norm", features.warm_norm_24h, _ADAPT_BAND),
-            ("rest_pace", features.rest_pace_24h, _ADAPT_BAND),
             ("energy_kwh", features.energy_24h_kwh, _ADAPT_BAND),
             ("run_s", features.run_s_24h, _ADAPT_BAND),
         ):
             learned = getattr(self, name)
             if value is not None and learned and abs(value / learned - 1) < band:
                 setattr(self, name, learned + (value - learned) * rate)
+        for name, value in (
+            ("warm_norm", features.warm_norm_24h),
+            ("rest_pace", features.rest_pace_24h),
+        ):
+            learned = getattr(self, name)
+            if value is not None and learned:
+                step = _DRIFT_STEP * learned
+                setattr(self, name, learned + min(step, max(-step, value - learned)))

@@ -46,21 +46,54 @@ class Cycle(NamedTuple):
     off_s: float | None  # length of the off period before this run
     warm_k_per_h: float | None  # fridge warming rate during that off period
     cool_k_per_h: float | None  # fridge cooling rate during this run
-    door_opened: bool  # the door opened during the off period or the run
+    openings: int  # door openings during the off period (0 without a door sensor)
     fridge_at_start: float | None
 
 
-def shut_warming(cycles: Iterable[Cycle], gap_k: float) -> tuple[list[float], list[float]]:
-    """Door-shut warming per kelvin of room-fridge gap, by the thermometer and by the rests.
+class RestWarming(NamedTuple):
+    """One off period's warming per kelvin of room-fridge gap, with the door openings in it."""
 
-    The thermostat's band is fixed, so a rest that ends sooner is warming that is faster: the
-    plug tells that where a coarse thermometer holds one value for days and reads no warming.
+    openings_per_h: float
+    by_thermometer: float | None  # the fridge thermometer's warming rate
+    by_length: float  # rests an hour: the thermostat's band is fixed, so a shorter rest is faster
+
+
+def rest_warming(cycles: Iterable[Cycle], gap_k: float) -> list[RestWarming]:
+    """Each rest's warming, read by the thermometer and by the rest's length.
+
+    The length tells it where a coarse thermometer holds one value for days and reads no warming.
     """
     scale = max(gap_k, 5.0)
-    shut = [c for c in cycles if not c.door_opened]
-    by_thermometer = [c.warm_k_per_h / scale for c in shut if c.warm_k_per_h is not None]
-    by_rests = [HOUR_S / c.off_s / scale for c in shut if c.off_s]
-    return by_thermometer, by_rests
+    return [
+        RestWarming(
+            c.openings / c.off_s * HOUR_S,
+            c.warm_k_per_h / scale if c.warm_k_per_h is not None else None,
+            HOUR_S / c.off_s / scale,
+        )
+        for c in cycles
+        if c.off_s
+    ]
+
+
+def door_shut_warming(
+    rests: Iterable[RestWarming], per_opening: tuple[float | None, float | None]
+) -> tuple[list[float], list[float]]:
+    """Each rest's warming as if the door had stayed shut, by the thermometer and by the length.
+
+    ``per_opening`` is what one door opening an hour adds to each (learned); where it is not
+    known, only the rests with no opening count. So a busy household's openings say nothing
+    about the seal, and a kitchen that never leaves the door shut for a whole rest still tells it.
+    """
+    by_thermometer: list[float] = []
+    by_length: list[float] = []
+    for_thermometer, for_length = per_opening
+    for rest in rests:
+        busy = rest.openings_per_h
+        if rest.by_thermometer is not None and (not busy or for_thermometer is not None):
+            by_thermometer.append(rest.by_thermometer - busy * (for_thermometer or 0.0))
+        if not busy or for_length is not None:
+            by_length.append(rest.by_length - busy * (for_length or 0.0))
+    return by_thermometer, by_length
 
 
 class CycleTracker(Persistent):
@@ -71,7 +104,8 @@ class CycleTracker(Persistent):
         "_bump_from",
         "_bump_tv",
         "_burst_at",
-        "_door_at_start",
+        "_doors",
+        "_doors_at_rest",
         "_fridge_at_start",
         "_heat_sq",
         "_heat_start",
@@ -82,6 +116,7 @@ class CycleTracker(Persistent):
         "_off_since",
         "_prev_end_fridge",
         "_readings",
+        "_rest_openings",
         "_seg_peak",
         "_seg_start",
         "_settled_first",
@@ -127,7 +162,9 @@ class CycleTracker(Persistent):
         self._off_since: float | None = None
         self._prev_end_fridge: float | None = None
         self._fridge_at_start: float | None = None
-        self._door_at_start = 0
+        self._doors = 0  # door openings so far, as the door sensor counts them
+        self._doors_at_rest = 0  # when the current off period began
+        self._rest_openings = 0  # during the off period before the current run
         self.last_run_end: float | None = None
         self.run_total_s = 0.0  # every second the compressor has been seen running
         self.inrush_share = 0.0  # how often this plug catches a start's inrush (recent runs)
@@ -183,6 +220,7 @@ class CycleTracker(Persistent):
         """Take one power reading (None: plug unavailable) with the fridge temperature now."""
         self.advance(at)
         self.first_hours.add(at, watts)
+        self._doors = doors
         previous = self._last_w
         self._last_at, self._last_w = at, watts
         if watts is None:
@@ -200,11 +238,11 @@ class CycleTracker(Persistent):
                 self._begin(at, watts, fridge_c)
             else:
                 if self._level == UNKNOWN:  # back from unavailable: resting at least since now
-                    self._off_since = at
+                    self._rest_from(at)
                 self._level = OFF
             return
         if watts < signature.off_below_w:
-            self._finish(at, fridge_c, doors)
+            self._finish(at, fridge_c)
             return
         self._readings += 1
         self._seg_peak = max(self._seg_peak, watts)
@@ -292,6 +330,7 @@ class CycleTracker(Persistent):
         self._bump_from = None
         self._heat_start = None
         self._fridge_at_start = fridge_c
+        self._rest_openings = self._doors - self._doors_at_rest
         if watts >= self.signature.heater_floor_w:
             self._start_heat(at)
 
@@ -314,14 +353,19 @@ class CycleTracker(Persistent):
         self.defrosts.append((start, at, round(mean, 1)))
         self.signature.saw_heater(mean)
         if start - self._seg_start >= _SHORTEST_RUN_S:  # the compressor ran before the heater
-            self._record_run(self._seg_start, start, None, 0)
+            self._record_run(self._seg_start, start, None)
         self._seg_start = at  # whatever follows the heater is a fresh run, if any
         self._readings = 0
         self._settled_s = self._settled_sum = self._settled_tv = 0.0
         self._settled_first = self._settled_last = None
-        self._off_since = at
+        self._rest_from(at)
 
-    def _finish(self, at: float, fridge_c: float | None, doors: int) -> None:
+    def _rest_from(self, at: float) -> None:
+        """Begin an off period at ``at`` (or know it has gone on since then)."""
+        self._off_since = at
+        self._doors_at_rest = self._doors
+
+    def _finish(self, at: float, fridge_c: float | None) -> None:
         self._end_heat(at)
         start = self._seg_start
         length = at - start
@@ -330,12 +374,12 @@ class CycleTracker(Persistent):
             return  # a heater ended: recorded as a defrost
         lone = self._readings <= 1 and length <= _LONE_READING_S
         if length >= _SHORTEST_RUN_S and not lone:
-            self._record_run(start, at, fridge_c, doors)
-            self._off_since = at
+            self._record_run(start, at, fridge_c)
+            self._rest_from(at)
         elif (lone or length < _ATTEMPT_S) and self._seg_peak >= self.signature.attempt_w:
             self.attempts.append(start)
 
-    def _record_run(self, start: float, end: float, fridge_c: float | None, doors: int) -> None:
+    def _record_run(self, start: float, end: float, fridge_c: float | None) -> None:
         hours = self.hours
         if hours:
             h, on_s, seen_s, starts = hours[-1]
@@ -362,13 +406,10 @@ class CycleTracker(Persistent):
         if start_c is not None and fridge_c is not None and end > start:
             cool = (start_c - fridge_c) / (end - start) * HOUR_S
         self.cycles.append(
-            Cycle(
-                start, end, mean_w, jitter, off_s, warm, cool, doors != self._door_at_start, start_c
-            )
+            Cycle(start, end, mean_w, jitter, off_s, warm, cool, self._rest_openings, start_c)
         )
         self.last_run_end = end
         self._prev_end_fridge = fridge_c
-        self._door_at_start = doors
 
     def run_total_at(self, at: float) -> float:
         """Return the compressor's running seconds by ``at`` (pro rata within its hour).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import TYPE_CHECKING
 
-from .cycles import HOUR_S, Cycle, CycleTracker, shut_warming
+from .cycles import HOUR_S, Cycle, CycleTracker, door_shut_warming, rest_warming
 from .signals import BUCKET_S, Signal
 from .swings import Swings
 
@@ -159,7 +159,7 @@ def compute(
     gap = (ambient_24h if ambient_24h is not None else REFERENCE_AMBIENT_C) - (
         fridge.mean(now - 24 * HOUR_S, now) or 3.0 if fridge is not None else 3.0
     )
-    warm, rests = shut_warming(recent, gap)
+    warm, paces = door_shut_warming(rest_warming(recent, gap), baseline.door_opening_adds)
     ratios = _block_ratios(tracker, ambient, baseline, now, 6) if baseline.learned else []
     duty_ratio_24h = None
     if duty_24 and baseline.duty_norm:
@@ -179,6 +179,6 @@ def compute(
         run_w_24h=_median([c.mean_w for c in recent if c.mean_w is not None]),
         jitter_recent=_median(jitters) if len(jitters) >= 3 else None,
         warm_norm_24h=_median(warm) if len(warm) >= 4 else None,
-        rest_pace_24h=_median(rests) if len(rests) >= 4 else None,
+        rest_pace_24h=_median(paces) if len(paces) >= 4 else None,
         **inside,
     )

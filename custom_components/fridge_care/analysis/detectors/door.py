@@ -35,9 +35,12 @@ class DoorLeftOpen(Detector):
 class DoorSealLeak(Detector):
     """Warming faster with the door shut, and running more to make up for it.
 
-    Only with a door sensor: the warming is measured over off periods when the door stayed shut,
-    so a busy household's openings say nothing about the seal. Where the thermometer is too coarse
-    to read a rest's warming at all, how soon the door-shut rests end tells it instead.
+    Only with a door sensor: each off period's warming is read less what its door openings add
+    (learned while learning), so a busy household's openings say nothing about the seal and a
+    door that is never shut for a whole rest still lets it be read. The warming is read from how
+    soon the rests end (the thermostat's band is fixed and the plug times them exactly); from the
+    thermometer's own rate, which a lagging or coarse probe understates, only where too few rests
+    are known.
     """
 
     __slots__ = ()
@@ -46,9 +49,9 @@ class DoorSealLeak(Detector):
     def check(self, view: View, active: bool) -> Finding | None:
         """Door-shut warming rate well above baseline, duty cycle up too, running power not."""
         base, now = view.baseline, view.features
-        warm, measure = ratio(now.warm_norm_24h, base.warm_norm), "warming_ratio"
+        warm, measure = ratio(now.rest_pace_24h, base.rest_pace), "rest_pace_ratio"
         if warm is None:  # the ticket says which was read
-            warm, measure = ratio(now.rest_pace_24h, base.rest_pace), "rest_pace_ratio"
+            warm, measure = ratio(now.warm_norm_24h, base.warm_norm), "warming_ratio"
         duty = now.duty_ratio_24h
         if not view.settled(_DAY_S):
             return keep_if(active)
