@@ -55,19 +55,46 @@ def test_a_door_seal_leak_shows_in_the_rests_where_the_thermometer_is_too_coarse
     assert "rest_pace_ratio" in episode.evidence  # the ticket says what was read
 
 
-def test_a_door_seal_leak_is_found_on_a_busy_kitchens_fridge() -> None:
-    """Eighty-six door openings a day: hardly a rest goes by with the door shut throughout.
+@pytest.mark.parametrize(
+    ("population", "index"),
+    [
+        # Eighty-six door openings a day: hardly a rest goes by with the door shut throughout.
+        (Population("diag2", 1, 2_700_000), 10_916),
+        # A strong leak the compressor cannot keep up with: it runs ever longer, as with a leak of
+        # refrigerant, which used to be ticketed as well.
+        (Population("diag3", 1, 2_900_000), 10_904),
+    ],
+)
+def test_a_door_seal_leak_is_found_and_not_blamed_on_the_refrigerant(
+    population: Population, index: int
+) -> None:
+    """Each rest is read less what its door openings add (learned while learning).
 
-    Each rest is read less what its door openings add (learned while learning), so the leak shows.
+    A seal lets heat in, so the rests between runs end sooner; refrigerant works only while the
+    compressor runs, so a refrigerant leak leaves the rests as they were.
     """
     roles = SENSOR_SETS[1]
-    population = Population("diag2", 1, 2_700_000)
-    fault = fault_for(population, 10_916, FaultCode.DOOR_SEAL_LEAK, 96.0, roles)
-    scenario = draw(population, 10_916, days=7.0, roles=roles, faults=(fault,))
+    fault = fault_for(population, index, FaultCode.DOOR_SEAL_LEAK, 96.0, roles)
+    scenario = draw(population, index, days=7.0, roles=roles, faults=(fault,))
     samples = FridgeSimulator(scenario).advance(scenario.start + 7 * 24 * HOUR)
     episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
     episode = first(episodes, FaultCode.DOOR_SEAL_LEAK)
     assert 0 <= (episode.detected_at - scenario.start) / HOUR - 96.0 <= 72.0
+    assert FaultCode.COOLING_FAILURE not in {e.code for e in episodes}
+
+
+def test_a_refrigerant_leak_the_compressor_cannot_keep_up_with_stays_a_refrigerant_leak() -> None:
+    """A compressor that hardly stops any more has only a few short rests left.
+
+    They do not clear the leak found days before, nor make it a door seal.
+    """
+    roles = SENSOR_SETS[0]
+    population = Population("diag", 1, 2_500_000)
+    fault = fault_for(population, 10_711, FaultCode.COOLING_FAILURE, 96.0, roles)
+    scenario = draw(population, 10_711, days=13.0, roles=roles, faults=(fault,))
+    samples = FridgeSimulator(scenario).advance(scenario.start + 13 * 24 * HOUR)
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    assert [e.code for e in episodes if e.ticket_worthy] == [FaultCode.COOLING_FAILURE]
 
 
 def test_a_room_warming_for_weeks_raises_no_door_seal_alarm() -> None:

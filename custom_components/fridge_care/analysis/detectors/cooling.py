@@ -28,6 +28,9 @@ _LONGER_RUNS = 1.4  # runs lengthen: the same cooling takes ever longer
 _POWER_UP = 1.02  # less refrigerant, less work for the motor; a warm room or a fouled condenser
 # makes it draw more
 _LESS_POWER = 0.97  # the running power a leaking circuit draws, against the learned
+# Heat getting in (a seal, a warm room) shortens the rests; a leak does not. Once a leak is
+# found, the few short rests of a compressor that hardly stops do not clear it.
+_RESTS_SHORTER = 1.3
 _WARM_WHILE_RUNNING_K_PER_H = 0.2
 _ABOVE_USUAL_K = 1.0  # the fridge above its learned level corroborates a leak
 _SHARE_UP = 1.5  # without a plug: cooling phases take this much more of the day
@@ -49,10 +52,12 @@ class CoolingFailure(Detector):
 
     With a plug: the last day asks more of the compressor than the same hours usually do, every
     4-hour block of it (the night included) and the last one too, and runs are longer, while the
-    running power is not up (that would be a warm room or the condenser). An evening of door
-    openings raises some blocks, not all; a long run after the shopping ends. Without a plug the
-    cooling is read from inside: cooling phases take more of the day and cool more slowly;
-    failing that, the compartment climbs well above its learned level for hours.
+    running power is not up (that would be a warm room or the condenser) and the rests between
+    runs are no shorter (heat getting in, past a leaking door seal say, would shorten them; the
+    refrigerant only works while the compressor runs). An evening of door openings raises some
+    blocks, not all; a long run after the shopping ends. Without a plug the cooling is read from
+    inside: cooling phases take more of the day and cool more slowly; failing that, the
+    compartment climbs well above its learned level for hours.
     """
 
     __slots__ = ("_slow_since", "_warm_since")
@@ -77,12 +82,14 @@ class CoolingFailure(Detector):
             return None
         scale = (0.5 if active else 1.0) / view.sensitivity
         power = ratio(now.run_w_24h, base.run_w)
+        rests = ratio(now.rest_pace_24h, base.rest_pace)
         if (
             day < 1 + (_DUTY_DAY - 1) * scale
             or every < 1 + (_DUTY_EVERY_BLOCK - 1) * scale
             or latest < 1 + (_DUTY_NOW - 1) * scale
             or runs < 1 + (_LONGER_RUNS - 1) * scale
             or (power is not None and power > _POWER_UP)
+            or (not active and rests is not None and rests >= _RESTS_SHORTER)
         ):
             return None
         evidence = {"duty_ratio": round(day, 2), "run_length_ratio": round(runs, 2)}
