@@ -212,7 +212,7 @@ class DefrostLog(Persistent):
         low = median(troughs)
         # The ordinary swing, from the rises too small to be a bump: where a coarse sensor shows
         # few cycles, the defrosts would otherwise be most of the rises it shows.
-        rises = [peak.value - trough.value for trough, peak in pairwise(turns) if peak.kind > 0]
+        rises = [phase.change_k for phase in freezer.phases(since) if phase.change_k > 0]
         ordinary = [rise for rise in rises if rise < _BUMP_MIN_K]
         if len(ordinary) < 4:  # a swing as large as a bump: all of them, as they come
             ordinary = rises
