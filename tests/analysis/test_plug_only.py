@@ -75,6 +75,27 @@ def test_a_compressor_that_never_runs_again_is_a_start_failure() -> None:
     assert (failure.detected_at - START) / HOUR <= 102.5
     assert failure.confirmed
     assert failure.evidence["hours_without_run"] >= 2
+    # The failed start found explains why the plug holds its standby: no stuck-plug notice too.
+    assert FaultCode.SENSOR_FAULT not in {e.code for e in episodes_}
+
+
+def test_a_plug_frozen_mid_run_is_a_stuck_sensor() -> None:
+    """The plug stops measuring during a run, so Home Assistant records nothing new for a day.
+
+    While learning it never held a reading longer than a 40-minute rest; three hours of one
+    reading says the plug is stuck, before anything reads a compressor that cannot stop.
+    """
+    readings = list(push_on_change(100))
+    frozen = START + 100 * HOUR + 2400
+    readings += [(START + 100 * HOUR, Role.COMPRESSOR_POWER, STANDBY_W)]
+    readings += [(frozen, Role.COMPRESSOR_POWER, RUN_W)]
+    episodes_ = replay(
+        readings, EngineConfig(roles=PLUG, learning_period_h=72.0), until=frozen + 24 * HOUR
+    )
+    (stuck,) = episodes_
+    assert stuck.code is FaultCode.SENSOR_FAULT
+    assert 3.0 <= (stuck.detected_at - frozen) / HOUR <= 3.2
+    assert "compressor_power_unchanged_h" in stuck.evidence
 
 
 def test_duty_and_starts_show_from_the_first_hours_without_a_gap() -> None:

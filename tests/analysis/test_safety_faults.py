@@ -182,3 +182,32 @@ def test_a_thermometer_too_coarse_to_move_with_the_cycles_is_not_judged_by_its_h
     episodes = replay(readings, config, every_s=600.0, until=at + 40 * hour)
     faults = [e for e in episodes if e.code is FaultCode.SENSOR_FAULT]
     assert any("fridge_temp_unchanged_h" in e.evidence for e in faults) is stuck
+
+
+def test_a_coarse_freezer_probe_is_not_stuck_while_it_holds_no_longer_than_it_did_healthy() -> None:
+    """A probe that reports 2 K changes on a 2 K swing shows most cycles, but whenever its last
+    report sits mid-swing it shows none until the swing drifts: it held 7 hours on the first
+    day. Six runs without a new value are then no fault; a hold longer than any healthy one is.
+    """
+    roles = frozenset({Role.FREEZER_TEMP, Role.COMPRESSOR_POWER})
+    hour = 3600.0
+
+    def fridge(quiet: list[tuple[int, int]]) -> list[tuple[float, Role, float | None]]:
+        readings: list[tuple[float, Role, float | None]] = []
+        for h in range(110):  # a 40-minute rest and a 20-minute run every hour
+            at = START + h * hour
+            readings += [(at, Role.COMPRESSOR_POWER, 8.0), (at + 2400, Role.COMPRESSOR_POWER, 95.0)]
+            readings += [(at + 3599, Role.COMPRESSOR_POWER, 8.5)]
+            if not any(a <= h < b for a, b in quiet):
+                readings += [(at + 1200, Role.FREEZER_TEMP, -17.0)]
+                readings += [(at + 3000, Role.FREEZER_TEMP, -19.0)]
+        return sorted(readings, key=lambda r: r[0])
+
+    config = EngineConfig(roles=roles, learning_period_h=72.0)
+    anchored = [(2, 9), (80, 86)]  # the first day's hold, then six runs unseen after learning
+    assert replay(fridge(anchored), config, until=START + 110 * hour) == []
+    stuck = replay(fridge([*anchored, (90, 110)]), config, until=START + 110 * hour)
+    (episode,) = stuck
+    assert episode.code is FaultCode.SENSOR_FAULT
+    last_value_at = START + 89 * hour + 3000
+    assert 7.0 <= (episode.detected_at - last_value_at) / hour <= 8.0

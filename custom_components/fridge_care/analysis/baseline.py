@@ -16,6 +16,7 @@ import numpy as np
 
 from .cycles import HOUR_S, CycleTracker, door_shut_warming, rest_warming
 from .features import REFERENCE_AMBIENT_C, Features, load_factor
+from .power import NO_DRAW_W
 from .signals import Signal
 from .state import Persistent
 from .swings import Swings
@@ -62,6 +63,7 @@ class Baseline(Persistent):
 
     __slots__ = (
         "ambient_c",
+        "ambient_hold_s",
         "cooling_share",
         "cooling_share_high",
         "cut_in_c",
@@ -79,6 +81,7 @@ class Baseline(Persistent):
         "last_adapted_day",
         "learned_at",
         "off_s_long",
+        "power_hold_s",
         "rest_pace",
         "rest_pace_per_opening",
         "run_s",
@@ -118,10 +121,13 @@ class Baseline(Persistent):
         # every cycle (a probe in a bottle of water may not)
         self.fridge_turns_per_run: float | None = None
         self.freezer_turns_per_run: float | None = None
-        # The longest a thermometer held one reading while the fridge was healthy: a cycling
-        # fridge moves it every few minutes, a coarse or well-damped one less often.
+        # The longest each sensor held one reading while the fridge was healthy: a cycling
+        # fridge moves a thermometer every few minutes, a coarse or well-damped one less often;
+        # a plug that reports on change holds its standby through a whole rest.
         self.fridge_hold_s: float | None = None
         self.freezer_hold_s: float | None = None
+        self.ambient_hold_s: float | None = None
+        self.power_hold_s: float | None = None  # any reading above no draw (0 W is the mains')
 
     @property
     def learned(self) -> bool:
@@ -147,6 +153,10 @@ class Baseline(Persistent):
         self.fridge_mean = inside
         self.fridge_hold_s = fridge.longest_hold_s(since, until) if fridge is not None else None
         self.freezer_hold_s = freezer.longest_hold_s(since, until) if freezer is not None else None
+        self.ambient_hold_s = ambient.longest_hold_s(since, until) if ambient is not None else None
+        self.power_hold_s = (
+            power.longest_hold_s(since, until, above=NO_DRAW_W) if power is not None else None
+        )
         self.ambient_c = room
         fridge_swings, freezer_swings = swings
         if fridge_swings is not None:

@@ -38,6 +38,7 @@ _HEATER_STEP_W = 55.0  # above a run with the door lamp and a fan on
 _ABOVE_LAMP_W = 45.0  # a heater floor stays this far above the run, where no lamp reaches
 _ATTEMPT_RATIO = 1.25  # a failed start peaks above the running level (locked-rotor current)
 LAMP_MAX_W = 50.0  # a door lamp (and the fan it may start) adds at most this to any level
+NO_DRAW_W = 0.3  # a plug reading this or less: nothing draws (no mains, or a mechanical rest)
 
 
 def starts_at(off_w: float, run_w: float) -> float:

@@ -121,10 +121,13 @@ class Signal(Persistent):
         first = max(int(since // BUCKET_S), last - _SLOTS + 1)
         return [m for b in range(first, last) if (m := self._bucket_mean(b)) is not None]
 
-    def longest_hold_s(self, since: float, until: float) -> float | None:
+    def longest_hold_s(
+        self, since: float, until: float, above: float | None = None
+    ) -> float | None:
         """Return the longest time the reading held one value in [since, until), to 10 minutes.
 
-        Told from the buckets: consecutive buckets with the very same mean saw no change.
+        Told from the buckets: consecutive buckets with the very same mean saw no change. With
+        ``above``, only readings above it count (a plug's 0 W is the mains' story, not its own).
         """
         last = int(until // BUCKET_S)
         first = max(int(since // BUCKET_S), last - _SLOTS + 1)
@@ -132,8 +135,9 @@ class Signal(Persistent):
         previous: float | None = None
         for bucket in range(first, last):
             mean = self._bucket_mean(bucket)
-            streak = streak + 1 if mean is not None and mean == previous else 1
-            longest = max(longest, streak if mean is not None else 0)
+            counted = mean is not None and (above is None or mean > above)
+            streak = streak + 1 if counted and mean == previous else 1
+            longest = max(longest, streak if counted else 0)
             previous = mean
         return longest * BUCKET_S if longest else None
 

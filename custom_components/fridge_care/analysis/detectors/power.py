@@ -15,12 +15,12 @@ with no start attempt (its on-change threshold hid the drop to 0 W).
 from __future__ import annotations
 
 from ..model import FaultCode
+from ..power import NO_DRAW_W
 from ..signals import Signal
 from . import Detector, Finding, View, electronics_dark, silent_since_last_run
 
 _CONFIRM_AFTER_S = 600.0
 _OFFLINE_AFTER_S = 1200.0  # unavailable this long with no cooling seen: told as an outage
-_ZERO_W = 0.3
 _ZERO_FOR_S = 300.0
 _RISE_K = 0.8  # more than an ordinary cycle's swing, with no cooling since the plug went
 _PAST_CUT_IN_K = 0.3  # or past the temperature at which this fridge's compressor always starts
@@ -142,7 +142,7 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
     if standby is not None and electronics_dark(power.value, standby):
         return power.changed_at
     silent = tracker is not None and silent_since_last_run(tracker)
-    if power.value > _ZERO_W and not silent:
+    if power.value > NO_DRAW_W and not silent:
         return None
     cut_in, longest, fridge = view.baseline.cut_in_c, view.baseline.off_s_long, view.fridge
     off_since = tracker.off_since if tracker is not None else None

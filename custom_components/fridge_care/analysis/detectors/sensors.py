@@ -3,16 +3,21 @@
 Home Assistant records a state only when it changes, so a sensor that says nothing new for hours
 is usually just steady. It is called stuck only when the physics says it must have moved: a
 thermometer that does not budge while the plug counts several compressor runs, or a plug that
-holds one value while the fridge's thermometer shows it cooling again and again, or a
-thermometer that has held still three times longer than it ever did while the fridge was
-healthy. A probe lifted out for a minute reads the room: plausible, and no fault. Only values
-outside what a compartment can read, for a while, or an ``unavailable`` that lasts hours, are
-faults on their own.
+holds one value while the fridge's thermometer shows it cooling again and again, or any sensor
+(a plug alone too) that has held still three times longer than it ever did while the fridge was
+healthy. Never before it has held longer than it ever did while healthy: a coarse sensor whose
+last report sits mid-swing misses cycles. A plug reading no draw at all is the mains' story (or a
+mechanical thermostat's rest), not the plug's; nor is a long hold while another fault is found
+that holds the compressor running or at rest. A probe lifted out for a minute reads the room:
+plausible, and no fault. Only values outside what a compartment can read, for a while, or an
+``unavailable`` that lasts hours, are faults on their own.
 """
 
 from __future__ import annotations
 
+from ..baseline import Baseline
 from ..model import FaultCode, Role
+from ..power import NO_DRAW_W
 from ..signals import Signal
 from . import Detector, Finding, View
 
@@ -25,11 +30,12 @@ _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
-_TURNS_PER_RUN = 1.5  # a thermometer that turns about twice a cycle moves with every cycle
+_TURNS_PER_RUN = 1.8  # turning about twice a cycle, it shows nine cycles in ten or more
 _HOLD_TIMES = 3.0  # held three times longer than it ever did while the fridge was healthy
 # A thermometer that reports only 2 K changes may hold for days on a healthy fridge: one that held
 # this long while learning is too coarse to be judged by how long it holds.
 _LONGEST_JUDGED_HOLD_S = 12 * _HOUR_S
+_HELD_BEFORE_S = 4 * 24 * _HOUR_S  # while learning, a hold is set against those of these days
 
 
 class SensorFault(Detector):
@@ -85,16 +91,27 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
     if changed is None or signal.value is None:
         return None
     held = view.now - changed
+    if held < _STUCK_AFTER_S:
+        return None
+    if role is Role.COMPRESSOR_POWER and signal.value <= NO_DRAW_W:
+        return None  # no draw at all: the mains (or a mechanical thermostat's rest), not the plug
+    usual = _usual_hold(view.baseline, role)
+    # A leak, a fouled condenser or an open door runs the compressor without a stop, and a failed
+    # start leaves it at standby: while such a fault is found, it explains a plug's long hold.
+    explained = role is Role.COMPRESSOR_POWER and bool(view.active - {FaultCode.SENSOR_FAULT})
+    if (
+        usual is not None
+        and not explained
+        and usual <= _LONGEST_JUDGED_HOLD_S
+        and held >= _HOLD_TIMES * usual
+    ):
+        return changed  # the fridge moves it within its usual hold, whatever the day brings
+    if usual is None:  # still learning: the holds seen so far
+        above = NO_DRAW_W if role is Role.COMPRESSOR_POWER else None
+        usual = signal.longest_hold_s(changed - _HELD_BEFORE_S, changed, above)
+    if usual is not None and held <= usual:
+        return None  # a coarse sensor anchored mid-swing held this long while healthy
     if role in (Role.FRIDGE_TEMP, Role.FREEZER_TEMP):
-        if held < _STUCK_AFTER_S:
-            return None
-        usual = (
-            view.baseline.fridge_hold_s
-            if role is Role.FRIDGE_TEMP
-            else view.baseline.freezer_hold_s
-        )
-        if usual is not None and usual <= _LONGEST_JUDGED_HOLD_S and held >= _HOLD_TIMES * usual:
-            return changed  # the thermostat moves it within its usual hold, door or not
         tracker = view.tracker
         if tracker is None or not _moves_with_cycles(view, role, changed):
             return None
@@ -108,6 +125,16 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         coolings = [p for p in swings.phases(changed) if p.change_k < -_MOVES_K]
         return changed if len(coolings) >= _COOLINGS_WHILE_STUCK else None
     return None
+
+
+def _usual_hold(baseline: Baseline, role: Role) -> float | None:
+    """Return the longest this sensor held one reading while the fridge was healthy."""
+    return {
+        Role.FRIDGE_TEMP: baseline.fridge_hold_s,
+        Role.FREEZER_TEMP: baseline.freezer_hold_s,
+        Role.AMBIENT_TEMP: baseline.ambient_hold_s,
+        Role.COMPRESSOR_POWER: baseline.power_hold_s,
+    }.get(role)
 
 
 def _moves_with_cycles(view: View, role: Role, held_since: float) -> bool:
