@@ -127,3 +127,22 @@ def test_duty_and_starts_show_from_the_first_hours_without_a_gap() -> None:
         duty, starts = shown[minutes]
         assert duty is not None and 0.2 <= duty <= 0.4, minutes  # a third, give or take a run
         assert starts is not None and 0.6 <= starts <= 1.3, minutes  # one an hour, lamps aside
+
+
+def test_a_leak_stays_found_once_the_compressor_no_longer_stops() -> None:
+    """Runs lengthen by half a minute an hour until the compressor never stops: the leak at its
+    worst. The run that will not end is the evidence, not its end: the leak is not cleared, and
+    the plug holding that run's reading is no stuck plug."""
+    readings = list(push_on_change(100))
+    at, run_min = START + 100 * HOUR, 20.0
+    while run_min < 60:
+        readings += [(at, Role.COMPRESSOR_POWER, STANDBY_W)]
+        readings += [(at + (60 - run_min) * 60, Role.COMPRESSOR_POWER, RUN_W)]
+        at, run_min = at + HOUR, run_min + 0.5
+    readings += [(at, Role.COMPRESSOR_POWER, RUN_W - 3)]  # it never stops again
+    found = replay(readings, EngineConfig(roles=PLUG, learning_period_h=72.0), until=at + 30 * HOUR)
+    (leak,) = found
+    assert leak.code is FaultCode.COOLING_FAILURE
+    assert leak.detected_at < at
+    assert leak.cleared_at is None
+    assert leak.confirmed

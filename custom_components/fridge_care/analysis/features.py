@@ -154,7 +154,9 @@ def compute(
     lengths = [(c.start, c.end - c.start) for c in recent]
     running_since = tracker.run_started_at
     if running_since is not None and now - running_since >= 2 * HOUR_S:
-        lengths.insert(0, (running_since, now - running_since))  # a run that will not end
+        # A run that will not end is a run of every window, however long ago it began: a
+        # compressor that no longer stops is the leak at its worst, not the end of the evidence.
+        lengths.insert(0, (now, now - running_since))
     jitters = [c.jitter for c in recent[:6] if c.jitter is not None]
     gap = (ambient_24h if ambient_24h is not None else REFERENCE_AMBIENT_C) - (
         fridge.mean(now - 24 * HOUR_S, now) or 3.0 if fridge is not None else 3.0
@@ -171,7 +173,7 @@ def compute(
         duty_ratio_24h=duty_ratio_24h,
         duty_ratio_4h=ratios[0] if ratios else None,
         duty_ratio_min_24h=_lowest(ratios),
-        starts_per_h_2h=sum(t >= now - 2 * HOUR_S for t, _ in lengths) / 2 if duty_3 else None,
+        starts_per_h_2h=sum(c.start >= now - 2 * HOUR_S for c in recent) / 2 if duty_3 else None,
         starts_per_h_6h=duty_6[1] / 6 if duty_6 else None,
         run_s_2h=_median([s for t, s in lengths if t >= now - 2 * HOUR_S]),
         run_s_12h=_median([s for t, s in lengths if t >= now - 12 * HOUR_S]),
