@@ -56,3 +56,12 @@ def test_observability_follows_the_sensors() -> None:
     assert not CATALOG[FaultCode.DOOR_LEFT_OPEN].observable(fridge_only)
     assert CATALOG[FaultCode.DEFROST_FAILURE].observable(frozenset({Role.FREEZER_TEMP}))
     assert CATALOG[FaultCode.DOOR_SEAL_LEAK].observable(frozenset(Role))
+
+
+def test_a_fouled_condenser_and_a_leak_are_one_repair_not_two() -> None:
+    """Fouled until it cannot keep up, a condenser runs the compressor without a stop, as a leak
+    at its worst does: whichever is found first explains the other, so one ticket goes out."""
+    leak, fouling = CATALOG[FaultCode.COOLING_FAILURE], CATALOG[FaultCode.CONDENSER_FOULING]
+    assert leak.explained({FaultCode.CONDENSER_FOULING})
+    assert fouling.explained({FaultCode.COOLING_FAILURE})
+    assert not leak.explained({FaultCode.UNSAFE_TEMPERATURE})  # warm food says nothing of why

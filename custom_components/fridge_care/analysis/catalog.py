@@ -76,6 +76,8 @@ _SPECS = (
                 FaultCode.SENSOR_FAULT,
                 FaultCode.DEFROST_FAILURE,
                 FaultCode.DOOR_LEFT_OPEN,
+                # fouled until it cannot keep up, a condenser runs the compressor without a stop
+                FaultCode.CONDENSER_FOULING,
             }
         ),
     ),
