@@ -82,6 +82,18 @@ async def test_notices_speak_the_owners_language(
     assert "relay" not in relay["message"]
 
 
+async def test_a_stuck_sensor_notice_asks_the_owner_to_check_the_fridge_runs(
+    hass: HomeAssistant, fridge: MockConfigEntry, staged_faults: StagedFaults
+) -> None:
+    """A plug frozen at its standby looks, from the plug, like a compressor that no longer
+    starts: the owner is told to check the fridge is running and cold, not only the sensor."""
+    await staged_faults.async_report(hass, fridge, episode_of(FaultCode.SENSOR_FAULT))
+    notice = fault_notification(hass, fridge, "sensor_fault")
+    assert notice is not None
+    assert "check the sensor's battery and position" in notice["message"]
+    assert "check that the fridge is running and cold" in notice["message"]
+
+
 @pytest.mark.parametrize("entry_options", [{**OPTIONS, "notify": ["cooling"]}])
 async def test_unwanted_families_are_not_notified(
     hass: HomeAssistant, fridge: MockConfigEntry, staged_faults: StagedFaults
