@@ -94,6 +94,19 @@ def test_a_coarse_sensor_heard_every_ninety_minutes_still_shows_the_rhythm() -> 
     assert log.rhythm_s == pytest.approx(20 * HOUR, rel=0.05)
 
 
+def test_a_sensor_too_coarse_to_show_the_cycles_still_shows_every_defrost() -> None:
+    """A 2 K step on a 1.4 K swing holds one reading between defrosts: the bumps are all it shows.
+
+    Their own rises are no ordinary swing to measure them by: a healthy fridge whose sensor
+    showed no cycle for days was told its defrosts had stopped.
+    """
+    readings = [(at, round((v - 1.0) / 2) * 2.0) for at, v in with_defrosts(20, 8)]
+    log = DefrostLog()
+    observe(log, swings_of(readings), 8)
+    assert len(log.times) == 9
+    assert log.rhythm_s == pytest.approx(20 * HOUR, rel=0.05)
+
+
 def test_a_warm_bump_hours_before_a_defrost_does_not_date_it() -> None:
     """Two bumps within one event's span are one defrost, at the higher (the heater's)."""
 

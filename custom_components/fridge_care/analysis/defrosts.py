@@ -40,6 +40,9 @@ _BUMP_LOOK_BACK_S = 6 * HOUR_S  # a bump is looked for this long once it is sett
 _HANDLED_BEFORE_S = 600.0
 _HANDLED_SETTLING_S = 1800.0
 _SHORTEST_INTERVAL_S = 6 * HOUR_S
+# No fridge defrosts more often: a sensor showing more rises than this in the history shows the
+# compressor's cycles, however large they are.
+_MOST_BUMPS = round(_BUMP_HISTORY_S / _SHORTEST_INTERVAL_S)
 _LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
 _INTERVALS_TO_KNOW = 4
 _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a known rhythm
@@ -207,18 +210,19 @@ class DefrostLog(Persistent):
         since = now - _BUMP_HISTORY_S
         turns = freezer.turns_since(since)
         troughs = [t.value for t in turns if t.kind < 0]
-        if len(troughs) < 4:
+        if len(troughs) < 2:
             return
         low = median(troughs)
         # The ordinary swing, from the rises too small to be a bump: where a coarse sensor shows
         # few cycles, the defrosts would otherwise be most of the rises it shows.
         rises = [phase.change_k for phase in freezer.phases(since) if phase.change_k > 0]
         ordinary = [rise for rise in rises if rise < _BUMP_MIN_K]
-        if len(ordinary) < 4:  # a swing as large as a bump: all of them, as they come
-            ordinary = rises
-        if len(ordinary) < 4:
-            return
-        floor = low + max(_BUMP_MIN_K, _BUMP_SWINGS * median(ordinary))
+        if len(ordinary) < 4 and len(rises) > _MOST_BUMPS:
+            ordinary = rises  # a swing as large as a bump: all of them, as they come
+        # A sensor too coarse to show the cycles (a 2 K step on a 1.5 K swing) shows the
+        # defrosts alone for days: their own rises are no ordinary swing to measure them by.
+        swing = median(ordinary) if len(ordinary) >= 4 else 0.0
+        floor = low + max(_BUMP_MIN_K, _BUMP_SWINGS * swing)
         bumps = [
             peak
             for before, peak in pairwise(turns)
