@@ -16,6 +16,7 @@ import numpy as np
 
 from .cycles import HOUR_S, CycleTracker, door_shut_warming, rest_warming
 from .features import REFERENCE_AMBIENT_C, Features, load_factor
+from .model import Role
 from .power import NO_DRAW_W
 from .signals import Signal
 from .state import Persistent
@@ -56,6 +57,18 @@ def _per_opening(points: list[tuple[float, float | None]]) -> float | None:
     if not pairs.any():
         return 0.0
     return max(0.0, float(np.median((y[:, None] - y[None, :])[pairs] / dx[pairs])))
+
+
+def sensor_hold_s(role: Role, signal: Signal | None, since: float, until: float) -> float | None:
+    """Return the longest ``signal`` held one reading in [since, until) (None: no sensor).
+
+    A plug reading no draw at all is the mains' story (or a mechanical thermostat's rest), not
+    the plug holding still: its 0 W spells do not count.
+    """
+    if signal is None:
+        return None
+    above = NO_DRAW_W if role is Role.COMPRESSOR_POWER else None
+    return signal.longest_hold_s(since, until, above)
 
 
 class Baseline(Persistent):
@@ -134,6 +147,15 @@ class Baseline(Persistent):
         """Whether the learning period is over."""
         return self.learned_at is not None
 
+    def hold_s(self, role: Role) -> float | None:
+        """Return the longest this sensor held one reading while the fridge was healthy."""
+        return {
+            Role.FRIDGE_TEMP: self.fridge_hold_s,
+            Role.FREEZER_TEMP: self.freezer_hold_s,
+            Role.AMBIENT_TEMP: self.ambient_hold_s,
+            Role.COMPRESSOR_POWER: self.power_hold_s,
+        }.get(role)
+
     def learn(
         self,
         since: float,
@@ -151,12 +173,10 @@ class Baseline(Persistent):
         room = ambient.mean(since, until) if ambient is not None else None
         inside = fridge.mean(since, until) if fridge is not None else None
         self.fridge_mean = inside
-        self.fridge_hold_s = fridge.longest_hold_s(since, until) if fridge is not None else None
-        self.freezer_hold_s = freezer.longest_hold_s(since, until) if freezer is not None else None
-        self.ambient_hold_s = ambient.longest_hold_s(since, until) if ambient is not None else None
-        self.power_hold_s = (
-            power.longest_hold_s(since, until, above=NO_DRAW_W) if power is not None else None
-        )
+        self.fridge_hold_s = sensor_hold_s(Role.FRIDGE_TEMP, fridge, since, until)
+        self.freezer_hold_s = sensor_hold_s(Role.FREEZER_TEMP, freezer, since, until)
+        self.ambient_hold_s = sensor_hold_s(Role.AMBIENT_TEMP, ambient, since, until)
+        self.power_hold_s = sensor_hold_s(Role.COMPRESSOR_POWER, power, since, until)
         self.ambient_c = room
         fridge_swings, freezer_swings = swings
         if fridge_swings is not None:

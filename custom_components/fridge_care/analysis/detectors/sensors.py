@@ -15,7 +15,7 @@ plausible, and no fault. Only values outside what a compartment can read, for a 
 
 from __future__ import annotations
 
-from ..baseline import Baseline
+from ..baseline import sensor_hold_s
 from ..model import FaultCode, Role
 from ..power import NO_DRAW_W
 from ..signals import Signal
@@ -95,7 +95,7 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         return None
     if role is Role.COMPRESSOR_POWER and signal.value <= NO_DRAW_W:
         return None  # no draw at all: the mains (or a mechanical thermostat's rest), not the plug
-    usual = _usual_hold(view.baseline, role)
+    usual = view.baseline.hold_s(role)
     # A leak, a fouled condenser or an open door runs the compressor without a stop, and a failed
     # start leaves it at standby: while such a fault is found, it explains a plug's long hold.
     explained = role is Role.COMPRESSOR_POWER and bool(view.active - {FaultCode.SENSOR_FAULT})
@@ -107,8 +107,7 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
     ):
         return changed  # the fridge moves it within its usual hold, whatever the day brings
     if usual is None:  # still learning: the holds seen so far
-        above = NO_DRAW_W if role is Role.COMPRESSOR_POWER else None
-        usual = signal.longest_hold_s(changed - _HELD_BEFORE_S, changed, above)
+        usual = sensor_hold_s(role, signal, changed - _HELD_BEFORE_S, changed)
     if usual is not None and held <= usual:
         return None  # a coarse sensor anchored mid-swing held this long while healthy
     if role in (Role.FRIDGE_TEMP, Role.FREEZER_TEMP):
@@ -125,16 +124,6 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         coolings = [p for p in swings.phases(changed) if p.change_k < -_MOVES_K]
         return changed if len(coolings) >= _COOLINGS_WHILE_STUCK else None
     return None
-
-
-def _usual_hold(baseline: Baseline, role: Role) -> float | None:
-    """Return the longest this sensor held one reading while the fridge was healthy."""
-    return {
-        Role.FRIDGE_TEMP: baseline.fridge_hold_s,
-        Role.FREEZER_TEMP: baseline.freezer_hold_s,
-        Role.AMBIENT_TEMP: baseline.ambient_hold_s,
-        Role.COMPRESSOR_POWER: baseline.power_hold_s,
-    }.get(role)
 
 
 def _moves_with_cycles(view: View, role: Role, held_since: float) -> bool:
