@@ -139,6 +139,7 @@ class Population:
         "held-out-k",
         "held-out-l",
         "held-out-m",
+        "held-out-n",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -167,8 +168,9 @@ HELD_OUT_J = Population("held-out-j", 1, 2_300_000)
 HELD_OUT_K = Population("held-out-k", 1, 3_100_000)
 HELD_OUT_L = Population("held-out-l", 1, 3_300_000)
 HELD_OUT_M = Population("held-out-m", 1, 3_500_000)
+HELD_OUT_N = Population("held-out-n", 1, 3_700_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -l for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -m for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
@@ -188,6 +190,7 @@ POPULATIONS: dict[str, Population] = {
         HELD_OUT_K,
         HELD_OUT_L,
         HELD_OUT_M,
+        HELD_OUT_N,
     )
 }
 
