@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -164,24 +165,58 @@ def test_a_cut_the_plug_hides_under_its_change_threshold_is_an_outage_not_a_star
     assert not [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
 
 
+_HOUR = 3600.0
+_LEARNING = [2.0] * 36  # three learning days, a new value every two hours
+
+
+def _probe(holds_h: list[float]) -> tuple[list[tuple[float, Role, float | None]], float]:
+    """A plugless fridge's probe giving a new value after each hold in turn; and its last time."""
+    readings: list[tuple[float, Role, float | None]] = [(START, Role.DOOR, 0.0)]
+    at, value = START, 3.0
+    for hold in holds_h:
+        readings.append((at, Role.FRIDGE_TEMP, value))
+        at, value = at + hold * _HOUR, 6.5 - value
+    readings.append((at, Role.FRIDGE_TEMP, value))
+    return readings, at
+
+
+def _probe_faults(holds_h: list[float], silent_h: float) -> list[FaultEpisode]:
+    """Replay ``_probe(holds_h)`` and then ``silent_h`` without a new value: its sensor faults."""
+    readings, last = _probe(holds_h)
+    config = EngineConfig(roles=frozenset({Role.FRIDGE_TEMP, Role.DOOR}), learning_period_h=72.0)
+    episodes = replay(readings, config, every_s=600.0, until=last + silent_h * _HOUR)
+    return [e for e in episodes if e.code is FaultCode.SENSOR_FAULT]
+
+
 @pytest.mark.parametrize(("learned_hold_h", "stuck"), [(4.0, True), (13.0, False)])
 def test_a_thermometer_too_coarse_to_move_with_the_cycles_is_not_judged_by_its_hold(
     learned_hold_h: float, stuck: bool
 ) -> None:
     """40 h without a new value: stuck for a probe that held 4 h at most while the fridge was
     healthy; not for one that reports only coarse changes and held 13 h even then."""
-    roles = frozenset({Role.FRIDGE_TEMP, Role.DOOR})
-    hour = 3600.0
-    readings: list[tuple[float, Role, float | None]] = [(START, Role.DOOR, 0.0)]
-    at, value = START, 3.0
-    while at < START + 72 * hour:  # the learning days: a new value every learned_hold_h
-        readings.append((at, Role.FRIDGE_TEMP, value))
-        at, value = at + learned_hold_h * hour, 6.5 - value
-    readings.append((at, Role.FRIDGE_TEMP, value))  # then nothing new for 40 h
-    config = EngineConfig(roles=roles, learning_period_h=72.0)
-    episodes = replay(readings, config, every_s=600.0, until=at + 40 * hour)
-    faults = [e for e in episodes if e.code is FaultCode.SENSOR_FAULT]
+    faults = _probe_faults([learned_hold_h] * math.ceil(72 / learned_hold_h), silent_h=40.0)
     assert any("fridge_temp_unchanged_h" in e.evidence for e in faults) is stuck
+
+
+def test_a_probe_that_holds_longer_as_the_room_cools_is_not_called_stuck() -> None:
+    """Learned at 2 h, the probe holds half an hour longer each day as the room grows colder, up
+    to 7 h, over three times the learned hold: no notice, each healthy day's holds teach the
+    next. When it then really stops, for 40 h, it is found."""
+    colder = [
+        hold for d in range(1, 11) for hold in [2.0 + 0.5 * d] * math.ceil(24 / (2 + 0.5 * d))
+    ]
+    holds = [*_LEARNING, *colder]
+    faults = _probe_faults(holds, silent_h=40.0)
+    last = START + sum(holds) * _HOUR  # its last new value
+    assert [e.onset_at for e in faults] == [last]
+    assert faults[0].detected_at - last >= 3 * 6.5 * _HOUR  # three of its longest healthy holds
+
+
+def test_a_stuck_probe_that_came_back_does_not_teach_the_baseline_a_day_of_silence() -> None:
+    """Stuck for 30 h, then well for two days, then stuck again: found again, both times."""
+    faults = _probe_faults([*_LEARNING, 30.0, *[2.0] * 24], silent_h=20.0)
+    assert len(faults) == 2
+    assert all("fridge_temp_unchanged_h" in e.evidence for e in faults)
 
 
 def test_a_coarse_freezer_probe_is_not_stuck_while_it_holds_no_longer_than_it_did_healthy() -> None:

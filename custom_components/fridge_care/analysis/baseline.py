@@ -10,7 +10,9 @@ the door-shut warming, which moves with the room's season, by a bounded step eac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from statistics import median
+from typing import cast
 
 import numpy as np
 
@@ -32,6 +34,18 @@ _CYCLES_TO_LEARN = 8
 _DAY_S = 86_400.0
 _DAY_STEP_S = 6 * HOUR_S  # the learning days' figures, a day at a time, every six hours
 _PROFILE_SPAN = 2  # hours either side pooled into one hour of the day's duty
+_HOLDS = {
+    Role.FRIDGE_TEMP: "fridge_hold_s",
+    Role.FREEZER_TEMP: "freezer_hold_s",
+    Role.AMBIENT_TEMP: "ambient_hold_s",
+    Role.COMPRESSOR_POWER: "power_hold_s",
+}
+HOLDING_ROLES = tuple(_HOLDS)  # the sensors whose longest healthy hold the baseline knows
+# A healthy sensor may hold longer in later weeks than in the learning days (a colder room slows
+# the cycles, a probe settles deeper in a bottle): holds that ended on their own on healthy days
+# teach the baseline, the second longest of the days the signal keeps, so that one stuck spell
+# that came back to life teaches nothing; a sensor that holds that long again and again does.
+_HOLD_HISTORY_S = 4 * _DAY_S
 
 
 def _median(values: list[float]) -> float | None:
@@ -59,16 +73,20 @@ def _per_opening(points: list[tuple[float, float | None]]) -> float | None:
     return max(0.0, float(np.median((y[:, None] - y[None, :])[pairs] / dx[pairs])))
 
 
-def sensor_hold_s(role: Role, signal: Signal | None, since: float, until: float) -> float | None:
-    """Return the longest ``signal`` held one reading in [since, until) (None: no sensor).
+def sensor_holds_s(role: Role, signal: Signal | None, since: float, until: float) -> list[float]:
+    """Return how long ``signal`` held each reading in [since, until), in order (none: no sensor).
 
     A plug reading no draw at all is the mains' story (or a mechanical thermostat's rest), not
     the plug holding still: its 0 W spells do not count.
     """
     if signal is None:
-        return None
-    above = NO_DRAW_W if role is Role.COMPRESSOR_POWER else None
-    return signal.longest_hold_s(since, until, above)
+        return []
+    return signal.holds_s(since, until, NO_DRAW_W if role is Role.COMPRESSOR_POWER else None)
+
+
+def sensor_hold_s(role: Role, signal: Signal | None, since: float, until: float) -> float | None:
+    """Return the longest ``signal`` held one reading in [since, until) (None: none seen)."""
+    return max(sensor_holds_s(role, signal, since, until), default=None)
 
 
 class Baseline(Persistent):
@@ -149,12 +167,8 @@ class Baseline(Persistent):
 
     def hold_s(self, role: Role) -> float | None:
         """Return the longest this sensor held one reading while the fridge was healthy."""
-        return {
-            Role.FRIDGE_TEMP: self.fridge_hold_s,
-            Role.FREEZER_TEMP: self.freezer_hold_s,
-            Role.AMBIENT_TEMP: self.ambient_hold_s,
-            Role.COMPRESSOR_POWER: self.power_hold_s,
-        }.get(role)
+        name = _HOLDS.get(role)
+        return cast("float | None", getattr(self, name)) if name is not None else None
 
     def learn(
         self,
@@ -173,10 +187,13 @@ class Baseline(Persistent):
         room = ambient.mean(since, until) if ambient is not None else None
         inside = fridge.mean(since, until) if fridge is not None else None
         self.fridge_mean = inside
-        self.fridge_hold_s = sensor_hold_s(Role.FRIDGE_TEMP, fridge, since, until)
-        self.freezer_hold_s = sensor_hold_s(Role.FREEZER_TEMP, freezer, since, until)
-        self.ambient_hold_s = sensor_hold_s(Role.AMBIENT_TEMP, ambient, since, until)
-        self.power_hold_s = sensor_hold_s(Role.COMPRESSOR_POWER, power, since, until)
+        for role, signal in (
+            (Role.FRIDGE_TEMP, fridge),
+            (Role.FREEZER_TEMP, freezer),
+            (Role.AMBIENT_TEMP, ambient),
+            (Role.COMPRESSOR_POWER, power),
+        ):
+            setattr(self, _HOLDS[role], sensor_hold_s(role, signal, since, until))
         self.ambient_c = room
         fridge_swings, freezer_swings = swings
         if fridge_swings is not None:
@@ -257,12 +274,13 @@ class Baseline(Persistent):
             return None
         return sum(profile[(first_hour + k) % 24] for k in range(hours)) / hours
 
-    def adapt(self, features: Features) -> None:
+    def adapt(self, features: Features, sensors: Mapping[Role, Signal | None]) -> None:
         """Once a day, follow the fridge slowly when today already looks like the baseline."""
         day = int(features.at // 86_400)
         if self.last_adapted_day is None or day <= self.last_adapted_day:
             return
         self.last_adapted_day = day
+        self._adapt_holds(features.at, sensors)
         rate = 1.0 / _ADAPT_DAYS
         ratio = features.duty_ratio_24h
         if ratio is not None and self.duty_profile and abs(ratio - 1) < _ADAPT_BAND:
@@ -285,3 +303,13 @@ class Baseline(Persistent):
             if value is not None and learned:
                 step = _DRIFT_STEP * learned
                 setattr(self, name, learned + min(step, max(-step, value - learned)))
+
+    def _adapt_holds(self, now: float, sensors: Mapping[Role, Signal | None]) -> None:
+        """Learn the longer holds of the last days that ended by the sensor moving on its own."""
+        for role, signal in sensors.items():
+            usual = self.hold_s(role)
+            if signal is None or usual is None or signal.changed_at is None:
+                continue
+            ended = sorted(sensor_holds_s(role, signal, now - _HOLD_HISTORY_S, signal.changed_at))
+            if len(ended) >= 2 and ended[-2] > usual:
+                setattr(self, _HOLDS[role], ended[-2])

@@ -12,7 +12,7 @@ import math
 from operator import itemgetter
 from typing import Any, ClassVar
 
-from .baseline import Baseline
+from .baseline import HOLDING_ROLES, Baseline
 from .catalog import CATALOG
 from .cycles import CycleTracker
 from .defrosts import DefrostLog
@@ -248,7 +248,7 @@ class Engine:
         elif now - self._disturbed_at >= 86_400.0 and not any(
             not CATALOG[e.code].safety for e in self._episodes.active
         ):
-            baseline.adapt(self._features)
+            baseline.adapt(self._features, {role: self._signal(role) for role in HOLDING_ROLES})
 
     def _signal(self, role: Role) -> Signal | None:
         return self._signals[role] if role in self.config.roles else None

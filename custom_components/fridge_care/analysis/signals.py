@@ -121,25 +121,29 @@ class Signal(Persistent):
         first = max(int(since // BUCKET_S), last - _SLOTS + 1)
         return [m for b in range(first, last) if (m := self._bucket_mean(b)) is not None]
 
-    def longest_hold_s(
-        self, since: float, until: float, above: float | None = None
-    ) -> float | None:
-        """Return the longest time the reading held one value in [since, until), to 10 minutes.
+    def holds_s(self, since: float, until: float, above: float | None = None) -> list[float]:
+        """Return how long the reading held each value in [since, until), to 10 minutes, in order.
 
         Told from the buckets: consecutive buckets with the very same mean saw no change. With
         ``above``, only readings above it count (a plug's 0 W is the mains' story, not its own).
         """
         last = int(until // BUCKET_S)
         first = max(int(since // BUCKET_S), last - _SLOTS + 1)
-        longest = streak = 0
+        holds: list[float] = []
+        streak = 0
         previous: float | None = None
         for bucket in range(first, last):
             mean = self._bucket_mean(bucket)
             counted = mean is not None and (above is None or mean > above)
-            streak = streak + 1 if counted and mean == previous else 1
-            longest = max(longest, streak if counted else 0)
+            if not (counted and streak and mean == previous):
+                if streak:
+                    holds.append(streak * BUCKET_S)
+                streak = 0
+            streak += counted
             previous = mean
-        return longest * BUCKET_S if longest else None
+        if streak:
+            holds.append(streak * BUCKET_S)
+        return holds
 
     def available(self) -> bool:
         """Whether the sensor has a reading that holds now."""

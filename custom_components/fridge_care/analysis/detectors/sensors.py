@@ -1,16 +1,16 @@
 """Sensor faults: a monitoring sensor that is dead, stuck, or reading impossible values.
 
-Home Assistant records a state only when it changes, so a sensor that says nothing new for hours
-is usually just steady. It is called stuck only when the physics says it must have moved: a
-thermometer that does not budge while the plug counts several compressor runs, or a plug that
-holds one value while the fridge's thermometer shows it cooling again and again, or any sensor
-(a plug alone too) that has held still three times longer than it ever did while the fridge was
-healthy. Never before it has held longer than it ever did while healthy: a coarse sensor whose
-last report sits mid-swing misses cycles. A plug reading no draw at all is the mains' story (or a
-mechanical thermostat's rest), not the plug's; nor is a long hold while another fault is found
-that holds the compressor running or at rest. A probe lifted out for a minute reads the room:
-plausible, and no fault. Only values outside what a compartment can read, for a while, or an
-``unavailable`` that lasts hours, are faults on their own.
+Home Assistant records a state only when it changes, so a sensor that says nothing new for hours is
+usually just steady. It is called stuck only when the physics says it must have moved: a thermometer
+that does not budge while the plug counts several compressor runs, or a plug that holds one value
+while the fridge's thermometer shows it cooling again and again, or any sensor (a plug alone too)
+that has held still three times longer than it ever did while the fridge was healthy (learned, and
+grown since on healthy days). Never before it has held longer than that: a coarse sensor whose last
+report sits mid-swing misses cycles. A plug reading no draw at all is the mains' story (or a
+mechanical thermostat's rest), not the plug's; nor is a long hold while another fault is found that
+holds the compressor running or at rest. A probe lifted out for a minute reads the room: plausible,
+and no fault. Only values outside what a compartment can read, for a while, or an ``unavailable``
+that lasts hours, are faults on their own.
 """
 
 from __future__ import annotations
