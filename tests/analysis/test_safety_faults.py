@@ -104,6 +104,28 @@ def test_a_stuck_thermometer_is_found_without_a_plug() -> None:
     assert replay(list(simulate(healthy)), EngineConfig(roles=roles, learning_period_h=72.0)) == []
 
 
+def test_a_plug_stuck_at_no_draw_while_the_fridge_still_cools_is_a_sensor_fault() -> None:
+    """A mechanical thermostat's plug reads 0 W between runs; frozen there (Home Assistant gets
+    no new state), it looks like a long rest or a mains cut. But the fridge's thermometer goes
+    on cooling, which no fridge does without mains: the plug is stuck, not the power cut."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    scenario = Scenario(seed=5, days=4.5, start=START, roles=roles, thermostat="mechanical")
+    healthy = simulate(scenario)
+    frozen_at = next(
+        at
+        for at, role, watts in healthy
+        if role is Role.COMPRESSOR_POWER and watts == 0.0 and at >= START + 84 * 3600
+    )
+    readings = [r for r in healthy if r[0] <= frozen_at or r[1] is not Role.COMPRESSOR_POWER]
+    config = EngineConfig(roles=roles, learning_period_h=72.0)
+    episodes = replay(readings, config, until=START + 4.5 * 86_400)
+    episode = first(episodes, FaultCode.SENSOR_FAULT)
+    assert "compressor_power_unchanged_h" in episode.evidence
+    assert episode.onset_at == frozen_at
+    assert 4.0 <= (episode.detected_at - frozen_at) / 3600 <= 6.0
+    assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
+
+
 def test_a_plug_reading_garbage_is_a_sensor_fault_not_a_start_relay() -> None:
     """An averaging plug gone bad reads -55 W, 85 W, anything: its short 85 W readings are above
     all a lamp adds to the standby, like a failed start's burst, but they say nothing of the

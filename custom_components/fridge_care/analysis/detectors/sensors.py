@@ -7,10 +7,10 @@ while the fridge's thermometer shows it cooling again and again, or any sensor (
 that has held still three times longer than it ever did while the fridge was healthy (learned, and
 grown since on healthy days). Never before it has held longer than that: a coarse sensor whose last
 report sits mid-swing misses cycles. A plug reading no draw at all is the mains' story (or a
-mechanical thermostat's rest), not the plug's; nor is a long hold while another fault is found that
-holds the compressor running or at rest. A probe lifted out for a minute reads the room: plausible,
-and no fault. Only values outside what a compartment can read, for a while, or an ``unavailable``
-that lasts hours, are faults on their own.
+mechanical thermostat's rest), not the plug's, unless the fridge cools meanwhile; nor is a long hold
+while another fault is found that holds the compressor running or at rest. A probe lifted out for a
+minute reads the room: plausible, and no fault. Only values outside what a compartment can read, for
+a while, or an ``unavailable`` that lasts hours, are faults on their own.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ _RUNS_WHILE_STUCK = 6  # full runs the plug counted while the thermometer did no
 _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
+_FELL_K = 1.0  # a fall below where the fridge stood that no settling after an opening explains
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.8  # turning about twice a cycle, it shows nine cycles in ten or more
 _HOLD_TIMES = 3.0  # held three times longer than it ever did while the fridge was healthy
@@ -93,12 +94,16 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
     held = view.now - changed
     if held < _STUCK_AFTER_S:
         return None
-    if role is Role.COMPRESSOR_POWER and signal.value <= NO_DRAW_W:
-        return None  # no draw at all: the mains (or a mechanical thermostat's rest), not the plug
-    usual = view.baseline.hold_s(role)
     # A leak, a fouled condenser or an open door runs the compressor without a stop, and a failed
     # start leaves it at standby: while such a fault is found, it explains a plug's long hold.
     explained = role is Role.COMPRESSOR_POWER and bool(view.active - {FaultCode.SENSOR_FAULT})
+    if role is Role.COMPRESSOR_POWER and signal.value <= NO_DRAW_W:
+        # No draw at all is the mains' story (or a mechanical thermostat's rest), not the plug's:
+        # unless the fridge cools meanwhile, which without mains no compressor does.
+        if explained or held < _PLUG_STUCK_AFTER_S:
+            return None
+        return changed if _fell_since(view, changed) else _cooled_while_held(view, changed, held)
+    usual = view.baseline.hold_s(role)
     if (
         usual is not None
         and not explained
@@ -118,12 +123,31 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         runs = sum(1 for c in tracker.cycles if c.start >= changed and c.end - c.start >= full)
         return changed if runs >= _RUNS_WHILE_STUCK else None
     if role is Role.COMPRESSOR_POWER:
-        swings = view.fridge_swings
-        if swings is None or held < _PLUG_STUCK_AFTER_S:
-            return None
-        coolings = [p for p in swings.phases(changed) if p.change_k < -_MOVES_K]
-        return changed if len(coolings) >= _COOLINGS_WHILE_STUCK else None
+        return _cooled_while_held(view, changed, held)
     return None
+
+
+def _fell_since(view: View, changed: float) -> bool:
+    """Whether the fridge's thermometer fell well below anything it read in the hour before.
+
+    Without a compressor run the fridge only warms: a door opening's warm air settles back, but
+    never below where the compartment stood.
+    """
+    fridge = view.fridge
+    if fridge is None:
+        return False
+    before = fridge.bucket_means(changed - _HOUR_S, changed)
+    since = fridge.bucket_means(changed, view.now)
+    return bool(before and since) and min(since) <= min(before) - _FELL_K
+
+
+def _cooled_while_held(view: View, changed: float, held: float) -> float | None:
+    """Since when the plug held still while the fridge's thermometer showed it cooling again."""
+    swings = view.fridge_swings
+    if swings is None or held < _PLUG_STUCK_AFTER_S:
+        return None
+    coolings = [p for p in swings.phases(changed) if p.change_k < -_MOVES_K]
+    return changed if len(coolings) >= _COOLINGS_WHILE_STUCK else None
 
 
 def _moves_with_cycles(view: View, role: Role, held_since: float) -> bool:
