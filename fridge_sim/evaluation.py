@@ -242,6 +242,7 @@ def _caused(
 ) -> bool:
     """Whether a real event of the simulation explains the episode (a true alert, not a false)."""
     at = episode.detected_at
+    roles = sim.scenario.roles
     grace = _CAUSED_BY_OUTAGE_S.get(episode.code)
     if grace is not None and any(a <= at <= b + grace for a, b in sim.outages):
         return True
@@ -249,15 +250,15 @@ def _caused(
         # The food really was warm: the compartment's true temperature (not the probe's) was
         # above the limit for an hour of the two before the notice (a defrost, a warm load).
         warm = [c for t, c in truth if at - _WARM_TRUTH_S <= t <= at]
-        limit = EngineConfig(roles=sim.scenario.roles).fridge_limit_c
+        limit = EngineConfig(roles=roles).fridge_limit_c
         return sum(c > limit for c in warm) * TRUTH_STEP_S >= HOUR_S
     if episode.code is FaultCode.SENSOR_FAULT:
-        return any(
-            a <= at <= b + _CAUSED_BY_GAP_S
-            for role, spans in sim.sensor_gaps.items()
-            if role in sim.scenario.roles
-            for a, b in spans
-        )
+        spans = [span for role, gaps in sim.sensor_gaps.items() if role in roles for span in gaps]
+        if "compressor_power_unavailable_h" in episode.evidence and (
+            sim.scenario.outage_plug == "unavailable"  # a plug without mains drops off too
+        ):
+            spans += sim.outages
+        return any(a <= at <= b + _CAUSED_BY_GAP_S for a, b in spans)
     return False
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from statistics import fmean
 
@@ -162,9 +163,13 @@ def test_episodes_the_simulator_caused_are_true_alerts() -> None:
     assert _caused(_episode(FaultCode.POWER_OUTAGE, 10.2), sim, [])
     assert _caused(_episode(FaultCode.UNSAFE_TEMPERATURE, 15.0), sim, [])  # still warm after it
     assert not _caused(_episode(FaultCode.POWER_OUTAGE, 14.0), sim, [])
-    assert not _caused(
-        _episode(FaultCode.SENSOR_FAULT, 11.0), sim, []
-    )  # an outage is no sensor fault
+    stuck = {"fridge_temp_unchanged_h": 3.0}
+    assert not _caused(_episode(FaultCode.SENSOR_FAULT, 11.0, stuck), sim, [])  # not the probe's
+    # but a plug without mains really is unavailable: a notice that says so is true
+    offline = {"compressor_power_unavailable_h": 2.0}
+    assert _caused(_episode(FaultCode.SENSOR_FAULT, 12.0, offline), sim, [])
+    powered = FridgeSimulator(replace(scenario, outage_plug="zero"))  # the plug reads 0 W instead
+    assert not _caused(_episode(FaultCode.SENSOR_FAULT, 12.0, offline), powered, [])
     gap_start, _gap_end = sim.sensor_gaps[Role.FRIDGE_TEMP][0]
     assert _caused(_episode(FaultCode.SENSOR_FAULT, (gap_start - START) / HOUR + 0.01), sim, [])
     assert not _caused(_episode(FaultCode.DOOR_SEAL_LEAK, 10.2), sim, [])
