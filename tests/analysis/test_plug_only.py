@@ -146,3 +146,31 @@ def test_a_leak_stays_found_once_the_compressor_no_longer_stops() -> None:
     assert leak.detected_at < at
     assert leak.cleared_at is None
     assert leak.confirmed
+
+
+def test_a_cut_under_a_mechanical_thermostat_is_told_once_the_rest_is_far_too_long() -> None:
+    """A mechanical thermostat draws 0 W between runs, so a cut looks like a rest and nothing
+    shows the fridge warming: after three of its longest rests (and two hours at least) the
+    owner is told, late but told, and the notice ends when the compressor runs again."""
+
+    def mechanical(hours: int, start: float) -> list[tuple[float, Role, float | None]]:
+        readings: list[tuple[float, Role, float | None]] = []
+        for hour in range(hours):  # 40-minute rests, 20-minute runs
+            at = start + hour * HOUR
+            readings += [
+                (at, Role.COMPRESSOR_POWER, 0.0),
+                (at + 2400, Role.COMPRESSOR_POWER, RUN_W),
+            ]
+        return readings
+
+    cut = START + 100 * HOUR + 3600  # the run of hour 100 ends; six hours without mains follow
+    readings = [*mechanical(101, START), (cut, Role.COMPRESSOR_POWER, 0.0)]
+    readings += mechanical(24, cut + 6 * HOUR)
+    (outage,) = replay(readings, EngineConfig(roles=PLUG, learning_period_h=72.0))
+    assert outage.code is FaultCode.POWER_OUTAGE
+    assert outage.onset_at == cut
+    assert 2.0 <= (outage.detected_at - cut) / HOUR <= 2.2
+    assert outage.cleared_at is not None
+    assert (outage.cleared_at - cut) / HOUR <= 6.7  # the first run, 40 minutes after the mains
+    # healthy, the same fridge says nothing
+    assert replay(mechanical(125, START), EngineConfig(roles=PLUG, learning_period_h=72.0)) == []

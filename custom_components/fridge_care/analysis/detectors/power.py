@@ -9,7 +9,9 @@ since — or, as the owner must hear of a power cut within half an hour, after t
 cooling seen, saying that the plug may only be offline. A mechanical thermostat draws 0 W between
 runs, so there 0 W means no power only once the compartment is far past its cut-in after two long
 rests; so does a plug that shows every compressor start yet holds its standby reading that long
-with no start attempt (its on-change threshold hid the drop to 0 W).
+with no start attempt (its on-change threshold hid the drop to 0 W). With the plug alone on a
+mechanical thermostat nothing shows the fridge warming: a rest three times its longest is no power
+(or a plug stuck at 0 W), told late but told.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ _WARMS_BY_S = 2 * 3600.0
 _WARMS_BY_K = 0.5
 _MECHANICAL_PAST_CUT_IN_K = 2.0  # a mechanical thermostat's band is wide and drifts
 _MECHANICAL_RESTS = 2.0  # long ordinary off periods
+_PLUG_ALONE_RESTS = 3.0  # with nothing to show the fridge warming, far longer than any rest
+_PLUG_ALONE_REST_S = 2 * 3600.0
 
 
 class PowerOutage(Detector):
@@ -156,6 +160,17 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
         and fridge is not None
         and fridge.value is not None
         and fridge.value >= cut_in + _MECHANICAL_PAST_CUT_IN_K
+    ):
+        return off_since
+    if (  # the plug alone on a mechanical thermostat: no compartment to warm, so only a rest far
+        # longer than any it had while healthy says no power (or a plug stuck at 0 W)
+        view.fridge is None
+        and view.freezer is None
+        and standby is not None
+        and longest is not None
+        and off_since is not None
+        and power.value <= NO_DRAW_W
+        and view.now - off_since >= max(_PLUG_ALONE_RESTS * longest, _PLUG_ALONE_REST_S)
     ):
         return off_since
     return None
