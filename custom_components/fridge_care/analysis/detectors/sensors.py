@@ -102,7 +102,7 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         # unless the fridge cools meanwhile, which without mains no compressor does.
         if explained or held < _PLUG_STUCK_AFTER_S:
             return None
-        return changed if _fell_since(view, changed) else _cooled_while_held(view, changed, held)
+        return changed if _fell_since(view, changed) or _cooled_since(view, changed) else None
     usual = view.baseline.hold_s(role)
     if (
         usual is not None
@@ -122,8 +122,8 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         full = 0.5 * (view.baseline.run_s or 600.0)  # a short cycle may not move it
         runs = sum(1 for c in tracker.cycles if c.start >= changed and c.end - c.start >= full)
         return changed if runs >= _RUNS_WHILE_STUCK else None
-    if role is Role.COMPRESSOR_POWER:
-        return _cooled_while_held(view, changed, held)
+    if role is Role.COMPRESSOR_POWER and held >= _PLUG_STUCK_AFTER_S:
+        return changed if _cooled_since(view, changed) else None
     return None
 
 
@@ -141,13 +141,13 @@ def _fell_since(view: View, changed: float) -> bool:
     return bool(before and since) and min(since) <= min(before) - _FELL_K
 
 
-def _cooled_while_held(view: View, changed: float, held: float) -> float | None:
-    """Since when the plug held still while the fridge's thermometer showed it cooling again."""
+def _cooled_since(view: View, changed: float) -> bool:
+    """Whether the fridge's thermometer showed it cooling again and again since the plug held."""
     swings = view.fridge_swings
-    if swings is None or held < _PLUG_STUCK_AFTER_S:
-        return None
+    if swings is None:
+        return False
     coolings = [p for p in swings.phases(changed) if p.change_k < -_MOVES_K]
-    return changed if len(coolings) >= _COOLINGS_WHILE_STUCK else None
+    return len(coolings) >= _COOLINGS_WHILE_STUCK
 
 
 def _moves_with_cycles(view: View, role: Role, held_since: float) -> bool:
