@@ -43,6 +43,26 @@ def test_an_appliance_that_never_switches_off_has_no_levels() -> None:
     assert not signature.known
 
 
+@pytest.mark.parametrize(
+    ("off", "rest_share"),
+    [(0.0, 0.06), (0.0, 0.03), (12.0, 0.05)],
+    ids=["mechanical, rests 6 %", "mechanical, rests 3 %", "standby 12 W, rests 5 %"],
+)
+def test_a_compressor_that_hardly_stops_in_a_hot_room_is_never_the_standby(
+    off: float, rest_share: float
+) -> None:
+    """A 31 °C room: the compressor runs 80 % of the time and the heater 13 %.
+
+    The run holds the most time and the rests little: still the rests are the appliance off,
+    and the run is the compressor, not the heater (whose 300 W would make every rest look like a
+    power cut).
+    """
+    run_share = 0.87 - rest_share
+    signature = learned([(off, rest_share), (101.0, run_share), (300.0, 0.13)], days=10)
+    assert signature.off_w == pytest.approx(off, abs=1.0)
+    assert signature.run_w == pytest.approx(101.0, rel=0.05)
+
+
 def test_too_little_seen_is_not_enough() -> None:
     signature = PowerSignature()
     signature.book(1.0, 1200.0)

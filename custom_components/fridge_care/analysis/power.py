@@ -3,10 +3,11 @@
 Fixed watt thresholds fail on real fridges: one draws 16 W of standby electronics, another 0 W
 between runs; one compressor runs at 62 W, another at 150 W; a door lamp adds 10-40 W for
 seconds. So the levels are read off a time-weighted histogram of the held readings on a log scale
-(its distinct levels: "off" is the lowest one the appliance rests at, "running" the lowest one
-well above it that holds more time than a door lamp — a defrost heater, higher still, may hold
-less or more), and the signature says whether they are clear. Nothing that rests on these levels
-runs until they are; an appliance that never switches off (a constant load) never gets them.
+(its distinct levels: "off" is the standby the appliance rests at, never above what electronics
+draw; "running" the lowest one well above it that holds more time than a door lamp — a defrost
+heater, higher still, may hold less or more), and the signature says whether they are clear.
+Nothing that rests on these levels runs until they are; an appliance that never switches off (a
+constant load) never gets them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _FORGET_S = 10 * 86_400.0  # old readings fade, so a changed appliance is relear
 _PROVISIONAL_S = 2 * 3600.0  # this much time seen gives levels good enough to judge on
 _FIRST_CYCLE_S = 1200.0  # before that, a rest and a run seen give a duty to show
 _OFF_SHARE = 0.1  # the appliance rests at its off level a good part of the time
+_REST_SHARE = 0.02  # or, in a hot room where it hardly stops, half an hour a day at least
+_STANDBY_MAX_W = 30.0  # electronics draw 0-20 W: a level above this is never the appliance off
 _RUN_SHARE = 0.04  # and runs at its running level more than a door lamp is ever on
 _SHALLOW = 0.5  # peaks with a valley this high between them are one level
 _HOLDS_ITS_OWN = 0.3
@@ -150,7 +153,9 @@ class PowerSignature(Persistent):
         """Fade old readings and place the levels again (every ten minutes).
 
         Levels once found are kept while a later histogram is unclear (a long defrost or a
-        day of long runs blurs it for a while); a clear new split replaces them.
+        day of long runs blurs it for a while, and the rests of a hot spell hold little time);
+        a clear new split replaces them. Before any are found, rests of half an hour a day are
+        enough to place them: a fridge in a hot room may hardly stop from its first day.
         """
         hist = np.asarray(self.histogram)
         if self._decayed_at is not None:
@@ -161,7 +166,7 @@ class PowerSignature(Persistent):
         if self.seen_s < _FIRST_CYCLE_S or hist.sum() <= 0:
             return
         levels = _levels(hist)
-        split = _split(levels)
+        split = _split(levels, _OFF_SHARE if self.known else _REST_SHARE)
         if split is None:
             return
         off, run = split
@@ -178,11 +183,19 @@ class PowerSignature(Persistent):
         self.heater_w = watts if self.heater_w is None else self.heater_w * 0.7 + watts * 0.3
 
 
-def _split(levels: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """Return the off and running levels a histogram shows, or None while it shows no split."""
-    off = next((level for level, mass in levels if mass >= _OFF_SHARE), None)
+def _split(levels: list[tuple[float, float]], rest_share: float) -> tuple[float, float] | None:
+    """Return the off and running levels a histogram shows, or None while it shows no split.
+
+    Off is the lowest standby level that holds a good part of the time, else the standby level
+    that holds the most if that is ``rest_share`` of the time: a compressor running however long
+    is never taken for the standby (its heater would become the run, and each rest a power cut).
+    """
+    standby = [(level, mass) for level, mass in levels if level <= _STANDBY_MAX_W]
+    off = next((level for level, mass in standby if mass >= _OFF_SHARE), None)
     if off is None:
-        return None
+        off, mass = max(standby, key=lambda level_mass: level_mass[1], default=(0.0, 0.0))
+        if mass < rest_share:
+            return None
     above = [
         (level, mass)
         for level, mass in levels
