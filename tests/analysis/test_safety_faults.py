@@ -126,6 +126,37 @@ def test_a_plug_stuck_at_no_draw_while_the_fridge_still_cools_is_a_sensor_fault(
     assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
 
 
+@pytest.mark.parametrize("mains", ["plug stuck", "mains cut"])
+def test_a_plug_stuck_at_no_draw_beside_a_steady_coarse_thermometer(mains: str) -> None:
+    """A coarse probe that reports only 1 K changes holds 3.0 °C for days (no new state, no
+    cooling phase to count). The mechanical fridge's plug freezes at 0 W: four hours without
+    cooling would have warmed the fridge far past its cut-in (it warms enough to start the
+    compressor every 40 minutes), yet the probe says nothing new: the plug is stuck. Cut the mains
+    instead, and the probe tells the warming: a power cut, never the plug."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    readings: list[tuple[float, Role, float | None]] = [(START, Role.FRIDGE_TEMP, 3.0)]
+    for hour in range(100):  # 40-minute rests at 0 W, 20-minute runs at 115 W
+        at = START + hour * 3600
+        readings += [(at, Role.COMPRESSOR_POWER, 0.0), (at + 2400, Role.COMPRESSOR_POWER, 115.0)]
+    frozen = START + 100 * 3600
+    readings.append((frozen, Role.COMPRESSOR_POWER, 0.0))
+    if mains == "mains cut":  # warming 1.5 K an hour, reported at each whole kelvin
+        readings += [(frozen + (k - 3) / 1.5 * 3600, Role.FRIDGE_TEMP, float(k)) for k in (4, 5, 6)]
+    episodes = replay(
+        readings, EngineConfig(roles=roles, learning_period_h=72.0), until=frozen + 8 * 3600
+    )
+    codes = {e.code for e in episodes}
+    if mains == "mains cut":
+        assert FaultCode.SENSOR_FAULT not in codes
+        assert FaultCode.POWER_OUTAGE in codes
+        return
+    stuck = first(episodes, FaultCode.SENSOR_FAULT)
+    assert "compressor_power_unchanged_h" in stuck.evidence
+    assert stuck.onset_at == frozen
+    assert 4.0 <= (stuck.detected_at - frozen) / 3600 <= 4.2
+    assert FaultCode.POWER_OUTAGE not in codes
+
+
 def test_a_plug_reading_garbage_is_a_sensor_fault_not_a_start_relay() -> None:
     """An averaging plug gone bad reads -55 W, 85 W, anything: its short 85 W readings are above
     all a lamp adds to the standby, like a failed start's burst, but they say nothing of the

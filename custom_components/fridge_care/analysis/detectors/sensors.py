@@ -7,7 +7,8 @@ while the fridge's thermometer shows it cooling again and again, or any sensor (
 that has held still three times longer than it ever did while the fridge was healthy (learned, and
 grown since on healthy days). Never before it has held longer than that: a coarse sensor whose last
 report sits mid-swing misses cycles. A plug reading no draw at all is the mains' story (or a
-mechanical thermostat's rest), not the plug's, unless the fridge cools meanwhile; nor is a long hold
+mechanical thermostat's rest), not the plug's, unless the fridge cools meanwhile or stays cold
+through hours that would have warmed it far past its cut-in without cooling; nor is a long hold
 while another fault is found that holds the compressor running or at rest. A probe lifted out for a
 minute reads the room: plausible, and no fault. Only values outside what a compartment can read, for
 a while, or an ``unavailable`` that lasts hours, are faults on their own.
@@ -30,6 +31,8 @@ _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
 _FELL_K = 1.0  # a fall below where the fridge stood that no settling after an opening explains
+_SWING_K = 0.5  # the least a fridge warms in a rest (its cycle's swing is 1-3 K)
+_MUST_WARM = 3.0  # uncooled, it would have passed the top of its cycle three times over
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.8  # turning about twice a cycle, it shows nine cycles in ten or more
 _HOLD_TIMES = 3.0  # held three times longer than it ever did while the fridge was healthy
@@ -102,7 +105,8 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         # unless the fridge cools meanwhile, which without mains no compressor does.
         if explained or held < _PLUG_STUCK_AFTER_S:
             return None
-        return changed if _fell_since(view, changed) or _cooled_since(view, changed) else None
+        cooled = _fell_since(view, changed) or _cooled_since(view, changed)
+        return changed if cooled or _stayed_cold_since(view, changed) else None
     usual = view.baseline.hold_s(role)
     if (
         usual is not None
@@ -139,6 +143,28 @@ def _fell_since(view: View, changed: float) -> bool:
     before = fridge.bucket_means(changed - _HOUR_S, changed)
     since = fridge.bucket_means(changed, view.now)
     return bool(before and since) and min(since) <= min(before) - _FELL_K
+
+
+def _stayed_cold_since(view: View, changed: float) -> bool:
+    """Whether the fridge stayed cold through hours in which, uncooled, it must have warmed.
+
+    Each rest of the compressor warms the fridge by its cycle's swing, so with nothing cooling
+    it the fridge warms at least half a kelvin per longest rest of this fridge. Its thermometer,
+    alive and reporting every change of its step, would show it well past the top of its cycle
+    (its cut-in, or the warmest of the hour before); still below, something cooled it.
+    """
+    fridge, longest = view.fridge, view.baseline.off_s_long
+    if fridge is None or fridge.unavailable_since is not None or not longest:
+        return False
+    before = fridge.bucket_means(changed - _HOUR_S, changed)
+    since = fridge.bucket_means(changed, view.now)
+    if not before or not since:
+        return False
+    cut_in = view.baseline.cut_in_c
+    top = max(before) if cut_in is None else max(*before, cut_in)
+    past_top = top + max(_FELL_K, view.fridge_zone.step)
+    would_warm = _SWING_K * (view.now - changed) / longest
+    return would_warm >= _MUST_WARM * (past_top - since[0]) and max(since) < past_top
 
 
 def _cooled_since(view: View, changed: float) -> bool:
