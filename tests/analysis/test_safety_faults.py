@@ -126,35 +126,45 @@ def test_a_plug_stuck_at_no_draw_while_the_fridge_still_cools_is_a_sensor_fault(
     assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
 
 
-@pytest.mark.parametrize("mains", ["plug stuck", "mains cut"])
-def test_a_plug_stuck_at_no_draw_beside_a_steady_coarse_thermometer(mains: str) -> None:
-    """A coarse probe that reports only 1 K changes holds 3.0 °C for days (no new state, no
-    cooling phase to count). The mechanical fridge's plug freezes at 0 W: four hours without
-    cooling would have warmed the fridge far past its cut-in (it warms enough to start the
-    compressor every 40 minutes), yet the probe says nothing new: the plug is stuck. Cut the mains
-    instead, and the probe tells the warming: a power cut, never the plug."""
-    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+def _coarse_probe_beside_a_frozen_plug(
+    warming_after: list[float],
+) -> list[FaultEpisode]:
+    """A coarse probe that reports only 1 K changes holds 3.0 °C for days beside a mechanical
+    fridge (40-minute rests at 0 W, 20-minute runs); at hour 100 the plug reads 0 W and says
+    nothing more. ``warming_after`` are the hours after which the probe reports 4, 5, 6 °C."""
     readings: list[tuple[float, Role, float | None]] = [(START, Role.FRIDGE_TEMP, 3.0)]
-    for hour in range(100):  # 40-minute rests at 0 W, 20-minute runs at 115 W
+    for hour in range(100):
         at = START + hour * 3600
         readings += [(at, Role.COMPRESSOR_POWER, 0.0), (at + 2400, Role.COMPRESSOR_POWER, 115.0)]
     frozen = START + 100 * 3600
     readings.append((frozen, Role.COMPRESSOR_POWER, 0.0))
-    if mains == "mains cut":  # warming 1.5 K an hour, reported at each whole kelvin
-        readings += [(frozen + (k - 3) / 1.5 * 3600, Role.FRIDGE_TEMP, float(k)) for k in (4, 5, 6)]
-    episodes = replay(
-        readings, EngineConfig(roles=roles, learning_period_h=72.0), until=frozen + 8 * 3600
-    )
-    codes = {e.code for e in episodes}
-    if mains == "mains cut":
-        assert FaultCode.SENSOR_FAULT not in codes
-        assert FaultCode.POWER_OUTAGE in codes
-        return
+    readings += [
+        (frozen + hours * 3600, Role.FRIDGE_TEMP, 4.0 + k) for k, hours in enumerate(warming_after)
+    ]
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    config = EngineConfig(roles=roles, learning_period_h=72.0)
+    return replay(readings, config, until=frozen + 8 * 3600)
+
+
+def test_a_plug_stuck_at_no_draw_beside_a_steady_coarse_thermometer() -> None:
+    """No new state, no cooling phase to count: but four hours without cooling would have warmed
+    the fridge far past its cut-in (it warms enough to start the compressor every 40 minutes),
+    and the probe, alive, still says 3.0 °C: the plug is stuck."""
+    episodes = _coarse_probe_beside_a_frozen_plug(warming_after=[])
     stuck = first(episodes, FaultCode.SENSOR_FAULT)
     assert "compressor_power_unchanged_h" in stuck.evidence
-    assert stuck.onset_at == frozen
-    assert 4.0 <= (stuck.detected_at - frozen) / 3600 <= 4.2
-    assert FaultCode.POWER_OUTAGE not in codes
+    assert stuck.onset_at == START + 100 * 3600
+    assert 4.0 <= hours_after(stuck, 100.0) <= 4.2
+    assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
+
+
+def test_a_cut_beside_a_coarse_thermometer_is_a_cut_never_the_plug() -> None:
+    """The same fridge with the mains cut instead: the probe tells the warming (1.5 K an hour,
+    reported at each whole kelvin), so it is a power cut, never a stuck plug."""
+    episodes = _coarse_probe_beside_a_frozen_plug(warming_after=[2 / 3, 4 / 3, 2.0])
+    codes = {e.code for e in episodes}
+    assert FaultCode.POWER_OUTAGE in codes
+    assert FaultCode.SENSOR_FAULT not in codes
 
 
 def test_a_plug_reading_garbage_is_a_sensor_fault_not_a_start_relay() -> None:
