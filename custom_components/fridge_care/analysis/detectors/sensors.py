@@ -105,8 +105,7 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         # unless the fridge cools meanwhile, which without mains no compressor does.
         if explained or held < _PLUG_STUCK_AFTER_S:
             return None
-        cooled = _fell_since(view, changed) or _cooled_since(view, changed)
-        return changed if cooled or _stayed_cold_since(view, changed) else None
+        return changed if _cooled_meanwhile(view, changed) else None
     usual = view.baseline.hold_s(role)
     if (
         usual is not None
@@ -131,21 +130,26 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
     return None
 
 
-def _fell_since(view: View, changed: float) -> bool:
-    """Whether the fridge's thermometer fell well below anything it read in the hour before.
+def _cooled_meanwhile(view: View, changed: float) -> bool:
+    """Whether the fridge's thermometer shows that something cooled it since the plug held 0 W.
 
-    Without a compressor run the fridge only warms: a door opening's warm air settles back, but
-    never below where the compartment stood.
+    It cooled again and again; or it fell well below anything it read in the hour before
+    (without a run the fridge only warms: a door opening's warm air settles back, never below
+    where it stood); or it stayed cold through hours that, uncooled, would have warmed it far.
     """
+    if _cooled_since(view, changed):
+        return True
     fridge = view.fridge
     if fridge is None:
         return False
     before = fridge.bucket_means(changed - _HOUR_S, changed)
-    since = fridge.bucket_means(changed, view.now)
-    return bool(before and since) and min(since) <= min(before) - _FELL_K
+    after = fridge.bucket_means(changed, view.now)
+    if not before or not after:
+        return False
+    return min(after) <= min(before) - _FELL_K or _stayed_cold(view, changed, before, after)
 
 
-def _stayed_cold_since(view: View, changed: float) -> bool:
+def _stayed_cold(view: View, changed: float, before: list[float], after: list[float]) -> bool:
     """Whether the fridge stayed cold through hours in which, uncooled, it must have warmed.
 
     Each rest of the compressor warms the fridge by its cycle's swing, so with nothing cooling
@@ -156,15 +160,11 @@ def _stayed_cold_since(view: View, changed: float) -> bool:
     fridge, longest = view.fridge, view.baseline.off_s_long
     if fridge is None or fridge.unavailable_since is not None or not longest:
         return False
-    before = fridge.bucket_means(changed - _HOUR_S, changed)
-    since = fridge.bucket_means(changed, view.now)
-    if not before or not since:
-        return False
     cut_in = view.baseline.cut_in_c
     top = max(before) if cut_in is None else max(*before, cut_in)
     past_top = top + max(_FELL_K, view.fridge_zone.step)
     would_warm = _SWING_K * (view.now - changed) / longest
-    return would_warm >= _MUST_WARM * (past_top - since[0]) and max(since) < past_top
+    return would_warm >= _MUST_WARM * (past_top - after[0]) and max(after) < past_top
 
 
 def _cooled_since(view: View, changed: float) -> bool:
