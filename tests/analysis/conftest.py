@@ -33,6 +33,18 @@ def run_scenario(
     return samples, episodes
 
 
+def mechanical_plug(
+    hours: int, start: float = START, run_w: float = 115.0
+) -> list[tuple[float, Role, float | None]]:
+    """What a plug on a mechanical thermostat records: each hour a 40-minute rest at 0 W, then a
+    20-minute run."""
+    readings: list[tuple[float, Role, float | None]] = []
+    for hour in range(hours):
+        at = start + hour * HOUR
+        readings += [(at, Role.COMPRESSOR_POWER, 0.0), (at + 2400, Role.COMPRESSOR_POWER, run_w)]
+    return readings
+
+
 def first(episodes: list[FaultEpisode], code: FaultCode) -> FaultEpisode:
     """The first episode of ``code``; fails the test if there is none."""
     found = [e for e in episodes if e.code is code]

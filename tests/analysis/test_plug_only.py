@@ -11,6 +11,8 @@ from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import Scenario, simulate
 
+from .conftest import mechanical_plug
+
 START = 1_700_000_000.0
 HOUR = 3600.0
 STANDBY_W = 16.0
@@ -153,20 +155,9 @@ def test_a_cut_under_a_mechanical_thermostat_is_told_once_the_rest_is_far_too_lo
     """A mechanical thermostat draws 0 W between runs, so a cut looks like a rest and nothing
     shows the fridge warming: after three of its longest rests (and two hours at least) the
     owner is told, late but told, and the notice ends when the compressor runs again."""
-
-    def mechanical(hours: int, start: float) -> list[tuple[float, Role, float | None]]:
-        readings: list[tuple[float, Role, float | None]] = []
-        for hour in range(hours):  # 40-minute rests, 20-minute runs
-            at = start + hour * HOUR
-            readings += [
-                (at, Role.COMPRESSOR_POWER, 0.0),
-                (at + 2400, Role.COMPRESSOR_POWER, RUN_W),
-            ]
-        return readings
-
     cut = START + 100 * HOUR + 3600  # the run of hour 100 ends; six hours without mains follow
-    readings = [*mechanical(101, START), (cut, Role.COMPRESSOR_POWER, 0.0)]
-    readings += mechanical(24, cut + 6 * HOUR)
+    readings = [*mechanical_plug(101, run_w=RUN_W), (cut, Role.COMPRESSOR_POWER, 0.0)]
+    readings += mechanical_plug(24, cut + 6 * HOUR, RUN_W)
     (outage,) = replay(readings, EngineConfig(roles=PLUG, learning_period_h=72.0))
     assert outage.code is FaultCode.POWER_OUTAGE
     assert outage.onset_at == cut
@@ -174,7 +165,8 @@ def test_a_cut_under_a_mechanical_thermostat_is_told_once_the_rest_is_far_too_lo
     assert outage.cleared_at is not None
     assert (outage.cleared_at - cut) / HOUR <= 6.7  # the first run, 40 minutes after the mains
     # healthy, the same fridge says nothing
-    assert replay(mechanical(125, START), EngineConfig(roles=PLUG, learning_period_h=72.0)) == []
+    healthy = mechanical_plug(125, run_w=RUN_W)
+    assert replay(healthy, EngineConfig(roles=PLUG, learning_period_h=72.0)) == []
 
 
 def test_a_mechanical_fridge_in_a_hot_room_that_hardly_stops_reports_no_power_cut() -> None:

@@ -17,7 +17,7 @@ from custom_components.fridge_care.analysis.model import (
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, Scenario, simulate
 
-from .conftest import START, first, hours_after, run_scenario
+from .conftest import START, first, hours_after, mechanical_plug, run_scenario
 
 
 def test_door_left_open_is_reported_during_learning() -> None:
@@ -132,10 +132,7 @@ def _coarse_probe_beside_a_frozen_plug(
     """A coarse probe that reports only 1 K changes holds 3.0 °C for days beside a mechanical
     fridge (40-minute rests at 0 W, 20-minute runs); at hour 100 the plug reads 0 W and says
     nothing more. ``warming_after`` are the hours after which the probe reports 4, 5, 6 °C."""
-    readings: list[tuple[float, Role, float | None]] = [(START, Role.FRIDGE_TEMP, 3.0)]
-    for hour in range(100):
-        at = START + hour * 3600
-        readings += [(at, Role.COMPRESSOR_POWER, 0.0), (at + 2400, Role.COMPRESSOR_POWER, 115.0)]
+    readings = [(START, Role.FRIDGE_TEMP, 3.0), *mechanical_plug(100)]
     frozen = START + 100 * 3600
     readings.append((frozen, Role.COMPRESSOR_POWER, 0.0))
     readings += [
