@@ -34,6 +34,9 @@ _INRUSH_WEIGHT = 0.1  # each run's share in the running estimate of how often in
 _SHOWS_STARTS = 0.6  # caught this often: a failing relay's bursts would show too
 _BURST_W = 150.0  # before the levels are known: a burst this high that drops straight back to
 _BURST_BACK_W = 40.0  # standby within a minute and a half is a failed start (safety from day one)
+_RESTS_KEPT = 64  # the lowest reading of each of the last rests (two or three days' worth)
+_RESTS_TO_KNOW = 3  # a floor from the third rest on (the lowest, until ten are kept)
+_OWN_LOW_SHARE = 0.1  # a reading a tenth of the rests fall to is the appliance's own
 
 
 class Cycle(NamedTuple):
@@ -116,6 +119,7 @@ class CycleTracker(Persistent):
         "_off_since",
         "_prev_end_fridge",
         "_readings",
+        "_rest_low",
         "_rest_openings",
         "_seg_peak",
         "_seg_start",
@@ -131,6 +135,8 @@ class CycleTracker(Persistent):
         "hours",
         "inrush_share",
         "last_run_end",
+        "rest_floor_w",
+        "rest_lows",
         "run_total_s",
         "signature",
     )
@@ -165,6 +171,9 @@ class CycleTracker(Persistent):
         self._doors = 0  # door openings so far, as the door sensor counts them
         self._doors_at_rest = 0  # when the current off period began
         self._rest_openings = 0  # during the off period before the current run
+        self._rest_low: float | None = None  # the lowest reading of the rest under way
+        self.rest_lows: deque[float] = deque(maxlen=_RESTS_KEPT)  # of the last rests
+        self.rest_floor_w: float | None = None  # the reading a tenth of the rests fall to
         self.last_run_end: float | None = None
         self.run_total_s = 0.0  # every second the compressor has been seen running
         self.inrush_share = 0.0  # how often this plug catches a start's inrush (recent runs)
@@ -184,6 +193,17 @@ class CycleTracker(Persistent):
         threshold hid the drop to 0 W), not the relay.
         """
         return self.inrush_share >= _SHOWS_STARTS
+
+    @property
+    def standby_w(self) -> float | None:
+        """The lowest standby this appliance's own rests hold (None until the levels are known).
+
+        The signature's off level, or lower where a tenth of the rests fall lower: a fan
+        overrun stepping down after a run leaves an on-change plug holding one step or another
+        through whole rests, and the lowest step it holds is still the appliance with mains.
+        """
+        off, floor = self.signature.off_w, self.rest_floor_w
+        return off if off is None or floor is None else min(off, floor)
 
     @property
     def running(self) -> bool:
@@ -240,9 +260,11 @@ class CycleTracker(Persistent):
                 if self._level == UNKNOWN:  # back from unavailable: resting at least since now
                     self._rest_from(at)
                 self._level = OFF
+                self._rested_at(watts)
             return
         if watts < signature.off_below_w:
             self._finish(at, fridge_c)
+            self._rested_at(watts)
             return
         self._readings += 1
         self._seg_peak = max(self._seg_peak, watts)
@@ -257,6 +279,11 @@ class CycleTracker(Persistent):
             if self._settled_first is None:
                 self._settled_first = previous
             self._settled_last = watts
+
+    def _rested_at(self, watts: float) -> None:
+        """Keep the lowest reading of the rest under way."""
+        low = self._rest_low
+        self._rest_low = watts if low is None or watts < low else low
 
     def _lamp_tv(self, at: float, watts: float, previous: float) -> float:
         """Return the change of a door-lamp bump that has just ended, else 0.
@@ -364,6 +391,7 @@ class CycleTracker(Persistent):
         """Begin an off period at ``at`` (or know it has gone on since then)."""
         self._off_since = at
         self._doors_at_rest = self._doors
+        self._rest_low = None
 
     def _finish(self, at: float, fridge_c: float | None) -> None:
         self._end_heat(at)
@@ -408,8 +436,18 @@ class CycleTracker(Persistent):
         self.cycles.append(
             Cycle(start, end, mean_w, jitter, off_s, warm, cool, self._rest_openings, start_c)
         )
+        self._note_rest_low()
         self.last_run_end = end
         self._prev_end_fridge = fridge_c
+
+    def _note_rest_low(self) -> None:
+        """Remember the lowest reading of the rest before this run, and the floor they set."""
+        if self._rest_low is None:
+            return
+        lows = self.rest_lows
+        lows.append(self._rest_low)
+        if len(lows) >= _RESTS_TO_KNOW:
+            self.rest_floor_w = sorted(lows)[int(_OWN_LOW_SHARE * len(lows))]
 
     def run_total_at(self, at: float) -> float:
         """Return the compressor's running seconds by ``at`` (pro rata within its hour).

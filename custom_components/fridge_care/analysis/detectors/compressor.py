@@ -86,7 +86,7 @@ class CompressorStartFailure(Detector):
         if not tracker.available:
             return None
         off_since = tracker.off_since
-        standby = tracker.signature.off_w
+        standby = tracker.standby_w
         longest = baseline.off_s_long
         if off_since is None or longest is None or standby is None or standby < LIVE_STANDBY_W:
             return None  # (a mechanical thermostat's 0 W could as well be no mains)

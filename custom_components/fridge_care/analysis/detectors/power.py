@@ -140,7 +140,7 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
     if power.unavailable_since is not None:
         return power.unavailable_since
     tracker = view.tracker
-    standby = tracker.signature.off_w if tracker is not None else None
+    standby = tracker.standby_w if tracker is not None else None
     if power.value is None or power.changed_at is None:
         return None
     if standby is not None and electronics_dark(power.value, standby):
