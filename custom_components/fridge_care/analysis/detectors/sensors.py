@@ -9,9 +9,10 @@ grown since on healthy days). Never before it has held longer than that: a coars
 report sits mid-swing misses cycles. A plug reading no draw at all is the mains' story (or a
 mechanical thermostat's rest), not the plug's, unless the fridge cools meanwhile or stays cold
 through hours that would have warmed it far past its cut-in without cooling; nor is a long hold
-while another fault is found that holds the compressor running or at rest. A probe lifted out for a
-minute reads the room: plausible, and no fault. Only values outside what a compartment can read, for
-a while, or an ``unavailable`` that lasts hours, are faults on their own.
+while another fault is found that holds the compressor running or at rest, nor a run held while
+the fridge only falls (the hours-long pull-down after a cut or a warm load). A probe lifted out
+for a minute reads the room: plausible, and no fault. Only values outside what a compartment can
+read, for a while, or an ``unavailable`` that lasts hours, are faults on their own.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         if explained or held < _PLUG_STUCK_AFTER_S:
             return None
         return changed if _cooled_meanwhile(view, changed) else None
+    if role is Role.COMPRESSOR_POWER and _pulling_down(view, changed):
+        return None  # one run cooling the fridge all along: its plug may hold it for hours
     usual = view.baseline.hold_s(role)
     if (
         usual is not None
@@ -165,6 +168,38 @@ def _stayed_cold(view: View, changed: float, before: list[float], after: list[fl
     past_top = top + max(_FELL_K, view.fridge_zone.step)
     would_warm = _SWING_K * (view.now - changed) / longest
     return would_warm >= _MUST_WARM * (past_top - after[0]) and max(after) < past_top
+
+
+def _pulling_down(view: View, changed: float) -> bool:
+    """Whether the plug holds a run through which the fridge has only fallen, by a kelvin or more.
+
+    After a power cut or a warm load one run pulls the fridge down for hours, and a plug that
+    reports on change may hold its reading all along. The fridge warms on for a while as the run
+    starts (its thermometer lags; a warm load spreads), then only falls. A turn by what a rest
+    warms it, either way (a fall before the warmest, a rise after), says the compressor stopped.
+    """
+    tracker, fridge = view.tracker, view.fridge
+    if tracker is None or not tracker.running or fridge is None:
+        return False
+    since = fridge.bucket_means(changed, view.now)
+    if not since:
+        return False
+    peak = since.index(max(since))
+    turn = max(_SWING_K, view.fridge_zone.step)
+    return (
+        since[peak] - since[-1] >= _FELL_K
+        and _largest_turn(since[peak:]) < turn
+        and _largest_turn([-mean for mean in since[: peak + 1]]) < turn
+    )
+
+
+def _largest_turn(means: list[float]) -> float:
+    """Return the most a series rose again after falling to a low (0 if it only falls)."""
+    low, turn = means[0], 0.0
+    for mean in means:
+        low = min(low, mean)
+        turn = max(turn, mean - low)
+    return turn
 
 
 def _cooled_since(view: View, changed: float) -> bool:
