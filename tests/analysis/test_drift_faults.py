@@ -42,6 +42,29 @@ def test_drift_fault_is_found_and_named(code: FaultCode, days: float, within_h: 
     assert wrong == set()  # nothing else was blamed first
 
 
+def test_short_cycling_is_found_where_a_slow_plug_sees_only_some_of_the_short_runs() -> None:
+    """A mechanical fridge in a 15 °C room starts every three hours; its overloaded compressor
+    trips after 1.5-4 minutes and restarts once the fridge warms back, a few times an hour. A plug
+    averaging every four minutes misses many of those runs, yet each it sees is a tenth of usual."""
+    _, episodes = run_scenario(
+        FaultCode.SHORT_CYCLING,
+        days=5.0,
+        seed=1,
+        roles=frozenset({Role.COMPRESSOR_POWER}),
+        plug_style="averaged",
+        plug_interval_s=228.0,
+        plug_window_s=8.8,
+        thermostat="mechanical",
+        standby_w=0.0,
+        ambient_c=15.0,
+        capacity_w=217.0,
+        run_power_w=83.0,
+        setpoint_c=2.56,
+        thermostat_band_k=1.07,
+    )
+    assert 0 <= hours_after(first(episodes, FaultCode.SHORT_CYCLING), 96.0) <= 12.0
+
+
 def test_a_door_seal_leak_shows_in_the_rests_where_the_thermometer_is_too_coarse() -> None:
     """A thermometer that reports only 2.5 K changes reads no warming in any rest at all.
 

@@ -31,6 +31,11 @@ _HALF_HOUR_S = 1800.0
 _RECENT_RUNS = 5  # the fridge temperature at the start of this many last runs: the cut-in now
 _NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
 _CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
+_FEWEST_STARTS = 5.0  # starts an hour a short-cycling fridge shows at least
+_TIMES_STARTS = 2.5  # and this many times its usual
+_MUCH_SHORTER = 0.25  # runs this share of usual, or shorter, are overload trips, never load
+_FEWEST_STARTS_SHORT_RUNS = 2.5
+_TIMES_STARTS_SHORT_RUNS = 5.0
 _JITTER_FLOOR = 0.15  # relative power change per running minute that no healthy run shows
 _DAY_S = 86_400.0
 _AMBIENT_POWER = 0.008  # a compressor draws about 0.8 % more per kelvin of room temperature
@@ -171,13 +176,18 @@ class ShortCycling(Detector):
     def check(self, view: View, active: bool) -> Finding | None:
         """Look for 2.5x the usual starts per hour (at least 5) and runs under 60 % of usual.
 
-        Both over the last two hours; runs must also be under 8 minutes.
+        Both over the last two hours; runs must also be under 8 minutes. Runs a quarter of usual
+        or shorter need no more than 5x the usual starts (at least 2.5): a plug that reports every
+        few minutes sees only some of runs that short, and no healthy fridge cuts its runs so.
         """
         starts, run_s = view.features.starts_per_h_2h, view.features.run_s_2h
         base_starts, base_run = view.baseline.starts_per_h, view.baseline.run_s
         if starts is None or run_s is None or base_starts is None or base_run is None:
             return None
-        need = max(5.0, 2.5 * base_starts) / view.sensitivity
+        need = max(_FEWEST_STARTS, _TIMES_STARTS * base_starts)
+        if run_s <= _MUCH_SHORTER * base_run:  # overload trips: a slow plug sees only some
+            need = min(need, max(_FEWEST_STARTS_SHORT_RUNS, _TIMES_STARTS_SHORT_RUNS * base_starts))
+        need /= view.sensitivity
         longest_s = min(480.0, 0.6 * base_run)
         if active:
             need *= 0.6
