@@ -143,6 +143,7 @@ class Population:
         "held-out-o",
         "held-out-p",
         "held-out-q",
+        "held-out-r",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -175,8 +176,9 @@ HELD_OUT_N = Population("held-out-n", 1, 3_700_000)
 HELD_OUT_O = Population("held-out-o", 1, 3_900_000)
 HELD_OUT_P = Population("held-out-p", 1, 4_100_000)
 HELD_OUT_Q = Population("held-out-q", 1, 4_300_000)
+HELD_OUT_R = Population("held-out-r", 1, 4_500_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -p for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -q for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
@@ -200,6 +202,7 @@ POPULATIONS: dict[str, Population] = {
         HELD_OUT_O,
         HELD_OUT_P,
         HELD_OUT_Q,
+        HELD_OUT_R,
     )
 }
 
