@@ -20,13 +20,20 @@ def run_scenario(
     start_h: float = 96.0,
     roles: frozenset[Role] = frozenset(Role),
     learning_h: float = 72.0,
+    ramp_h: float | None = None,
+    duration_h: float | None = None,
     **world: Any,
 ) -> tuple[list[Sample], list[FaultEpisode]]:
     """Simulate a fridge (optionally with one fault) and replay it through a fresh engine.
 
+    ``ramp_h``, ``duration_h``: the fault's own (None: the simulator's default for its kind);
     ``world``: further :class:`Scenario` fields (the sensors' reporting, say).
     """
-    faults = (FaultInjection(code, start_h=start_h),) if code is not None else ()
+    faults = (
+        (FaultInjection(code, start_h=start_h, ramp_h=ramp_h, duration_h=duration_h),)
+        if code is not None
+        else ()
+    )
     scenario = Scenario(seed=seed, days=days, start=START, roles=roles, faults=faults, **world)
     samples = simulate(scenario)
     episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=learning_h))

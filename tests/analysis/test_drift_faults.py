@@ -6,12 +6,11 @@ import pytest
 
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role, Severity
 from custom_components.fridge_care.analysis.replay import replay
-from fridge_sim import FaultInjection, Scenario, simulate
 from fridge_sim.evaluation import SENSOR_SETS
 from fridge_sim.population import Population, draw, fault_for
 from fridge_sim.simulator import FridgeSimulator
 
-from .conftest import HOUR, START, first, hours_after, run_scenario
+from .conftest import HOUR, first, hours_after, run_scenario
 
 
 def test_healthy_fridge_raises_no_ticket_worthy_alarm() -> None:
@@ -151,14 +150,12 @@ def test_a_leak_in_a_hot_busy_kitchen_is_told_by_its_leaner_runs() -> None:
     already runs much of the day, so a young leak's extra running stays within what some 4-hour
     blocks usually ask. Its runs drawing less power, day and night, tell it within a day and a half,
     a day before the food warms."""
-    roles = frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP})
-    leak = FaultInjection(FaultCode.COOLING_FAILURE, start_h=96.0, ramp_h=114.0)
-    scenario = Scenario(
-        seed=4,
+    _, episodes = run_scenario(
+        FaultCode.COOLING_FAILURE,
         days=8.0,
-        start=START,
-        roles=roles,
-        faults=(leak,),
+        seed=4,
+        roles=frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP}),
+        ramp_h=114.0,
         ambient_c=28.4,
         setpoint_c=2.4,
         thermostat_band_k=1.0,
@@ -168,7 +165,6 @@ def test_a_leak_in_a_hot_busy_kitchen_is_told_by_its_leaner_runs() -> None:
         door_openings_per_day=66.0,
         evening_load_kj=293.0,
     )
-    episodes = replay(simulate(scenario), EngineConfig(roles=roles, learning_period_h=72.0))
     cooling = first(episodes, FaultCode.COOLING_FAILURE)
     unsafe = first(episodes, FaultCode.UNSAFE_TEMPERATURE)
     assert hours_after(cooling, 96.0) <= 36.0

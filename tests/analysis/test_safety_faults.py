@@ -311,18 +311,17 @@ def test_a_coarse_freezer_probe_is_not_stuck_while_it_holds_no_longer_than_it_di
 def test_the_pull_down_after_a_cut_is_one_long_run_not_a_stuck_plug() -> None:
     """In a warm room the first run after a nine-hour cut lasts six hours, at a power an on-change
     plug (a quarter's change to report) holds all along: the fridge only falls meanwhile."""
-    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
-    scenario = Scenario(
-        seed=5,
+    _, episodes = run_scenario(
+        FaultCode.POWER_OUTAGE,
         days=5.0,
-        start=START,
+        seed=5,
+        start_h=90.0,
+        duration_h=9.0,
         roles=_CUT_ROLES,
-        faults=(cut,),
         plug_style="on_change",
         plug_change_ratio=0.26,
         plug_change_min_w=2.7,
         ambient_c=30.0,
     )
-    episodes = replay(simulate(scenario), EngineConfig(roles=_CUT_ROLES, learning_period_h=72.0))
     assert hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 0.5
     assert FaultCode.SENSOR_FAULT not in {e.code for e in episodes}
