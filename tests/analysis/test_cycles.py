@@ -126,6 +126,18 @@ def test_failed_starts_and_a_defrost_heater() -> None:
     assert tracker.cycles[-1].start == t
 
 
+def test_a_heater_that_steps_down_through_one_brief_reading_is_no_failed_start() -> None:
+    """An on-change plug sees the defrost heater switch off through one reading of its own.
+
+    For a second the plug reads 84 W between the heater's 320 W and the standby: the heater's
+    end, not a compressor burst, however high the heater drew before it.
+    """
+    tracker, t = learned_tracker()
+    feed(tracker, [(t, 320.0), (t + 1800, 84.0), (t + 1801, STANDBY_W)])
+    assert len(tracker.defrosts) == 1
+    assert list(tracker.attempts) == []
+
+
 def test_an_averaging_plug_reads_a_failed_start_below_the_run_and_it_still_counts() -> None:
     """A plug that averages over 8 s reads a 1 s locked-rotor burst as one reading near the run.
 

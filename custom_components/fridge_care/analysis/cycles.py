@@ -382,6 +382,7 @@ class CycleTracker(Persistent):
         if start - self._seg_start >= _SHORTEST_RUN_S:  # the compressor ran before the heater
             self._record_run(self._seg_start, start, None)
         self._seg_start = at  # whatever follows the heater is a fresh run, if any
+        self._seg_peak = 0.0  # (the heater's watts are no burst of it)
         self._readings = 0
         self._settled_s = self._settled_sum = self._settled_tv = 0.0
         self._settled_first = self._settled_last = None
