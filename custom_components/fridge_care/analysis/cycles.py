@@ -135,7 +135,6 @@ class CycleTracker(Persistent):
         "hours",
         "inrush_share",
         "last_run_end",
-        "rest_floor_w",
         "rest_lows",
         "run_total_s",
         "signature",
@@ -173,7 +172,6 @@ class CycleTracker(Persistent):
         self._rest_openings = 0  # during the off period before the current run
         self._rest_low: float | None = None  # the lowest reading of the rest under way
         self.rest_lows: deque[float] = deque(maxlen=_RESTS_KEPT)  # of the last rests
-        self.rest_floor_w: float | None = None  # the reading a tenth of the rests fall to
         self.last_run_end: float | None = None
         self.run_total_s = 0.0  # every second the compressor has been seen running
         self.inrush_share = 0.0  # how often this plug catches a start's inrush (recent runs)
@@ -202,8 +200,10 @@ class CycleTracker(Persistent):
         overrun stepping down after a run leaves an on-change plug holding one step or another
         through whole rests, and the lowest step it holds is still the appliance with mains.
         """
-        off, floor = self.signature.off_w, self.rest_floor_w
-        return off if off is None or floor is None else min(off, floor)
+        off, lows = self.signature.off_w, self.rest_lows
+        if off is None or len(lows) < _RESTS_TO_KNOW:
+            return off
+        return min(off, sorted(lows)[int(_OWN_LOW_SHARE * len(lows))])
 
     @property
     def running(self) -> bool:
@@ -437,18 +437,10 @@ class CycleTracker(Persistent):
         self.cycles.append(
             Cycle(start, end, mean_w, jitter, off_s, warm, cool, self._rest_openings, start_c)
         )
-        self._note_rest_low()
+        if self._rest_low is not None:
+            self.rest_lows.append(self._rest_low)
         self.last_run_end = end
         self._prev_end_fridge = fridge_c
-
-    def _note_rest_low(self) -> None:
-        """Remember the lowest reading of the rest before this run, and the floor they set."""
-        if self._rest_low is None:
-            return
-        lows = self.rest_lows
-        lows.append(self._rest_low)
-        if len(lows) >= _RESTS_TO_KNOW:
-            self.rest_floor_w = sorted(lows)[int(_OWN_LOW_SHARE * len(lows))]
 
     def run_total_at(self, at: float) -> float:
         """Return the compressor's running seconds by ``at`` (pro rata within its hour).
