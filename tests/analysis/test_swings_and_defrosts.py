@@ -15,6 +15,9 @@ from custom_components.fridge_care.analysis.engine import Engine
 from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode, Role
 from custom_components.fridge_care.analysis.replay import replay
 from custom_components.fridge_care.analysis.swings import Swings
+from fridge_sim import FaultInjection, Scenario, simulate
+
+from .conftest import START
 
 HOUR = 3600.0
 
@@ -237,6 +240,29 @@ def test_only_a_steady_rhythms_missed_defrost_becomes_a_ticket(
     assert len(missed) == 1
     assert missed[0].detected_at > starts[-1] * HOUR  # only once the defrosts stopped
     assert missed[0].confirmed is ticket
+
+
+@pytest.mark.parametrize("plug_style", ["on_change", "averaged"])
+def test_a_plug_reading_garbage_shows_no_missed_defrost(plug_style: str) -> None:
+    """A plug-only fridge defrosting after every 4 running hours; its plug then reads -55 W,
+    85 W, anything, for a day. The owner hears the plug is faulty; a heater it could not show is
+    no missed defrost, and no technician comes for one."""
+    roles = frozenset({Role.COMPRESSOR_POWER})
+    garbage = FaultInjection(
+        FaultCode.SENSOR_FAULT, start_h=84.0, role=Role.COMPRESSOR_POWER, sensor_mode="implausible"
+    )
+    scenario = Scenario(
+        seed=1,
+        days=5.0,
+        start=START,
+        roles=roles,
+        faults=(garbage,),
+        plug_style=plug_style,
+        defrost_style="timed_run",
+        defrost_interval_h=4.0,
+    )
+    episodes = replay(list(simulate(scenario)), EngineConfig(roles=roles, learning_period_h=72.0))
+    assert [e.code for e in episodes] == [FaultCode.SENSOR_FAULT]
 
 
 def test_a_bump_taken_for_a_defrost_does_not_break_a_rhythm() -> None:

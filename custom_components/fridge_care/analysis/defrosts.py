@@ -149,8 +149,9 @@ class DefrostLog(Persistent):
     def overdue(self, now: float, run_s: float | None, blind_until: float | None) -> Overdue | None:
         """How overdue the next defrost is, in the known rhythm's time; None: no rhythm known.
 
-        A defrost may have passed while the witness was unavailable: the count then restarts
-        from when it came back (but only then: a witness holding a steady value was watching).
+        A defrost may have passed while the witness was unavailable or reading nonsense: the
+        count then restarts from when it came back (but only then: a witness holding a steady
+        value was watching).
         """
         last = self.last
         if last is None:
@@ -180,7 +181,8 @@ class DefrostLog(Persistent):
         """Record new defrosts (called every ten minutes).
 
         ``blind_until`` is when the witness (plug or freezer sensor) last came back from being
-        unavailable: an interval spanning a blind spell may hide a defrost and is not learned.
+        unavailable or faulty: an interval spanning a blind spell may hide a defrost and is not
+        learned.
         ``handled`` are the times the freezer's probe read what the freezer cannot (handled).
         """
         if tracker is not None and (tracker.defrosts or tracker.signature.heater_w is not None):

@@ -224,12 +224,11 @@ class Engine:
             fridge_swings,
             baseline,
         )
-        witness = self._signal(Role.COMPRESSOR_POWER) or freezer
         self._defrosts.observe(
             now,
             tracker,
             freezer_swings,
-            witness.gap_end if witness is not None else None,
+            self._defrost_witness_back_at(),
             self._plausibility[Role.FREEZER_TEMP].suspects,
         )
         since = self._learning_since
@@ -253,6 +252,19 @@ class Engine:
     def _signal(self, role: Role) -> Signal | None:
         return self._signals[role] if role in self.config.roles else None
 
+    def _defrost_witness_back_at(self) -> float | None:
+        """When the sensor that shows defrosts (plug, else freezer) last came back to the truth.
+
+        From an unavailable spell, or from a stream of readings no sensor of its kind can give:
+        a defrost may have passed unseen in either, so neither counts towards a missed one.
+        """
+        roles = self.config.roles
+        role = Role.COMPRESSOR_POWER if Role.COMPRESSOR_POWER in roles else Role.FREEZER_TEMP
+        if role not in roles:
+            return None
+        ends = (self._signals[role].gap_end, self._plausibility[role].faulty_until())
+        return max((at for at in ends if at is not None), default=None)
+
     def _view(self, now: float, active: set[FaultCode]) -> View:
         roles = self.config.roles
         return View(
@@ -271,6 +283,7 @@ class Engine:
             features=self._features,
             baseline=self._baseline,
             defrosts=self._defrosts,
+            defrost_witness_back_at=self._defrost_witness_back_at(),
             implausible_since={
                 role.value: since
                 for role, check in self._plausibility.items()

@@ -16,6 +16,7 @@ _ANCHOR_AGE_S = 60.0  # the pace is also measured from a good reading at least t
 _ANCHOR_WITHIN_S = 600.0  # and no older than this: a slow change is simply a change
 _SUSPECTS_IN_S = 900.0
 _SUSPECTS_NEEDED = 3
+FAULTY_AFTER_S = 1800.0  # a stream this long is a faulty sensor: a lifted probe's is shorter
 _NEW_LEVEL_S = 600.0  # suspect readings that agree with each other this long: a new level
 _AGREE_K = 2.0
 _BACK_SHARE = 0.5  # handling ends within half a minute's change of the reading before it
@@ -125,6 +126,15 @@ class Plausibility(Persistent):
             self._level_since, self._level_value = at, value
             return False
         return at - self._level_since >= _NEW_LEVEL_S
+
+    def faulty_until(self) -> float | None:
+        """When the last stream of suspect readings long enough to be a fault ended (or its latest).
+
+        Until then the sensor said nothing true: what it may have missed meanwhile is unknown.
+        """
+        if self.suspects and self.suspects[-1] - self._streak_start >= FAULTY_AFTER_S:
+            return self.suspects[-1]
+        return None
 
     def faulty_since(self, now: float) -> float | None:
         """Start of the current stream of suspect readings, if it is a stream, else None."""

@@ -65,6 +65,7 @@ class View:
     features: Features
     baseline: Baseline
     defrosts: DefrostLog
+    defrost_witness_back_at: float | None  # the defrost witness's last return from blindness
     implausible_since: dict[str, float]
     disturbed_at: float  # last time an outage or an open door upset the fridge's rhythm
     active: set[FaultCode]  # open episodes, plus faults already found in this evaluation

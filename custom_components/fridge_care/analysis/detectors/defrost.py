@@ -31,12 +31,11 @@ class DefrostFailure(Detector):
         rhythm's missed defrost becomes a ticket: once the compressor works harder (ice) and 3.5
         usual intervals have passed, or once it has persisted; a loose one stays a notice.
         """
-        witness = view.power if view.power is not None else view.freezer
         tracker = view.tracker
         overdue = view.defrosts.overdue(
             view.now,
             tracker.run_total_s if tracker is not None else None,
-            witness.gap_end if witness is not None else None,
+            view.defrost_witness_back_at,
         )
         if overdue is None or overdue.since_s < overdue.after_s / view.sensitivity:
             return None

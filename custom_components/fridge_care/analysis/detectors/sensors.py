@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from ..baseline import sensor_hold_s
 from ..model import FaultCode, Role
+from ..plausibility import FAULTY_AFTER_S
 from ..power import NO_DRAW_W
 from ..signals import Signal
 from . import Detector, Finding, View
 
 _HOUR_S = 3600.0
-_IMPLAUSIBLE_FOR_S = 1800.0  # a probe lifted out, then warming back through its lag, is shorter
 _DEAD_AFTER_S = 2 * _HOUR_S
 _STUCK_AFTER_S = 3 * _HOUR_S
 _RUNS_WHILE_STUCK = 6  # full runs the plug counted while the thermometer did not move
@@ -67,7 +67,7 @@ class SensorFault(Detector):
             if signal is None:
                 continue
             bad_since = view.implausible_since.get(role.value)
-            if bad_since is not None and view.now - bad_since >= _IMPLAUSIBLE_FOR_S:
+            if bad_since is not None and view.now - bad_since >= FAULTY_AFTER_S:
                 evidence[f"{role.value}_implausible"] = 1.0
                 onsets.append(bad_since)
                 continue
