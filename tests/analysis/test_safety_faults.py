@@ -17,7 +17,7 @@ from custom_components.fridge_care.analysis.model import (
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, Scenario, simulate
 
-from .conftest import START, first, hours_after, mechanical_plug, run_scenario
+from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
 
 def test_door_left_open_is_reported_during_learning() -> None:
@@ -325,3 +325,28 @@ def test_the_pull_down_after_a_cut_is_one_long_run_not_a_stuck_plug() -> None:
     )
     assert hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 0.5
     assert FaultCode.SENSOR_FAULT not in {e.code for e in episodes}
+
+
+def test_a_thermostat_turned_far_up_is_unsafe_food_not_a_start_relay() -> None:
+    """The dial turned 6 K up in a cool room: the compressor rests 14 hours while the fridge warms
+    to 11-12 °C, its new setting, then runs again. The owner hears the food is warm; the
+    polled plug saw no start at all, yet no technician comes for a start relay."""
+    roles = frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.DOOR})
+    dial = FaultInjection(FaultCode.UNSAFE_TEMPERATURE, start_h=96.0, strength=1.4)
+    scenario = Scenario(
+        seed=1,
+        days=5.0,
+        start=START,
+        roles=roles,
+        faults=(dial,),
+        plug_style="polled",
+        ambient_c=16.0,
+        ambient_daily_swing_c=0.5,
+    )
+    episodes = replay(
+        list(simulate(scenario)),
+        EngineConfig(roles=roles, learning_period_h=72.0),
+        until=scenario.start + scenario.days * 24 * HOUR,
+    )
+    assert hours_after(first(episodes, FaultCode.UNSAFE_TEMPERATURE), 96.0) < 4
+    assert [e.code for e in episodes if e.ticket_worthy and e.confirmed] == []

@@ -29,8 +29,12 @@ _DEFROST_DUE = 0.8
 _PAST_CUT_IN_K = 0.7
 _HALF_HOUR_S = 1800.0
 _RECENT_RUNS = 5  # the fridge temperature at the start of this many last runs: the cut-in now
-_NOBODY_SETS_C = 9.0  # no fridge is set this warm: it is not resting, it cannot cool
-_CONFIRM_NO_RUN_S = 8 * 3600.0  # with the plug alone: longer than a thermostat's warm-up
+# No fridge is set this warm: it is not resting, it cannot cool. A dial turned to its warmest
+# (about 10 °C) starts the compressor at its top band, a probe may read a kelvin high.
+_NOBODY_SETS_C = 12.0
+# With the plug alone: longer than a thermostat's warm-up (a dial turned 6 K up in a cool room
+# rests the compressor for 10-16 hours while the fridge warms to its new setting).
+_CONFIRM_NO_RUN_S = 16 * 3600.0
 _FEWEST_STARTS = 5.0  # starts an hour a short-cycling fridge shows at least
 _TIMES_STARTS = 2.5  # and this many times its usual
 _MUCH_SHORTER = 0.25  # runs this share of usual, or shorter, are overload trips, never load
@@ -132,6 +136,7 @@ class CompressorStartFailure(Detector):
             evidence={"hours_without_run": round(resting / 3600, 1)},
             onset_at=off_since,
             confirmed=confirmed,
+            persistence_confirms=False,  # hours alone are a thermostat's warm-up as well
         )
 
 
