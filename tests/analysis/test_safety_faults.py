@@ -327,26 +327,37 @@ def test_the_pull_down_after_a_cut_is_one_long_run_not_a_stuck_plug() -> None:
     assert FaultCode.SENSOR_FAULT not in {e.code for e in episodes}
 
 
-def test_a_thermostat_turned_far_up_is_unsafe_food_not_a_start_relay() -> None:
-    """The dial turned 6 K up in a cool room: the compressor rests 14 hours while the fridge warms
-    to 11-12 °C, its new setting, then runs again. The owner hears the food is warm; the
-    polled plug saw no start at all, yet no technician comes for a start relay."""
+def _dial_turned_far_up(seed: int, room_c: float, days: float) -> list[FaultEpisode]:
+    """Replay a fridge whose dial is turned 6 K up at hour 96, its plug polled every minute."""
     roles = frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.DOOR})
     dial = FaultInjection(FaultCode.UNSAFE_TEMPERATURE, start_h=96.0, strength=1.4)
     scenario = Scenario(
-        seed=1,
-        days=5.0,
+        seed=seed,
+        days=days,
         start=START,
         roles=roles,
         faults=(dial,),
         plug_style="polled",
-        ambient_c=16.0,
+        ambient_c=room_c,
         ambient_daily_swing_c=0.5,
     )
-    episodes = replay(
+    return replay(
         list(simulate(scenario)),
         EngineConfig(roles=roles, learning_period_h=72.0),
-        until=scenario.start + scenario.days * 24 * HOUR,
+        until=scenario.start + days * 24 * HOUR,
     )
+
+
+def test_a_thermostat_turned_far_up_is_unsafe_food_not_a_start_relay() -> None:
+    """In a cool room the compressor rests 14 hours while the fridge warms to 11-12 °C, its new
+    setting, then runs again. The owner hears the food is warm; the polled plug saw no start at
+    all, yet no technician comes for a start relay."""
+    episodes = _dial_turned_far_up(seed=1, room_c=16.0, days=5.0)
     assert hours_after(first(episodes, FaultCode.UNSAFE_TEMPERATURE), 96.0) < 4
     assert [e.code for e in episodes if e.ticket_worthy and e.confirmed] == []
+
+
+def test_a_plug_resting_while_the_fridge_warms_to_a_new_setting_is_not_stuck() -> None:
+    """The plug holds its standby for hours while the fridge only warms: it tells the truth."""
+    episodes = _dial_turned_far_up(seed=3, room_c=20.0, days=4.3)
+    assert [e.code for e in episodes] == [FaultCode.UNSAFE_TEMPERATURE]

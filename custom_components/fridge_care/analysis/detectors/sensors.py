@@ -109,6 +109,8 @@ def _stuck_since(view: View, role: Role, signal: Signal) -> float | None:
         return changed if _cooled_meanwhile(view, changed) else None
     if role is Role.COMPRESSOR_POWER and _pulling_down(view, changed):
         return None  # one run cooling the fridge all along: its plug may hold it for hours
+    if role is Role.COMPRESSOR_POWER and _warming_at_rest(view, changed):
+        return None  # a rest through which the fridge warms past its cycle: nothing cools it
     usual = view.baseline.hold_s(role)
     if (
         usual is not None
@@ -175,21 +177,52 @@ def _pulling_down(view: View, changed: float) -> bool:
 
     After a power cut or a warm load one run pulls the fridge down for hours, and a plug that
     reports on change may hold its reading all along. The fridge warms on for a while as the run
-    starts (its thermometer lags; a warm load spreads), then only falls. A turn by what a rest
-    warms it, either way (a fall before the warmest, a rise after), says the compressor stopped.
+    starts (its thermometer lags; a warm load spreads), then only falls.
     """
-    tracker, fridge = view.tracker, view.fridge
-    if tracker is None or not tracker.running or fridge is None:
+    tracker = view.tracker
+    if tracker is None or not tracker.running:
         return False
-    since = fridge.bucket_means(changed, view.now)
-    if not since:
+    since = _fridge_since(view, changed)
+    return since is not None and _one_way(since, _turn_k(view))
+
+
+def _warming_at_rest(view: View, changed: float) -> bool:
+    """Whether the plug holds a rest through which the fridge has only risen, by a kelvin or more.
+
+    The plug then tells the truth: nothing cools the fridge (a thermostat turned up, a
+    compressor that cannot start, a cut the plug outlives). A plug stuck at its standby while
+    the compressor runs on leaves the fridge turning down at every run, within its band.
+    """
+    tracker = view.tracker
+    if tracker is None or tracker.running:
         return False
-    peak = since.index(max(since))
-    turn = max(_SWING_K, view.fridge_zone.step)
+    since = _fridge_since(view, changed)
+    return since is not None and _one_way([-mean for mean in since], _turn_k(view))
+
+
+def _fridge_since(view: View, changed: float) -> list[float] | None:
+    """Return the fridge's ten-minute means since the plug last changed (None without them)."""
+    fridge = view.fridge
+    since = fridge.bucket_means(changed, view.now) if fridge is not None else None
+    return since or None
+
+
+def _turn_k(view: View) -> float:
+    """Return the turn that says the compressor switched: what a rest warms the fridge by."""
+    return max(_SWING_K, view.fridge_zone.step)
+
+
+def _one_way(means: list[float], turn: float) -> bool:
+    """Whether a series fell by a kelvin or more from its highest, turning nowhere else.
+
+    Up to its highest it may only rise (a lagging thermometer carries on a while), after it only
+    fall: a turn by ``turn`` either way says the compressor switched meanwhile.
+    """
+    peak = means.index(max(means))
     return (
-        since[peak] - since[-1] >= _FELL_K
-        and _largest_turn(since[peak:]) < turn
-        and _largest_turn([-mean for mean in since[: peak + 1]]) < turn
+        means[peak] - means[-1] >= _FELL_K
+        and _largest_turn(means[peak:]) < turn
+        and _largest_turn([-mean for mean in means[: peak + 1]]) < turn
     )
 
 
