@@ -151,6 +151,22 @@ def test_an_averaging_plug_reads_a_failed_start_below_the_run_and_it_still_count
     assert list(tracker.attempts) == [t, t + 300]
 
 
+def test_a_failed_start_averaged_under_halfway_to_the_run_counts_at_a_0_w_rest() -> None:
+    """A mechanical thermostat's fridge rests at 0 W; a plug averaging over 9 s reads its 1 s
+    locked-rotor bursts as 60-75 W, under halfway to its 150 W run yet above any lamp: each is
+    a failed start. A start read partly, its run after it, is no failed start."""
+    tracker, t = CycleTracker(), 0.0
+    for _ in range(6):
+        feed(tracker, [(t + 60 * k, 0.0) for k in range(40)] + polled(t + 2400, 20, 150.0))
+        t += 3600
+        tracker.signature.relearn(t)
+    feed(tracker, [(t, 0.0), (t + 60, 62.0), (t + 69, 0.0), (t + 400, 73.0), (t + 409, 0.0)])
+    feed(tracker, [(t + 700, 38.0), (t + 730, 0.0)])  # the brightest lamp
+    feed(tracker, [(t + 900, 70.0), *polled(t + 909, 20, 150.0), (t + 2100, 0.0)])
+    assert list(tracker.attempts) == [t + 60, t + 400]
+    assert tracker.cycles[-1].start == t + 909
+
+
 def test_a_pull_down_that_slides_is_not_jitter_but_chatter_is() -> None:
     tracker, t = learned_tracker()
     sliding = [(t + 20 * k, 170.0 - k) for k in range(40)] + [(t + 800, STANDBY_W)]

@@ -152,7 +152,7 @@ class CycleTracker(Persistent):
         self._seg_start = 0.0
         self._seg_peak = 0.0
         self._readings = 0
-        self._burst_at: float | None = None  # a burst under way while the levels are unknown
+        self._burst_at: float | None = None  # a burst under way short of a run (or of known levels)
         self._settled_s = 0.0
         self._settled_sum = 0.0
         self._settled_tv = 0.0  # watts of change, every way, between settled readings
@@ -255,12 +255,14 @@ class CycleTracker(Persistent):
             return
         if self._level in (OFF, UNKNOWN):
             if watts >= signature.on_w:
+                self._burst_at = None  # (a start read partly: the run follows)
                 self._begin(at, watts, fridge_c)
             else:
                 if self._level == UNKNOWN:  # back from unavailable: resting at least since now
                     self._rest_from(at)
                 self._level = OFF
                 self._rested_at(watts)
+                self._averaged_burst(at, watts)
             return
         if watts < signature.off_below_w:
             self._finish(at, fridge_c)
@@ -316,6 +318,22 @@ class CycleTracker(Persistent):
             if watts < _BURST_BACK_W and at - started <= _LONE_READING_S:
                 self.attempts.append(started)
             self._burst_at = None
+
+    def _averaged_burst(self, at: float, watts: float) -> None:
+        """Count a failed start that a plug averaging over seconds reads short of a run.
+
+        A 1-3 s locked-rotor burst averaged over a 5-10 s window reads a fraction of it: above
+        all a lamp and fans add to the standby (``attempt_w``), yet under the running level. It
+        comes from a rest and drops straight back; a start read partly has its run after it.
+        """
+        if watts >= self.signature.attempt_w:
+            if self._burst_at is None:
+                self._burst_at = at
+            return
+        started = self._burst_at
+        if started is not None and at - started <= _LONE_READING_S:
+            self.attempts.append(started)
+        self._burst_at = None
 
     def _hold(self, at: float, seconds: float, watts: float) -> None:
         """Book the held reading ``watts`` for the ``seconds`` it stood from ``at``."""
