@@ -104,6 +104,10 @@ class Engine:
         self._tracker = CycleTracker()
         self._baseline = Baseline()
         self._defrosts = DefrostLog()
+        # The sensor that shows defrosts: the plug's heater, else the freezer's bumps.
+        self._defrost_witness = next(
+            (r for r in (Role.COMPRESSOR_POWER, Role.FREEZER_TEMP) if r in roles), None
+        )
         self._episodes = EpisodeBook()
         self._detectors = [cls() for cls in DETECTORS if CATALOG[cls.code].observable(roles)]
         self._pending: list[tuple[float, Role, float | None]] = []
@@ -253,17 +257,18 @@ class Engine:
         return self._signals[role] if role in self.config.roles else None
 
     def _defrost_witness_back_at(self) -> float | None:
-        """When the sensor that shows defrosts (plug, else freezer) last came back to the truth.
+        """When the sensor that shows defrosts last came back to the truth.
 
         From an unavailable spell, or from a stream of readings no sensor of its kind can give:
         a defrost may have passed unseen in either, so neither counts towards a missed one.
         """
-        roles = self.config.roles
-        role = Role.COMPRESSOR_POWER if Role.COMPRESSOR_POWER in roles else Role.FREEZER_TEMP
-        if role not in roles:
+        role = self._defrost_witness
+        if role is None:
             return None
-        ends = (self._signals[role].gap_end, self._plausibility[role].faulty_until())
-        return max((at for at in ends if at is not None), default=None)
+        gap_end, faulty_until = self._signals[role].gap_end, self._plausibility[role].faulty_until()
+        if gap_end is None or faulty_until is None:
+            return faulty_until if gap_end is None else gap_end
+        return max(gap_end, faulty_until)
 
     def _view(self, now: float, active: set[FaultCode]) -> View:
         roles = self.config.roles
