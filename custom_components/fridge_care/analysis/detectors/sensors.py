@@ -10,7 +10,8 @@ report sits mid-swing misses cycles. A plug reading no draw at all is the mains'
 mechanical thermostat's rest), not the plug's, unless the fridge cools meanwhile or stays cold
 through hours that would have warmed it far past its cut-in without cooling; nor is a long hold
 while another fault is found that holds the compressor running or at rest, nor a run held while
-the fridge only falls (the hours-long pull-down after a cut or a warm load). A probe lifted out
+the fridge only falls (the hours-long pull-down after a cut or a warm load), nor a rest held
+while it only warms (a thermostat turned up, a compressor that cannot start). A probe lifted out
 for a minute reads the room: plausible, and no fault. Only values outside what a compartment can
 read, for a while, or an ``unavailable`` that lasts hours, are faults on their own.
 """
