@@ -265,6 +265,27 @@ def test_a_plug_reading_garbage_shows_no_missed_defrost(plug_style: str) -> None
     assert [e.code for e in episodes] == [FaultCode.SENSOR_FAULT]
 
 
+def test_bumps_that_fall_into_step_after_weeks_without_any_are_no_rhythm() -> None:
+    """A fridge that never defrosts, its freezer read alone: three weeks without a bump, then
+    four long mains cuts in three days warm the freezer, 16-40 hours apart. Taking the 40-hour
+    gap for a missed sighting, the bumps agree like a timer's, but nothing had come for 490
+    hours before them: no defrost is ever called missed. A timer seen from its first days is."""
+    cuts = (490.0, 530.1, 546.0, 565.8)
+    readings = [
+        (at, Role.FREEZER_TEMP, max(defrosting(value, at - h * HOUR) for h in cuts))
+        for at, value in freezer(700)
+    ]
+    config = EngineConfig(roles=frozenset({Role.FREEZER_TEMP}), learning_period_h=72.0)
+    assert FaultCode.DEFROST_FAILURE not in {
+        e.code for e in replay(readings, config, every_s=600.0)
+    }
+    timer = DefrostLog()
+    for at in (30.0, 50.0, 70.0, 90.0):
+        timer.record(at * HOUR, None, None)
+    overdue = timer.overdue(160 * HOUR, None, None, watched_since=0.0)
+    assert overdue is not None and overdue.since_s >= overdue.after_s
+
+
 def test_a_bump_taken_for_a_defrost_does_not_break_a_rhythm() -> None:
     """A warm load lifts the freezer between two defrosts 24 h apart: two short intervals."""
     log = DefrostLog()

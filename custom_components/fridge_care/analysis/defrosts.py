@@ -34,6 +34,8 @@ _BUMP_RISE_MIN_S = 600.0  # a heater takes ten minutes or more to warm the freez
 # The ordinary swing and troughs are read over days: a coarse sensor shows a few cycles a day,
 # and a day's median would count the defrosts' own rises among them.
 _BUMP_HISTORY_S = 72 * HOUR_S
+# The freezer witness tells a bump only once it knows the ordinary swing: up to these days.
+_WITNESS_READY_S = _BUMP_HISTORY_S
 _BUMP_LOOK_BACK_S = 6 * HOUR_S  # a bump is looked for this long once it is settled (ticks missed)
 # A handled probe's kept readings are the room's: the one just before those set aside, and those
 # as it settles back (it is taken again once within a few kelvin of where it was).
@@ -146,12 +148,21 @@ class DefrostLog(Persistent):
         """Return the median of the last six clock intervals (call only when there is one)."""
         return median(list(self.intervals)[-6:])
 
-    def overdue(self, now: float, run_s: float | None, blind_until: float | None) -> Overdue | None:
+    def overdue(
+        self,
+        now: float,
+        run_s: float | None,
+        blind_until: float | None,
+        watched_since: float | None = None,
+    ) -> Overdue | None:
         """How overdue the next defrost is, in the known rhythm's time; None: no rhythm known.
 
         A defrost may have passed while the witness was unavailable or reading nonsense: the
         count then restarts from when it came back (but only then: a witness holding a steady
-        value was watching).
+        value was watching). A clock rhythm must also account for the time before its first
+        defrost, since ``watched_since``: one that began after a quiet longer than the witness
+        needs to read the freezer plus an overdue span is a few bumps that fell into step (warm
+        loads on a fridge that never defrosts), not a defrost that comes like clockwork.
         """
         last = self.last
         if last is None:
@@ -166,9 +177,15 @@ class DefrostLog(Persistent):
                 since = max(since, self.blind_run_s)
             assert run_s is not None
             return Overdue(run_s - since, *by_running)
-        if by_clock is not None:
-            return Overdue(now - max(last, blind_until or last), *by_clock)
-        return None
+        if by_clock is None or self._began_late(watched_since, by_clock.after_s):
+            return None
+        return Overdue(now - max(last, blind_until or last), *by_clock)
+
+    def _began_late(self, watched_since: float | None, after_s: float) -> bool:
+        """Whether the first defrost seen (all are still kept) came long after watching began."""
+        if watched_since is None or len(self.times) == self.times.maxlen:
+            return False
+        return self.times[0] - watched_since > _WITNESS_READY_S + after_s
 
     def observe(
         self,

@@ -289,6 +289,7 @@ class Engine:
             baseline=self._baseline,
             defrosts=self._defrosts,
             defrost_witness_back_at=self._defrost_witness_back_at(),
+            learning_since=self._learning_since,
             implausible_since={
                 role.value: since
                 for role, check in self._plausibility.items()

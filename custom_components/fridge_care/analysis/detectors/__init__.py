@@ -66,6 +66,7 @@ class View:
     baseline: Baseline
     defrosts: DefrostLog
     defrost_witness_back_at: float | None  # the defrost witness's last return from blindness
+    learning_since: float | None  # when the engine began watching this fridge (or relearning)
     implausible_since: dict[str, float]
     disturbed_at: float  # last time an outage or an open door upset the fridge's rhythm
     active: set[FaultCode]  # open episodes, plus faults already found in this evaluation
