@@ -147,6 +147,7 @@ class Population:
         "held-out-s",
         "held-out-t",
         "held-out-u",
+        "held-out-v",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -183,8 +184,9 @@ HELD_OUT_R = Population("held-out-r", 1, 4_500_000)
 HELD_OUT_S = Population("held-out-s", 1, 4_700_000)
 HELD_OUT_T = Population("held-out-t", 1, 4_900_000)
 HELD_OUT_U = Population("held-out-u", 1, 5_100_000)
+HELD_OUT_V = Population("held-out-v", 1, 5_300_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -t for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -u for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
@@ -212,6 +214,7 @@ POPULATIONS: dict[str, Population] = {
         HELD_OUT_S,
         HELD_OUT_T,
         HELD_OUT_U,
+        HELD_OUT_V,
     )
 }
 
