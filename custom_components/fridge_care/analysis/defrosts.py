@@ -34,8 +34,6 @@ _BUMP_RISE_MIN_S = 600.0  # a heater takes ten minutes or more to warm the freez
 # The ordinary swing and troughs are read over days: a coarse sensor shows a few cycles a day,
 # and a day's median would count the defrosts' own rises among them.
 _BUMP_HISTORY_S = 72 * HOUR_S
-# The freezer witness tells a bump only once it knows the ordinary swing: up to these days.
-_WITNESS_READY_S = _BUMP_HISTORY_S
 _BUMP_LOOK_BACK_S = 6 * HOUR_S  # a bump is looked for this long once it is settled (ticks missed)
 # A handled probe's kept readings are the room's: the one just before those set aside, and those
 # as it settles back (it is taken again once within a few kelvin of where it was).
@@ -161,8 +159,9 @@ class DefrostLog(Persistent):
         count then restarts from when it came back (but only then: a witness holding a steady
         value was watching). A clock rhythm must also account for the time before its first
         defrost, since ``watched_since``: one that began after a quiet longer than the witness
-        needs to read the freezer plus an overdue span is a few bumps that fell into step (warm
-        loads on a fridge that never defrosts), not a defrost that comes like clockwork.
+        needs to read the freezer plus an overdue span is a few bumps that fell into step (mains
+        cuts or warm loads on a fridge that never defrosts), not a defrost that comes like
+        clockwork.
         """
         last = self.last
         if last is None:
@@ -185,7 +184,8 @@ class DefrostLog(Persistent):
         """Whether the first defrost seen (all are still kept) came long after watching began."""
         if watched_since is None or len(self.times) == self.times.maxlen:
             return False
-        return self.times[0] - watched_since > _WITNESS_READY_S + after_s
+        # (the freezer witness tells a bump once it has read the ordinary swing over its history)
+        return self.times[0] - watched_since > _BUMP_HISTORY_S + after_s
 
     def observe(
         self,
