@@ -102,10 +102,10 @@ class CoolingFailure(Detector):
         rests = ratio(now.rest_pace_24h, base.rest_pace)
         asks = _ASKS_LEAN if power is not None and power <= _LEAN_POWER else _ASKS
         if (
-            day < 1 + (asks.day - 1) * scale
-            or (asks.every_block is not None and every < 1 + (asks.every_block - 1) * scale)
-            or latest < 1 + (asks.now - 1) * scale
-            or runs < 1 + (asks.runs - 1) * scale
+            day < _eased(asks.day, scale)
+            or (asks.every_block is not None and every < _eased(asks.every_block, scale))
+            or latest < _eased(asks.now, scale)
+            or runs < _eased(asks.runs, scale)
             or (power is not None and power > _POWER_UP)
             or (not active and rests is not None and rests >= _RESTS_SHORTER)
         ):
@@ -150,8 +150,8 @@ class CoolingFailure(Detector):
         if (
             share is not None
             and slower is not None
-            and share >= 1 + (share_up - 1) * scale
-            and slower <= 1 - (1 - cooling_slower) * scale
+            and share >= _eased(share_up, scale)
+            and slower <= _eased(cooling_slower, scale)
         ):
             if self._slow_since is None:
                 self._slow_since = view.now
@@ -194,6 +194,14 @@ class CoolingFailure(Detector):
             and _held_warm(view, 1.5 / view.sensitivity),
             persistence_confirms=False,
         )
+
+
+def _eased(ask: float, scale: float) -> float:
+    """Return a ratio to usual that is asked, moved towards 1 by ``scale``.
+
+    Halved while an episode is open (it stays on with less), and by the owner's sensitivity.
+    """
+    return 1 + (ask - 1) * scale
 
 
 def _above_usual(view: View) -> float | None:
