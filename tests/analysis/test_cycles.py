@@ -222,3 +222,26 @@ def test_a_busy_kitchens_door_lamp_is_not_chatter_but_a_small_relays_chatter_is(
     feed(tracker, [*chatter, (t + 900, 2.0)])
     relay = tracker.cycles[-1].jitter
     assert relay is not None and relay > 0.3
+
+
+def test_a_door_lamp_after_an_on_change_plug_held_the_runs_first_reading_is_not_chatter() -> None:
+    """A plug that reports only 13 % changes holds a 52 W run's first reading (63 W, its start
+    surge) for minutes while the surge fades; each 34 W lamp bump then drops the run back to
+    where it had slid to (58.5 W), below the held reading. Those bumps are the door, not a
+    chattering relay (held-out-v's plug-only fridge 17 had a ticket for them)."""
+    tracker = CycleTracker()
+    t = 0.0
+    for _ in range(6):
+        feed(tracker, polled(t, 40, 3.0) + polled(t + 2400, 20, 52.0))
+        t += 3600
+        tracker.signature.relearn(t)
+    feed(tracker, [(t, 3.0)])
+    t += 600
+    bump = [80.9, 92.7, 70.2, 58.5]  # the lamp on (read as it rose), then off
+    run = [(t, 63.2)]
+    run += [(t + 360 + k, w) for k, w in enumerate(bump)]
+    run += [(t + 480 + k, w) for k, w in enumerate([75.0, 92.4, 58.4])]
+    feed(tracker, [*run, (t + 540, 58.5), (t + 600, 3.0)])
+    assert tracker.cycles[-1].start == t  # that run alone
+    jitter = tracker.cycles[-1].jitter
+    assert jitter is not None and jitter < 0.05

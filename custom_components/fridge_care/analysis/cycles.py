@@ -29,6 +29,8 @@ _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
 _HEATER_FLAT = 0.12  # and draws a steady power: its time-weighted spread is this share of its mean
 _LAMP_BACK_S = 180.0  # and is switched off again within this
 _LAMP_BACK_SHARE = 0.05  # the run is back where it was: within this share of its power (or 3 W)
+_HELD_SLIDE_SHARE = 0.2  # or lower, where the lamp rose from the run's first reading, held by a
+# plug reporting on change while the start surge faded: the lamp's readings show the run slid
 _INRUSH_SEEN = 2.0  # a run whose first readings reach this many times its power: inrush caught
 _INRUSH_WEIGHT = 0.1  # each run's share in the running estimate of how often inrush is caught
 _SHOWS_STARTS = 0.6  # caught this often: a failing relay's bursts would show too
@@ -292,16 +294,21 @@ class CycleTracker(Persistent):
 
         The lamp (10-40 W) lifts a run for as long as the door is open and drops it back to where
         it was: a busy kitchen's evening of door openings is not a chattering relay, which moves
-        the power every way at every reading and seldom comes back exactly.
+        the power every way at every reading and seldom comes back exactly. A plug that reports
+        on change may have shown nothing since the run's first reading, held while the start
+        surge faded under its threshold; a lamp rising from that reading drops the run back
+        below it, and only that slide, not the lamp, is the run's own change.
         """
         change = abs(watts - previous)
         start = self._bump_from
         if start is not None:
             back = max(3.0, _LAMP_BACK_SHARE * start)
-            if at - self._bump_at <= _LAMP_BACK_S and start - back <= watts <= start + LAMP_MAX_W:
+            held = start == self._settled_first  # (a relay's chatter reports at every reading)
+            slid = max(back, _HELD_SLIDE_SHARE * start) if held else back
+            if at - self._bump_at <= _LAMP_BACK_S and start - slid <= watts <= start + LAMP_MAX_W:
                 if watts - start <= back:  # down to where it was: a lamp switched off
                     self._bump_from = None
-                    return self._bump_tv + change
+                    return self._bump_tv + change - max(0.0, start - back - watts)
                 self._bump_tv += change
                 return 0.0
             self._bump_from = None
