@@ -361,3 +361,62 @@ def test_a_plug_resting_while_the_fridge_warms_to_a_new_setting_is_not_stuck() -
     """The plug holds its standby for hours while the fridge only warms: it tells the truth."""
     episodes = _dial_turned_far_up(seed=3, room_c=20.0, days=4.3)
     assert [e.code for e in episodes] == [FaultCode.UNSAFE_TEMPERATURE]
+
+
+@pytest.mark.parametrize(
+    "roles",
+    [frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP}), frozenset({Role.COMPRESSOR_POWER})],
+)
+def test_a_relay_failing_on_a_mechanical_fridge_is_not_a_power_cut(roles: frozenset[Role]) -> None:
+    """A mechanical thermostat rests at 0 W, as a fridge without mains would; a plug polled
+    every 20 s catches only some of the locked rotor's 1.4 s bursts, but a couple caught in one
+    rest say the mains is there (a cut cuts one start short at most). The hours without a run
+    are the relay: diagnostic fridges 10206 (with a thermometer) and 10209 (the plug alone)
+    were told as power cuts."""
+    _, episodes = run_scenario(
+        FaultCode.COMPRESSOR_START_FAILURE,
+        days=4.5,
+        seed=6,
+        roles=roles,
+        plug_style="polled",
+        plug_interval_s=20.0,
+        thermostat="mechanical",
+        standby_w=0.0,
+        run_power_w=85.0,
+        inrush_ratio=8.0,
+        inrush_s=1.4,
+        ambient_c=24.0,
+    )
+    relay = first(episodes, FaultCode.COMPRESSOR_START_FAILURE)
+    assert relay.ticket_worthy and 0 < hours_after(relay, 96.0) <= 8.0
+    assert FaultCode.POWER_OUTAGE not in {
+        e.code for e in episodes if e.detected_at > START + 96 * HOUR
+    }
+
+
+def test_a_start_cut_short_by_a_cut_on_a_mechanical_fridge_is_still_a_cut() -> None:
+    """The mains goes just as the compressor starts: the plug catches one burst, then 0 W for
+    nine hours. One burst is what a start cut short leaves; a relay that cannot start retries
+    every few minutes, so only bursts caught again and again say the mains is there."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    cut = FaultInjection(FaultCode.POWER_OUTAGE, start_h=90.0, duration_h=9.0)
+    scenario = Scenario(
+        seed=5,
+        days=4.5,
+        start=START,
+        roles=roles,
+        faults=(cut,),
+        thermostat="mechanical",
+        outage_plug="zero",
+    )
+    readings = simulate(scenario)
+    dark = next(
+        at
+        for at, role, watts in readings
+        if role is Role.COMPRESSOR_POWER and watts == 0.0 and at >= START + 90 * HOUR
+    )
+    burst = [(dark + 1.0, Role.COMPRESSOR_POWER, 700.0), (dark + 21.0, Role.COMPRESSOR_POWER, 0.0)]
+    readings = sorted([*readings, *burst], key=lambda r: r[0])
+    episodes = replay(readings, EngineConfig(roles=roles, learning_period_h=72.0))
+    assert 0 < hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 4.0
+    assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}

@@ -18,11 +18,19 @@ from ..cycles import CycleTracker
 from ..defrosts import DefrostLog
 from ..features import Features
 from ..model import EngineConfig, FaultCode, Severity
+from ..power import NO_DRAW_W
 from ..signals import Compartment, Door, Signal
 from ..state import Persistent
 from ..swings import Swings
 
 _PULL_DOWN_S = 3 * 3600.0
+_MECHANICAL_PAST_CUT_IN_K = 2.0  # a mechanical thermostat's band is wide and drifts
+_MECHANICAL_RESTS = 2.0  # long ordinary off periods
+_PLUG_ALONE_RESTS = 3.0  # with nothing to show the fridge warming, far longer than any rest
+_PLUG_ALONE_REST_S = 2 * 3600.0
+# Bursts caught in one rest that say a relay keeps retrying (every few minutes) with the mains
+# there: a cut can cut one start short, and a run's end can leave one reading that looks a burst.
+RETRIES_CAUGHT = 2
 LIVE_STANDBY_W = 1.0  # standby electronics: an appliance resting at this or more has them
 _DARK_SHARE = 0.5  # a reading under half the learned standby: the electronics went dark too
 
@@ -35,6 +43,12 @@ def electronics_dark(watts: float, standby: float) -> bool:
     return standby >= LIVE_STANDBY_W and watts < _DARK_SHARE * standby
 
 
+def attempts_since_last_run(tracker: CycleTracker) -> int:
+    """Count the start attempts (bursts that never became a run) caught since the last run."""
+    last = tracker.last_run_end
+    return sum(1 for a in tracker.attempts if last is None or a > last)
+
+
 def silent_since_last_run(tracker: CycleTracker) -> bool:
     """Whether a plug that shows every start has shown no start attempt since the last run.
 
@@ -42,8 +56,36 @@ def silent_since_last_run(tracker: CycleTracker) -> bool:
     the mains is gone and the plug's on-change threshold hid the drop to 0 W (a relay that
     cannot start would show its bursts).
     """
-    last = tracker.last_run_end
-    return tracker.shows_starts and not any(last is None or a > last for a in tracker.attempts)
+    return tracker.shows_starts and not attempts_since_last_run(tracker)
+
+
+def overlong_rest(view: View) -> float | None:
+    """Return since when the compressor has rested far longer than this fridge ever does.
+
+    At 0 W, or under a plug silent at its standby; None while it has not. A mechanical thermostat
+    draws 0 W between runs, so only a rest two of its longest long, with the fridge well past its
+    cut-in, says the compressor is not running when it should; with the plug alone nothing shows
+    the fridge warming, so the rest must be three of its longest. Then either the mains is gone
+    or the compressor cannot start: bursts caught say which.
+    """
+    tracker, power = view.tracker, view.power
+    if tracker is None or power is None or power.value is None:
+        return None
+    standby, off_since = tracker.standby_w, tracker.off_since
+    cut_in, longest, fridge = view.baseline.cut_in_c, view.baseline.off_s_long, view.fridge
+    if standby is None or longest is None or off_since is None:
+        return None
+    resting = view.now - off_since
+    if fridge is not None:
+        past = (
+            fridge.value is not None
+            and cut_in is not None
+            and fridge.value >= cut_in + _MECHANICAL_PAST_CUT_IN_K
+        )
+        return off_since if past and resting >= _MECHANICAL_RESTS * longest else None
+    alone = view.freezer is None and power.value <= NO_DRAW_W
+    far = resting >= max(_PLUG_ALONE_RESTS * longest, _PLUG_ALONE_REST_S)
+    return off_since if alone and far else None
 
 
 @dataclass(frozen=True, slots=True)

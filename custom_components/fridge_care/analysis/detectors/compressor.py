@@ -7,12 +7,14 @@ from itertools import islice
 from ..model import FaultCode, Role
 from . import (
     LIVE_STANDBY_W,
+    RETRIES_CAUGHT,
     Detector,
     Finding,
     View,
     clamp01,
     electronics_dark,
     keep_if,
+    overlong_rest,
     ratio,
     silent_since_last_run,
 )
@@ -50,7 +52,8 @@ class CompressorStartFailure(Detector):
 
     A plug that samples every minute often misses the one-second bursts; then the tell is that
     the compressor has not run for far longer than this fridge ever rests, while the plug shows
-    the fridge's electronics alive (so the mains is there) and the fridge warms past its cut-in.
+    the fridge's electronics alive (so the mains is there) and the fridge warms past its cut-in;
+    on a mechanical thermostat's 0 W, while the bursts it did catch say the mains is there.
     """
 
     __slots__ = ("_distrusted_at",)
@@ -87,9 +90,9 @@ class CompressorStartFailure(Detector):
                 onset_at=failed[0],
                 confirmed=len(failed) >= need + 2 or (warming or 0.0) >= _WARMED_K,
             )
-        return self._no_run(view, active)
+        return self._no_run(view, active, len(failed))
 
-    def _no_run(self, view: View, active: bool) -> Finding | None:
+    def _no_run(self, view: View, active: bool, tried: int) -> Finding | None:
         tracker, baseline = view.tracker, view.baseline
         assert tracker is not None
         if not tracker.available:
@@ -97,13 +100,15 @@ class CompressorStartFailure(Detector):
         off_since = tracker.off_since
         standby = tracker.standby_w
         longest = baseline.off_s_long
-        if off_since is None or longest is None or standby is None or standby < LIVE_STANDBY_W:
-            return None  # (a mechanical thermostat's 0 W could as well be no mains)
+        if off_since is None or longest is None or standby is None:
+            return None
         watts = view.power.value if view.power is not None else None
         if watts is None or electronics_dark(watts, standby):
             return None  # no mains (an outage), not the compressor
         if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
             return None
+        if standby < LIVE_STANDBY_W:  # a mechanical thermostat's 0 W could as well be no mains
+            return _caught_trying(view, tried)
         if silent_since_last_run(tracker):
             return None  # this plug shows every start: nothing tried to start, the mains is gone
         resting = view.now - off_since
@@ -138,6 +143,25 @@ class CompressorStartFailure(Detector):
             confirmed=confirmed,
             persistence_confirms=False,  # hours alone are a thermostat's warm-up as well
         )
+
+
+def _caught_trying(view: View, tried: int) -> Finding | None:
+    """Tell a rest at 0 W far longer than any, with bursts caught in it: the relay, not mains.
+
+    A plug polled every 15-60 s catches few of a locked rotor's 1-3 s bursts, but a couple are
+    enough to say the mains is there and the thermostat calls for cold (no power draws none).
+    """
+    rested = overlong_rest(view)
+    if rested is None or tried < RETRIES_CAUGHT:
+        return None
+    return Finding(
+        confidence=0.7,
+        evidence={
+            "hours_without_run": round((view.now - rested) / 3600, 1),
+            "failed_starts": float(tried),
+        },
+        onset_at=rested,
+    )
 
 
 def _cut_in(view: View) -> float | None:

@@ -11,7 +11,8 @@ runs, so there 0 W means no power only once the compartment is far past its cut-
 rests; so does a plug that shows every compressor start yet holds its standby reading that long
 with no start attempt (its on-change threshold hid the drop to 0 W). With the plug alone on a
 mechanical thermostat nothing shows the fridge warming: a rest three times its longest is no power
-(or a plug stuck at 0 W), told late but told.
+(or a plug stuck at 0 W), told late but told. Start attempts caught again and again in such a
+rest say the mains is there: the compressor cannot start (:mod:`.compressor`), no power cut.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from __future__ import annotations
 from ..model import FaultCode
 from ..power import NO_DRAW_W
 from ..signals import Signal
-from . import Detector, Finding, View, electronics_dark, silent_since_last_run
+from . import (
+    RETRIES_CAUGHT,
+    Detector,
+    Finding,
+    View,
+    attempts_since_last_run,
+    electronics_dark,
+    overlong_rest,
+    silent_since_last_run,
+)
 
 _CONFIRM_AFTER_S = 600.0
 _OFFLINE_AFTER_S = 1200.0  # unavailable this long with no cooling seen: told as an outage
@@ -29,10 +39,6 @@ _PAST_CUT_IN_K = 0.3  # or past the temperature at which this fridge's compresso
 _COOLING_K = 0.3
 _WARMS_BY_S = 2 * 3600.0
 _WARMS_BY_K = 0.5
-_MECHANICAL_PAST_CUT_IN_K = 2.0  # a mechanical thermostat's band is wide and drifts
-_MECHANICAL_RESTS = 2.0  # long ordinary off periods
-_PLUG_ALONE_RESTS = 3.0  # with nothing to show the fridge warming, far longer than any rest
-_PLUG_ALONE_REST_S = 2 * 3600.0
 
 
 class PowerOutage(Detector):
@@ -61,6 +67,7 @@ class PowerOutage(Detector):
             and tracker.off_since == self._lost_at
             and tracker.available
             and not tracker.running
+            and attempts_since_last_run(tracker) < RETRIES_CAUGHT
         ):
             lost_at = self._lost_at
         if power is None or lost_at is None:
@@ -148,29 +155,7 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
     silent = tracker is not None and silent_since_last_run(tracker)
     if power.value > NO_DRAW_W and not silent:
         return None
-    cut_in, longest, fridge = view.baseline.cut_in_c, view.baseline.off_s_long, view.fridge
-    off_since = tracker.off_since if tracker is not None else None
-    if (  # a mechanical thermostat (0 W is off), or a plug silent at its standby: off for long and
-        # well past the cut-in is no power
-        standby is not None
-        and cut_in is not None
-        and longest is not None
-        and off_since is not None
-        and view.now - off_since >= _MECHANICAL_RESTS * longest
-        and fridge is not None
-        and fridge.value is not None
-        and fridge.value >= cut_in + _MECHANICAL_PAST_CUT_IN_K
-    ):
-        return off_since
-    if (  # the plug alone on a mechanical thermostat: no compartment to warm, so only a rest far
-        # longer than any it had while healthy says no power (or a plug stuck at 0 W)
-        view.fridge is None
-        and view.freezer is None
-        and standby is not None
-        and longest is not None
-        and off_since is not None
-        and power.value <= NO_DRAW_W
-        and view.now - off_since >= max(_PLUG_ALONE_RESTS * longest, _PLUG_ALONE_REST_S)
-    ):
-        return off_since
-    return None
+    rested = overlong_rest(view)
+    if rested is None or tracker is None or attempts_since_last_run(tracker) >= RETRIES_CAUGHT:
+        return None  # (a relay caught retrying: the mains is there, the compressor cannot start)
+    return rested
