@@ -28,20 +28,24 @@ def polled(
     return [(start + k * step, watts + (1.0 if k % 2 else -1.0)) for k in range(count)]
 
 
-def cycle(start: float) -> list[tuple[float, float]]:
+def cycle(
+    start: float, standby_w: float = STANDBY_W, run_w: float = RUN_W
+) -> list[tuple[float, float]]:
     """An hour: 40 minutes at standby, a 20-minute run, and the drop back to standby."""
-    return polled(start, 40, STANDBY_W) + polled(start + 2400, 20, RUN_W)
+    return polled(start, 40, standby_w) + polled(start + 2400, 20, run_w)
 
 
-def learned_tracker(cycles: int = 6) -> tuple[CycleTracker, float]:
+def learned_tracker(
+    cycles: int = 6, standby_w: float = STANDBY_W, run_w: float = RUN_W
+) -> tuple[CycleTracker, float]:
     """A tracker that has seen ``cycles`` ordinary hours and learned the levels from them."""
     tracker = CycleTracker()
     t = 0.0
     for _ in range(cycles):
-        feed(tracker, cycle(t))
+        feed(tracker, cycle(t, standby_w, run_w))
         t += 3600
         tracker.signature.relearn(t)
-    feed(tracker, [(t, STANDBY_W)])
+    feed(tracker, [(t, standby_w)])
     return tracker, t
 
 
@@ -207,12 +211,7 @@ def test_failed_starts_count_from_day_one() -> None:
 def test_a_busy_kitchens_door_lamp_is_not_chatter_but_a_small_relays_chatter_is() -> None:
     """A 27 W lamp on a 52 W run at every other reading; then the same run chattering by 25 %."""
     rng = random.Random(7)
-    tracker = CycleTracker()
-    t = 0.0
-    for _ in range(6):
-        feed(tracker, polled(t, 40, 2.0) + polled(t + 2400, 20, 52.0))
-        t += 3600
-        tracker.signature.relearn(t)
+    tracker, t = learned_tracker(standby_w=2.0, run_w=52.0)
     run = [(t + 20 * k, 52.0 + (27.0 if k % 4 == 1 else 0.0)) for k in range(45)]
     feed(tracker, [*run, (t + 900, 2.0)])
     lamp = tracker.cycles[-1].jitter
@@ -229,13 +228,7 @@ def test_a_door_lamp_after_an_on_change_plug_held_the_runs_first_reading_is_not_
     surge) for minutes while the surge fades; each 34 W lamp bump then drops the run back to
     where it had slid to (58.5 W), below the held reading. Those bumps are the door, not a
     chattering relay (held-out-v's plug-only fridge 17 had a ticket for them)."""
-    tracker = CycleTracker()
-    t = 0.0
-    for _ in range(6):
-        feed(tracker, polled(t, 40, 3.0) + polled(t + 2400, 20, 52.0))
-        t += 3600
-        tracker.signature.relearn(t)
-    feed(tracker, [(t, 3.0)])
+    tracker, t = learned_tracker(standby_w=3.0, run_w=52.0)
     t += 600
     bump = [80.9, 92.7, 70.2, 58.5]  # the lamp on (read as it rose), then off
     run = [(t, 63.2)]
