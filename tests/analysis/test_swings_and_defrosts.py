@@ -16,8 +16,10 @@ from custom_components.fridge_care.analysis.model import EngineConfig, FaultCode
 from custom_components.fridge_care.analysis.replay import replay
 from custom_components.fridge_care.analysis.swings import Swings
 from fridge_sim import FaultInjection, Scenario, simulate
+from fridge_sim.population import Population, draw, fault_for
+from fridge_sim.simulator import FridgeSimulator
 
-from .conftest import START
+from .conftest import START, first
 
 HOUR = 3600.0
 
@@ -294,3 +296,27 @@ def test_a_bump_taken_for_a_defrost_does_not_break_a_rhythm() -> None:
     assert log.rhythm_s is not None
     overdue = log.overdue(72.5 * HOUR + 70 * HOUR, None, None)
     assert overdue is not None and overdue.since_s >= overdue.after_s  # 70 h without: missed
+
+
+def test_a_plug_told_stuck_files_no_missed_defrost() -> None:
+    """held-out-w's plug-only fridge 10512: its heartbeat plug froze at 92 hours and was told
+    stuck three hours later; the missed-defrost clock ran on through the frozen plug, and a plug
+    frozen at its run level reads the whole day as running (ice, it seemed): a defrost ticket
+    seven hours after. A sensor the owner has been told is faulty sees no defrost."""
+    population, index = Population("held-out-w", 1, 5_500_000), 10_512
+    roles = frozenset({Role.COMPRESSOR_POWER})
+    fault = fault_for(population, index, FaultCode.SENSOR_FAULT, 92.02, roles)
+    scenario = draw(
+        population,
+        index,
+        days=(92.02 + 24.0) / 24,
+        roles=roles,
+        faults=(fault,),
+        healthy_outages=False,
+        frost_free=False,
+    )
+    end = scenario.start + scenario.days * 86_400
+    samples = FridgeSimulator(scenario).advance(end)
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0), until=end)
+    assert "compressor_power_unchanged_h" in first(episodes, FaultCode.SENSOR_FAULT).evidence
+    assert FaultCode.DEFROST_FAILURE not in {e.code for e in episodes}

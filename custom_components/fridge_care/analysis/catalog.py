@@ -140,6 +140,10 @@ _SPECS = (
                 FaultCode.COMPRESSOR_START_FAILURE,
                 FaultCode.POWER_OUTAGE,
                 FaultCode.UNSAFE_TEMPERATURE,  # a thermostat turned up runs (and defrosts) less
+                # A plug (or freezer probe) stuck at one reading shows no heater, and a plug stuck
+                # at its run level reads the whole day as running: no defrost is seen missed
+                # through a sensor the owner has been told is faulty.
+                FaultCode.SENSOR_FAULT,
             }
         ),
     ),
