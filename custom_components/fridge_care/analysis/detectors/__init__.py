@@ -49,6 +49,11 @@ def attempts_since_last_run(tracker: CycleTracker) -> int:
     return sum(1 for a in tracker.attempts if last is None or a > last)
 
 
+def caught_retrying(tracker: CycleTracker) -> bool:
+    """Whether the plug caught a relay retrying since the last run: the mains is there."""
+    return attempts_since_last_run(tracker) >= RETRIES_CAUGHT
+
+
 def silent_since_last_run(tracker: CycleTracker) -> bool:
     """Whether a plug that shows every start has shown no start attempt since the last run.
 

@@ -21,11 +21,10 @@ from ..model import FaultCode
 from ..power import NO_DRAW_W
 from ..signals import Signal
 from . import (
-    RETRIES_CAUGHT,
     Detector,
     Finding,
     View,
-    attempts_since_last_run,
+    caught_retrying,
     electronics_dark,
     overlong_rest,
     silent_since_last_run,
@@ -67,7 +66,7 @@ class PowerOutage(Detector):
             and tracker.off_since == self._lost_at
             and tracker.available
             and not tracker.running
-            and attempts_since_last_run(tracker) < RETRIES_CAUGHT
+            and not caught_retrying(tracker)
         ):
             lost_at = self._lost_at
         if power is None or lost_at is None:
@@ -156,6 +155,6 @@ def _lost_at(view: View, power: Signal | None) -> float | None:
     if power.value > NO_DRAW_W and not silent:
         return None
     rested = overlong_rest(view)
-    if rested is None or tracker is None or attempts_since_last_run(tracker) >= RETRIES_CAUGHT:
+    if rested is None or tracker is None or caught_retrying(tracker):
         return None  # (a relay caught retrying: the mains is there, the compressor cannot start)
     return rested
