@@ -130,6 +130,17 @@ def test_failed_starts_and_a_defrost_heater() -> None:
     assert tracker.cycles[-1].start == t
 
 
+def test_a_run_the_plug_came_back_to_is_no_failed_start() -> None:
+    """The plug was off the network while the compressor started; it comes back reading the
+    run, which ends half a minute later. The run began unseen: no burst, so nothing says a relay
+    failed (two healthy diagnostic fridges were told one). A burst from a rest still counts."""
+    tracker, t = learned_tracker()
+    feed(tracker, [(t + 600, None), (t + 2400, RUN_W), (t + 2430, STANDBY_W)])
+    assert list(tracker.attempts) == []
+    feed(tracker, [(t + 3000, 600.0), (t + 3003, STANDBY_W)])
+    assert list(tracker.attempts) == [t + 3000]
+
+
 def test_a_heater_that_steps_down_through_one_brief_reading_is_no_failed_start() -> None:
     """An on-change plug sees the defrost heater switch off through one reading of its own.
 

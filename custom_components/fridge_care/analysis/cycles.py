@@ -125,6 +125,7 @@ class CycleTracker(Persistent):
         "_rest_openings",
         "_seg_peak",
         "_seg_start",
+        "_seg_unseen_start",
         "_settled_first",
         "_settled_last",
         "_settled_s",
@@ -153,6 +154,7 @@ class CycleTracker(Persistent):
         self._last_w: float | None = None
         self._seg_start = 0.0
         self._seg_peak = 0.0
+        self._seg_unseen_start = False  # the plug came back to a run: it began while unseen
         self._readings = 0
         self._burst_at: float | None = None  # a burst under way short of a run (or of known levels)
         self._settled_s = 0.0
@@ -373,6 +375,7 @@ class CycleTracker(Persistent):
                 self._settled_s += settled
 
     def _begin(self, at: float, watts: float, fridge_c: float | None) -> None:
+        self._seg_unseen_start = self._level == UNKNOWN
         self._level = RUN
         self._seg_start = at
         self._seg_peak = watts
@@ -431,7 +434,8 @@ class CycleTracker(Persistent):
             self._record_run(start, at, fridge_c)
             self._rest_from(at)
         elif (lone or length < _ATTEMPT_S) and self._seg_peak >= self.signature.attempt_w:
-            self.attempts.append(start)
+            if not self._seg_unseen_start:  # (no burst in what began unseen: a run ending)
+                self.attempts.append(start)
 
     def _record_run(self, start: float, end: float, fridge_c: float | None) -> None:
         hours = self.hours
