@@ -15,7 +15,7 @@ from custom_components.fridge_care.analysis.model import (
     Severity,
 )
 from custom_components.fridge_care.analysis.replay import replay
-from fridge_sim import FaultInjection, Scenario, simulate
+from fridge_sim import FaultInjection, FridgeSimulator, Scenario, simulate
 
 from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
@@ -420,3 +420,40 @@ def test_a_start_cut_short_by_a_cut_on_a_mechanical_fridge_is_still_a_cut() -> N
     episodes = replay(readings, EngineConfig(roles=roles, learning_period_h=72.0))
     assert 0 < hours_after(first(episodes, FaultCode.POWER_OUTAGE), 90.0) <= 4.0
     assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}
+
+
+def test_one_burst_caught_as_the_fridge_calls_for_cold_is_a_start_relay() -> None:
+    """A plug polled every 45 s catches few of a locked rotor's 1.5 s bursts; this one caught
+    the first. The fridge is at its cut-in, the electronics show the mains and no run follows
+    in ten minutes (a hard start that tripped runs at its next try): the relay is told then,
+    not an hour later when the fridge is well past its cut-in (held-out-x's fridge 10204), and
+    the technician is booked once the fridge has warmed a kelvin."""
+    roles = frozenset({Role.COMPRESSOR_POWER, Role.FRIDGE_TEMP, Role.FREEZER_TEMP, Role.DOOR})
+    relay = FaultInjection(FaultCode.COMPRESSOR_START_FAILURE, start_h=96.0)
+    scenario = Scenario(
+        seed=2,
+        days=4.3,
+        start=START,
+        roles=roles,
+        faults=(relay,),
+        plug_style="polled",
+        plug_interval_s=45.0,
+        standby_w=6.0,
+        inrush_ratio=7.0,
+        inrush_s=1.5,
+    )
+    sim = FridgeSimulator(scenario)
+    readings = sim.advance(START + scenario.days * 24 * HOUR)
+    tried = next(at for at in sim.failed_starts if at >= START + 96 * HOUR)
+    resting = [w for at, role, w in readings if role is Role.COMPRESSOR_POWER and at < tried][-1]
+    caught = [
+        (tried + 0.5, Role.COMPRESSOR_POWER, 7.0 * sim.run_power_w),
+        (tried + 45.5, Role.COMPRESSOR_POWER, resting),  # the next poll: the standby again
+    ]
+    readings = sorted([*readings, *caught], key=lambda r: r[0])
+    episodes = replay(readings, EngineConfig(roles=roles, learning_period_h=72.0))
+    found = first(episodes, FaultCode.COMPRESSOR_START_FAILURE)
+    assert found.detected_at - tried <= 20 * 60
+    assert found.evidence["failed_starts"] >= 1
+    assert found.ticket_worthy and found.confirmed
+    assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}

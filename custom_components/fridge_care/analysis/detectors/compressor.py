@@ -30,6 +30,9 @@ _DEFROST_REST_S = 3600.0  # a defrost stops the compressor for up to an hour
 _DEFROST_DUE = 0.8
 _PAST_CUT_IN_K = 0.7
 _HALF_HOUR_S = 1800.0
+# A healthy compressor that trips on a hard start runs at its next try, minutes later.
+_RETRIED_S = 600.0
+_CALLING_K = 0.3  # a failed start comes as the fridge reaches its cut-in, give or take this
 _RECENT_RUNS = 5  # the fridge temperature at the start of this many last runs: the cut-in now
 # No fridge is set this warm: it is not resting, it cannot cool. A dial turned to its warmest
 # (about 10 °C) starts the compressor at its top band, a probe may read a kelvin high.
@@ -90,6 +93,18 @@ class CompressorStartFailure(Detector):
                 onset_at=failed[0],
                 confirmed=len(failed) >= need + 2 or (warming or 0.0) >= _WARMED_K,
             )
+        if failed and _thermostat_called(view, failed[0]):
+            return Finding(
+                confidence=0.7,
+                evidence={
+                    "failed_starts": float(len(failed)),
+                    "hours_without_run": round(
+                        (view.now - (tracker.off_since or failed[0])) / 3600, 1
+                    ),
+                },
+                onset_at=failed[0],
+                confirmed=(warming or 0.0) >= _WARMED_K,
+            )
         return self._no_run(view, active, len(failed))
 
     def _no_run(self, view: View, active: bool, tried: int) -> Finding | None:
@@ -143,6 +158,26 @@ class CompressorStartFailure(Detector):
             confirmed=confirmed,
             persistence_confirms=False,  # hours alone are a thermostat's warm-up as well
         )
+
+
+def _thermostat_called(view: View, tried_at: float) -> bool:
+    """Whether one caught failed start was the thermostat's call that the compressor missed.
+
+    A plug polled every 15-60 s catches few of a locked rotor's 1-3 s bursts. One that came as
+    the fridge reached its cut-in, no run in the ten minutes since while the fridge stays there,
+    and electronics that show the mains (a cut would darken them): the compressor cannot start.
+    A burst-like reading while the fridge is well below its cut-in is no call for cold.
+    """
+    tracker, power, fridge = view.tracker, view.power, view.fridge
+    if tracker is None or power is None or power.value is None or fridge is None:
+        return False
+    standby, cut_in, now = tracker.standby_w, _cut_in(view), fridge.value
+    if standby is None or standby < LIVE_STANDBY_W or electronics_dark(power.value, standby):
+        return False
+    if cut_in is None or now is None or view.now - tried_at < _RETRIED_S or now < cut_in:
+        return False
+    then = fridge.mean(tried_at, tried_at)
+    return then is not None and then >= cut_in - max(_CALLING_K, view.fridge_zone.step)
 
 
 def _caught_trying(view: View, tried: int) -> Finding | None:
