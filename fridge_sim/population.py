@@ -150,6 +150,7 @@ class Population:
         "held-out-v",
         "held-out-w",
         "held-out-x",
+        "held-out-y",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -189,8 +190,9 @@ HELD_OUT_U = Population("held-out-u", 1, 5_100_000)
 HELD_OUT_V = Population("held-out-v", 1, 5_300_000)
 HELD_OUT_W = Population("held-out-w", 1, 5_500_000)
 HELD_OUT_X = Population("held-out-x", 1, 5_700_000)
+HELD_OUT_Y = Population("held-out-y", 1, 5_900_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -w for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -x for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
@@ -221,6 +223,7 @@ POPULATIONS: dict[str, Population] = {
         HELD_OUT_V,
         HELD_OUT_W,
         HELD_OUT_X,
+        HELD_OUT_Y,
     )
 }
 
