@@ -53,10 +53,12 @@ _AMBIENT_POWER = 0.008  # a compressor draws about 0.8 % more per kelvin of room
 class CompressorStartFailure(Detector):
     """The compressor cannot start: bursts of inrush current that never become a run.
 
-    A plug that samples every minute often misses the one-second bursts; then the tell is that
-    the compressor has not run for far longer than this fridge ever rests, while the plug shows
-    the fridge's electronics alive (so the mains is there) and the fridge warms past its cut-in;
-    on a mechanical thermostat's 0 W, while the bursts it did catch say the mains is there.
+    A plug that samples every minute often misses the one-second bursts. One it caught as the
+    fridge reached its cut-in, with no run ten minutes on, is enough beside a thermometer; with
+    none, the tell is that the compressor has not run for far longer than this fridge ever
+    rests, while the plug shows the fridge's electronics alive (so the mains is there) and the
+    fridge warms past its cut-in; on a mechanical thermostat's 0 W, while the bursts it did catch
+    say the mains is there.
     """
 
     __slots__ = ("_distrusted_at",)
