@@ -16,6 +16,7 @@ from custom_components.fridge_care.analysis.model import (
 )
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, FridgeSimulator, Scenario, simulate
+from fridge_sim.population import HELD_OUT_Y, draw
 
 from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
@@ -457,3 +458,14 @@ def test_one_burst_caught_as_the_fridge_calls_for_cold_is_a_start_relay() -> Non
     assert found.evidence["failed_starts"] >= 1
     assert found.ticket_worthy and found.confirmed
     assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
+
+
+def test_a_probe_that_reads_past_the_cut_in_without_warming_is_no_start_relay() -> None:
+    """held-out-y's healthy fridge 42: a 0.5 K probe read 3.5 °C, a kelvin past the cut-in,
+    from the start of a rest a little longer than its longest (after a warm load) and never
+    moved; the compressor then ran. Nothing cooling it, a fridge warms all through a rest: a
+    reading that has not, says nothing of the thermostat's call (a start-relay notice before)."""
+    scenario = draw(HELD_OUT_Y, 42, days=46.0, roles=frozenset(Role))  # as the evaluation drew it
+    samples = FridgeSimulator(scenario).advance(scenario.start + 222 * HOUR)  # the first notice
+    episodes = replay(samples, EngineConfig(roles=scenario.roles, learning_period_h=72.0))
+    assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}

@@ -135,7 +135,8 @@ class CompressorStartFailure(Detector):
             # The fridge is past where its compressor always starts and an ordinary rest is
             # over: the thermostat has called for cold and nothing runs. A coarse sensor (one
             # that reports only 1.5 K changes) must be past it by a whole step to say so.
-            if fridge < cut_in + max(_PAST_CUT_IN_K, view.fridge_zone.step):
+            past = max(_PAST_CUT_IN_K, view.fridge_zone.step)
+            if fridge < cut_in + past or not _warmed_through(view, off_since, fridge, past):
                 return None
             wait = max(longest, _NO_RUN_WARM_MIN_S) / view.sensitivity
             if _defrost_due(view):  # a timer rests the compressor for its defrost, heater or not
@@ -199,6 +200,23 @@ def _caught_trying(view: View, tried: int) -> Finding | None:
         },
         onset_at=rested,
     )
+
+
+def _warmed_through(view: View, since: float, now_c: float, by_k: float) -> bool:
+    """Whether the fridge has warmed by ``by_k`` through the rest since ``since``.
+
+    Nothing cooling it, a fridge warms all through a rest from where the last run left it. A
+    probe that read past the cut-in from the rest's start and has not moved since (a coarse one
+    in a warm corner, the air after a warm load), or since it came back from being unavailable,
+    says nothing of the thermostat's own call.
+    """
+    fridge = view.fridge
+    if fridge is None:
+        return True
+    if fridge.gap_end is not None:  # back from a blind spell: a probe settling reads downhill
+        since = max(since, fridge.gap_end)
+    low = min(fridge.bucket_means(since, view.now), default=now_c)
+    return now_c - min(low, fridge.mean(view.now, view.now) or now_c) >= by_k
 
 
 def _cut_in(view: View) -> float | None:
