@@ -151,6 +151,7 @@ class Population:
         "held-out-w",
         "held-out-x",
         "held-out-y",
+        "held-out-z",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -191,8 +192,9 @@ HELD_OUT_V = Population("held-out-v", 1, 5_300_000)
 HELD_OUT_W = Population("held-out-w", 1, 5_500_000)
 HELD_OUT_X = Population("held-out-x", 1, 5_700_000)
 HELD_OUT_Y = Population("held-out-y", 1, 5_900_000)
+HELD_OUT_Z = Population("held-out-z", 1, 6_500_000)  # (6,100,000 and 6,300,000: diagnostic)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -x for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -y for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
@@ -224,6 +226,7 @@ POPULATIONS: dict[str, Population] = {
         HELD_OUT_W,
         HELD_OUT_X,
         HELD_OUT_Y,
+        HELD_OUT_Z,
     )
 }
 
