@@ -150,7 +150,8 @@ class CompressorStartFailure(Detector):
         # sets one, tells a compressor that cannot start.
         if fridge is not None and view.fridge is not None:
             # Held there for half an hour, not one reading: a probe lifted out reads the room.
-            settled = view.fridge.mean(view.now - _HALF_HOUR_S, view.now) or fridge
+            settled = view.fridge.mean(view.now - _HALF_HOUR_S, view.now)
+            settled = fridge if settled is None else settled
             confirmed = min(fridge, settled) >= max(_NOBODY_SETS_C, (cut_in or 0.0) + 5.0)
         else:
             confirmed = resting >= _CONFIRM_NO_RUN_S
@@ -215,8 +216,9 @@ def _warmed_through(view: View, since: float, now_c: float, by_k: float) -> bool
         return True
     if fridge.gap_end is not None:  # back from a blind spell: a probe settling reads downhill
         since = max(since, fridge.gap_end)
-    low = min(fridge.bucket_means(since, view.now), default=now_c)
-    return now_c - min(low, fridge.mean(view.now, view.now) or now_c) >= by_k
+    current = fridge.mean(view.now, view.now)  # (the ten minutes under way)
+    seen = [*fridge.bucket_means(since, view.now), *([] if current is None else [current])]
+    return now_c - min(seen, default=now_c) >= by_k
 
 
 def _cut_in(view: View) -> float | None:
