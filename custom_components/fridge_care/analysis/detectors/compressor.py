@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import islice
 
 from ..model import FaultCode, Role
+from ..signals import Signal
 from . import (
     LIVE_STANDBY_W,
     RETRIES_CAUGHT,
@@ -130,13 +131,14 @@ class CompressorStartFailure(Detector):
             return None  # this plug shows every start: nothing tried to start, the mains is gone
         resting = view.now - off_since
         cut_in = _cut_in(view)
-        fridge = view.fridge.value if view.fridge is not None else None
-        if fridge is not None and cut_in is not None:
+        probe = view.fridge
+        fridge = probe.value if probe is not None else None
+        if probe is not None and fridge is not None and cut_in is not None:
             # The fridge is past where its compressor always starts and an ordinary rest is
             # over: the thermostat has called for cold and nothing runs. A coarse sensor (one
             # that reports only 1.5 K changes) must be past it by a whole step to say so.
             past = max(_PAST_CUT_IN_K, view.fridge_zone.step)
-            if fridge < cut_in + past or not _warmed_through(view, off_since, fridge, past):
+            if fridge < cut_in + past or not _warmed_through(view, probe, off_since, past):
                 return None
             wait = max(longest, _NO_RUN_WARM_MIN_S) / view.sensitivity
             if _defrost_due(view):  # a timer rests the compressor for its defrost, heater or not
@@ -148,9 +150,9 @@ class CompressorStartFailure(Detector):
         # A thermostat turned up also rests the compressor for hours while the fridge warms to
         # its new setting; then it runs again. Only hours more, or a fridge warmer than anyone
         # sets one, tells a compressor that cannot start.
-        if fridge is not None and view.fridge is not None:
+        if probe is not None and fridge is not None:
             # Held there for half an hour, not one reading: a probe lifted out reads the room.
-            settled = view.fridge.mean(view.now - _HALF_HOUR_S, view.now)
+            settled = probe.mean(view.now - _HALF_HOUR_S, view.now)
             settled = fridge if settled is None else settled
             confirmed = min(fridge, settled) >= max(_NOBODY_SETS_C, (cut_in or 0.0) + 5.0)
         else:
@@ -203,17 +205,17 @@ def _caught_trying(view: View, tried: int) -> Finding | None:
     )
 
 
-def _warmed_through(view: View, since: float, now_c: float, by_k: float) -> bool:
-    """Whether the fridge has warmed by ``by_k`` through the rest since ``since``.
+def _warmed_through(view: View, fridge: Signal, since: float, by_k: float) -> bool:
+    """Whether the fridge's reading has warmed by ``by_k`` through the rest since ``since``.
 
     Nothing cooling it, a fridge warms all through a rest from where the last run left it. A
     probe that read past the cut-in from the rest's start and has not moved since (a coarse one
     in a warm corner, the air after a warm load), or since it came back from being unavailable,
     says nothing of the thermostat's own call.
     """
-    fridge = view.fridge
-    if fridge is None:
-        return True
+    now_c = fridge.value
+    if now_c is None:
+        return False
     if fridge.gap_end is not None:  # back from a blind spell: a probe settling reads downhill
         since = max(since, fridge.gap_end)
     current = fridge.mean(view.now, view.now)  # (the ten minutes under way)
