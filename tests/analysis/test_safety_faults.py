@@ -127,6 +127,26 @@ def test_a_plug_stuck_at_no_draw_while_the_fridge_still_cools_is_a_sensor_fault(
     assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
 
 
+def test_a_plug_reading_no_draw_while_the_fridge_cycles_on_is_no_lasting_power_cut() -> None:
+    """A plug on its own supply whose meter fails reads 0 W under a fridge whose electronics draw
+    6 W: at first that is a power cut. But hours later the fridge still sits at the top of its
+    cycle, which no fridge without mains does: the cut is withdrawn and the plug is the fault."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    scenario = Scenario(seed=4, days=4.5, start=START, roles=roles, standby_w=6.0)
+    frozen = START + 84 * HOUR
+    readings = [r for r in simulate(scenario) if r[0] < frozen or r[1] is not Role.COMPRESSOR_POWER]
+    readings.append((frozen, Role.COMPRESSOR_POWER, 0.0))
+    readings.sort(key=lambda reading: reading[0])
+    config = EngineConfig(roles=roles, learning_period_h=72.0)
+    episodes = replay(readings, config, until=START + 4.5 * 86_400)
+    cut = first(episodes, FaultCode.POWER_OUTAGE)
+    assert cut.cleared_at is not None and (cut.cleared_at - frozen) / HOUR < 6.0
+    stuck = first(episodes, FaultCode.SENSOR_FAULT)
+    assert "compressor_power_unchanged_h" in stuck.evidence
+    assert 4.0 <= hours_after(stuck, 84.0) < 6.0
+    assert [e.code for e in episodes if e.detected_at > cut.cleared_at] == [FaultCode.SENSOR_FAULT]
+
+
 def _coarse_probe_beside_a_frozen_plug(
     warming_after: list[float],
 ) -> list[FaultEpisode]:

@@ -33,6 +33,7 @@ _PLUG_ALONE_REST_S = 2 * 3600.0
 RETRIES_CAUGHT = 2
 LIVE_STANDBY_W = 1.0  # standby electronics: an appliance resting at this or more has them
 _DARK_SHARE = 0.5  # a reading under half the learned standby: the electronics went dark too
+_REST_WARMS_K = 0.5  # the least a fridge warms in one of its rests (its cycle's swing is 1-3 K)
 
 
 def electronics_dark(watts: float, standby: float) -> bool:
@@ -91,6 +92,16 @@ def overlong_rest(view: View) -> float | None:
     alone = view.freezer is None and power.value <= NO_DRAW_W
     far = resting >= max(_PLUG_ALONE_RESTS * longest, _PLUG_ALONE_REST_S)
     return off_since if alone and far else None
+
+
+def uncooled_warming_k(view: View, since: float) -> float | None:
+    """Return the least the fridge would have warmed since ``since`` had nothing cooled it.
+
+    Each rest of the compressor warms the fridge by its cycle's swing: half a kelvin per longest
+    rest of this fridge at least (None while its rests are not learned).
+    """
+    longest = view.baseline.off_s_long
+    return _REST_WARMS_K * (view.now - since) / longest if longest else None
 
 
 @dataclass(frozen=True, slots=True)

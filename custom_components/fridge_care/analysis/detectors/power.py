@@ -13,6 +13,8 @@ with no start attempt (its on-change threshold hid the drop to 0 W). With the pl
 mechanical thermostat nothing shows the fridge warming: a rest three times its longest is no power
 (or a plug stuck at 0 W), told late but told. Start attempts caught again and again in such a
 rest say the mains is there: the compressor cannot start (:mod:`.compressor`), no power cut.
+Nor is a plug reading no power while the fridge stays near its cut-in through hours that would
+have warmed it far past: the plug misreads (stuck), which :mod:`.sensors` then tells.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from . import (
     electronics_dark,
     overlong_rest,
     silent_since_last_run,
+    uncooled_warming_k,
 )
 
 _CONFIRM_AFTER_S = 600.0
@@ -38,6 +41,8 @@ _PAST_CUT_IN_K = 0.3  # or past the temperature at which this fridge's compresso
 _COOLING_K = 0.3
 _WARMS_BY_S = 2 * 3600.0
 _WARMS_BY_K = 0.5
+_PAST_CUT_IN_COLD_K = 1.0  # a fridge without mains for hours is well past its cut-in, not near it
+_FAR_PAST = 3.0  # uncooled, it would have warmed three times that far
 
 
 class PowerOutage(Detector):
@@ -85,6 +90,8 @@ class PowerOutage(Detector):
             if not same_cut:
                 self._start = self._peak = temp
                 self._dismissed = False
+        if self._dismissed:  # this loss was the plug's: a probe's blind spell changes nothing
+            return None
         if temp is None:  # the plug alone: no compartment reading to watch
             wait = _ZERO_FOR_S if online else _OFFLINE_AFTER_S / view.sensitivity
             if not active and off_s < wait:
@@ -98,12 +105,13 @@ class PowerOutage(Detector):
         self._peak = temp if self._peak is None else max(self._peak, temp)
         rise = temp - self._start
         cooling = self._peak - temp >= _COOLING_K
-        if self._dismissed or (
+        if (
             off_s >= _WARMS_BY_S and not online and not _warmed(compartment, view.now, self._start)
-        ):
-            self._dismissed = True  # hours without power warm any fridge: the plug itself is gone
-            present = False
-        elif active:
+        ) or (online and _kept_cold(view, lost_at)):
+            # Hours without power warm any fridge: the plug itself is gone, or misreads.
+            self._dismissed = True
+            return None
+        if active:
             present = True
         elif cooling:
             present = False
@@ -137,6 +145,27 @@ def _warmed(compartment: Signal | None, now: float, start: float) -> bool:
     """Whether the compartment's last hour sits above where it was when the power went."""
     hour = compartment.mean(now - 3600.0, now) if compartment is not None else None
     return hour is not None and hour >= start + _WARMS_BY_K
+
+
+def _kept_cold(view: View, lost_at: float) -> bool:
+    """Whether the fridge stayed near its cut-in through hours that would have warmed it far past.
+
+    A plug on its own supply that reads 0 W or its standby while the compressor runs on (stuck,
+    or its on-change threshold hid a restart) looks like a cut; the fridge's thermometer, still
+    at the top of its cycle after as long as six of its rests, says something cooled it.
+    """
+    fridge, cut_in = view.fridge, view.baseline.cut_in_c
+    would_warm = uncooled_warming_k(view, lost_at)
+    if fridge is None or fridge.unavailable_since is not None or cut_in is None:
+        return False
+    hour = fridge.bucket_means(view.now - 3600.0, view.now)
+    past = max(_PAST_CUT_IN_COLD_K, view.fridge_zone.step)
+    return (
+        bool(hour)
+        and would_warm is not None
+        and would_warm >= _FAR_PAST * past
+        and max(hour) < cut_in + past
+    )
 
 
 def _lost_at(view: View, power: Signal | None) -> float | None:

@@ -23,7 +23,7 @@ from ..model import FaultCode, Role
 from ..plausibility import FAULTY_AFTER_S
 from ..power import NO_DRAW_W
 from ..signals import Signal
-from . import Detector, Finding, View
+from . import Detector, Finding, View, uncooled_warming_k
 
 _HOUR_S = 3600.0
 _DEAD_AFTER_S = 2 * _HOUR_S
@@ -33,7 +33,7 @@ _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
 _FELL_K = 1.0  # a fall below where the fridge stood that no settling after an opening explains
-_SWING_K = 0.5  # the least a fridge warms in a rest (its cycle's swing is 1-3 K)
+_SWING_K = 0.5  # the least turn of the fridge's thermometer that says the compressor switched
 _MUST_WARM = 3.0  # uncooled, it would have passed the top of its cycle three times over
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.8  # turning about twice a cycle, it shows nine cycles in ten or more
@@ -163,13 +163,12 @@ def _stayed_cold(view: View, changed: float, before: list[float], after: list[fl
     alive and reporting every change of its step, would show it well past the top of its cycle
     (its cut-in, or the warmest of the hour before); still below, something cooled it.
     """
-    fridge, longest = view.fridge, view.baseline.off_s_long
-    if fridge is None or fridge.unavailable_since is not None or not longest:
+    fridge, would_warm = view.fridge, uncooled_warming_k(view, changed)
+    if fridge is None or fridge.unavailable_since is not None or would_warm is None:
         return False
     cut_in = view.baseline.cut_in_c
     top = max(before) if cut_in is None else max(*before, cut_in)
     past_top = top + max(_FELL_K, view.fridge_zone.step)
-    would_warm = _SWING_K * (view.now - changed) / longest
     return would_warm >= _MUST_WARM * (past_top - after[0]) and max(after) < past_top
 
 
