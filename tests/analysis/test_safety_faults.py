@@ -16,7 +16,8 @@ from custom_components.fridge_care.analysis.model import (
 )
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, FridgeSimulator, Scenario, simulate
-from fridge_sim.population import HELD_OUT_Y, draw
+from fridge_sim.evaluation import SENSOR_SETS
+from fridge_sim.population import HELD_OUT_Y, HELD_OUT_Z, draw
 
 from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
@@ -489,3 +490,17 @@ def test_a_probe_that_reads_past_the_cut_in_without_warming_is_no_start_relay() 
     samples = FridgeSimulator(scenario).advance(scenario.start + 222 * HOUR)  # the first notice
     episodes = replay(samples, EngineConfig(roles=scenario.roles, learning_period_h=72.0))
     assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}
+
+
+def test_a_defrost_while_a_leak_is_suspected_is_no_unsafe_freezer() -> None:
+    """held-out-z's healthy fridge 33 (no plug): its coarse probe's cooling phases made a leak
+    suspected for days, and each defrost then lifted the freezer past -18 C for 36 minutes.
+    A leaking circuit still cools some: only no power or a compressor that cannot start leaves
+    nothing cooling, and half an hour's warmth say the food is at risk (a notice each before)."""
+    roles = SENSOR_SETS[33 % len(SENSOR_SETS)]
+    scenario = draw(HELD_OUT_Z, 33, days=46.0, roles=roles)  # as the evaluation drew it
+    samples = FridgeSimulator(scenario).advance(scenario.start + 700 * HOUR)  # the first notice
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    assert Role.COMPRESSOR_POWER not in roles
+    assert FaultCode.COOLING_FAILURE in {e.code for e in episodes}
+    assert FaultCode.UNSAFE_TEMPERATURE not in {e.code for e in episodes}

@@ -12,12 +12,12 @@ from ..signals import BUCKET_S
 from . import Detector, Finding, View, clamp01, keep_if, ratio
 
 _FRIDGE_SUSTAIN_S = 5400.0
-_COOLING_LOST_SUSTAIN_S = (
+_NOTHING_COOLS_SUSTAIN_S = (
     1800.0  # no power, or a compressor that cannot run: no evening to wait out
 )
-_COOLING_LOST = frozenset(
-    {FaultCode.POWER_OUTAGE, FaultCode.COMPRESSOR_START_FAILURE, FaultCode.COOLING_FAILURE}
-)
+# A leaking circuit still cools some, and the freezer's defrost or an evening's warmth passes as
+# it does in any fridge: only these leave nothing cooling at all.
+_NOTHING_COOLS = frozenset({FaultCode.POWER_OUTAGE, FaultCode.COMPRESSOR_START_FAILURE})
 _FREEZER_SUSTAIN_S = 3600.0
 _RECOVERING_K_PER_H = -0.5  # cooling back down this fast: the shopping going in, not a fault
 _USDA_S = 2 * 3600.0  # above the limit this long, recovering or not: the food is at risk
@@ -266,7 +266,9 @@ class UnsafeTemperature(Detector):
                 or f"{name}_temp" in untrusted  # its readings are not the compartment's now
             ):
                 continue
-            held = min(sustain, _COOLING_LOST_SUSTAIN_S) if view.active & _COOLING_LOST else sustain
+            held = (
+                min(sustain, _NOTHING_COOLS_SUSTAIN_S) if view.active & _NOTHING_COOLS else sustain
+            )
             window = max(BUCKET_S, held / view.sensitivity)
             means = signal.bucket_means(view.now - window - BUCKET_S, view.now)
             if len(means) * BUCKET_S < window or min(means) <= zone.limit(limit):
