@@ -148,6 +148,31 @@ def test_a_plug_reading_no_draw_while_the_fridge_cycles_on_is_no_lasting_power_c
     assert [e.code for e in episodes if e.detected_at > cut.cleared_at] == [FaultCode.SENSOR_FAULT]
 
 
+def test_hours_without_a_run_through_a_plug_told_stuck_are_no_start_relay() -> None:
+    """A polled plug freezes at the 6 W standby while the compressor goes on cycling. Once it is
+    told stuck, its silence says nothing of the compressor: an evening's warmth past the cut-in
+    is no longer a start relay that has not run for hours (a suspicion every hour before)."""
+    roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
+    scenario = Scenario(
+        seed=2, days=5.0, start=START, roles=roles, standby_w=6.0, plug_style="polled"
+    )
+    samples = simulate(scenario)
+    frozen = max(
+        at
+        for at, role, watts in samples
+        if role is Role.COMPRESSOR_POWER and at < START + 84 * HOUR and watts == 6.0
+    )
+    readings = [r for r in samples if r[0] <= frozen or r[1] is not Role.COMPRESSOR_POWER]
+    config = EngineConfig(roles=roles, learning_period_h=72.0)
+    episodes = replay(readings, config, until=START + 5 * 86_400)
+    stuck = first(episodes, FaultCode.SENSOR_FAULT)
+    assert "compressor_power_unchanged_h" in stuck.evidence
+    assert stuck.cleared_at is None
+    relay = [e for e in episodes if e.code is FaultCode.COMPRESSOR_START_FAILURE]
+    assert relay  # (before it was told: hours without a run, as a relay would leave)
+    assert all(e.detected_at < stuck.detected_at for e in relay)
+
+
 def _coarse_probe_beside_a_frozen_plug(
     warming_after: list[float],
 ) -> list[FaultEpisode]:

@@ -27,6 +27,11 @@ _WARMED_K = 1.0  # the fridge warmed this much since the first failed start: no 
 _NO_RUN_OFFS = 2.0  # no run for this many long-but-ordinary off periods
 _NO_RUN_MIN_S = 5400.0
 _NO_RUN_WARM_MIN_S = 1800.0
+# No mains, a defrost's long rest, or a sensor the owner has been told is faulty (a plug stuck
+# at its standby reads no run however often the compressor runs): hours without a run say nothing.
+_NO_RUN_EXPLAINED = frozenset(
+    {FaultCode.POWER_OUTAGE, FaultCode.DEFROST_FAILURE, FaultCode.SENSOR_FAULT}
+)
 _DEFROST_REST_S = 3600.0  # a defrost stops the compressor for up to an hour
 _DEFROST_DUE = 0.8
 _PAST_CUT_IN_K = 0.7
@@ -123,7 +128,7 @@ class CompressorStartFailure(Detector):
         watts = view.power.value if view.power is not None else None
         if watts is None or electronics_dark(watts, standby):
             return None  # no mains (an outage), not the compressor
-        if FaultCode.POWER_OUTAGE in view.active or FaultCode.DEFROST_FAILURE in view.active:
+        if view.active & _NO_RUN_EXPLAINED:
             return None
         if standby < LIVE_STANDBY_W:  # a mechanical thermostat's 0 W could as well be no mains
             return _caught_trying(view, tried)
