@@ -34,6 +34,7 @@ RETRIES_CAUGHT = 2
 LIVE_STANDBY_W = 1.0  # standby electronics: an appliance resting at this or more has them
 _DARK_SHARE = 0.5  # a reading under half the learned standby: the electronics went dark too
 _REST_WARMS_K = 0.5  # the least a fridge warms in one of its rests (its cycle's swing is 1-3 K)
+FAR_PAST = 3.0  # uncooled this long, a fridge would have warmed three times past where it stands
 
 
 def electronics_dark(watts: float, standby: float) -> bool:

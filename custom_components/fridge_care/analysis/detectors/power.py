@@ -23,6 +23,7 @@ from ..model import FaultCode
 from ..power import NO_DRAW_W
 from ..signals import Signal
 from . import (
+    FAR_PAST,
     Detector,
     Finding,
     View,
@@ -42,7 +43,6 @@ _COOLING_K = 0.3
 _WARMS_BY_S = 2 * 3600.0
 _WARMS_BY_K = 0.5
 _PAST_CUT_IN_COLD_K = 1.0  # a fridge without mains for hours is well past its cut-in, not near it
-_FAR_PAST = 3.0  # uncooled, it would have warmed three times that far
 
 
 class PowerOutage(Detector):
@@ -152,7 +152,8 @@ def _kept_cold(view: View, lost_at: float) -> bool:
 
     A plug on its own supply that reads 0 W or its standby while the compressor runs on (stuck,
     or its on-change threshold hid a restart) looks like a cut; the fridge's thermometer, still
-    at the top of its cycle after as long as six of its rests, says something cooled it.
+    at the top of its cycle after as long as six of its longest rests (more beside a coarse
+    probe), says something cooled it.
     """
     fridge, cut_in = view.fridge, view.baseline.cut_in_c
     would_warm = uncooled_warming_k(view, lost_at)
@@ -163,7 +164,7 @@ def _kept_cold(view: View, lost_at: float) -> bool:
     return (
         bool(hour)
         and would_warm is not None
-        and would_warm >= _FAR_PAST * past
+        and would_warm >= FAR_PAST * past
         and max(hour) < cut_in + past
     )
 

@@ -23,7 +23,7 @@ from ..model import FaultCode, Role
 from ..plausibility import FAULTY_AFTER_S
 from ..power import NO_DRAW_W
 from ..signals import Signal
-from . import Detector, Finding, View, uncooled_warming_k
+from . import FAR_PAST, Detector, Finding, View, uncooled_warming_k
 
 _HOUR_S = 3600.0
 _DEAD_AFTER_S = 2 * _HOUR_S
@@ -33,8 +33,7 @@ _PLUG_STUCK_AFTER_S = 4 * _HOUR_S
 _COOLINGS_WHILE_STUCK = 3  # cooling phases the thermometer showed while the plug held still
 _MOVES_K = 0.3  # a cooling phase of the fridge's thermometer
 _FELL_K = 1.0  # a fall below where the fridge stood that no settling after an opening explains
-_SWING_K = 0.5  # the least turn of the fridge's thermometer that says the compressor switched
-_MUST_WARM = 3.0  # uncooled, it would have passed the top of its cycle three times over
+_TURN_K = 0.5  # the least turn of the fridge's thermometer that says the compressor switched
 _RUNS_TO_JUDGE = 4  # runs seen before it froze, to judge whether it moves with them
 _TURNS_PER_RUN = 1.8  # turning about twice a cycle, it shows nine cycles in ten or more
 _HOLD_TIMES = 3.0  # held three times longer than it ever did while the fridge was healthy
@@ -169,7 +168,7 @@ def _stayed_cold(view: View, changed: float, before: list[float], after: list[fl
     cut_in = view.baseline.cut_in_c
     top = max(before) if cut_in is None else max(*before, cut_in)
     past_top = top + max(_FELL_K, view.fridge_zone.step)
-    return would_warm >= _MUST_WARM * (past_top - after[0]) and max(after) < past_top
+    return would_warm >= FAR_PAST * (past_top - after[0]) and max(after) < past_top
 
 
 def _pulling_down(view: View, changed: float) -> bool:
@@ -209,7 +208,7 @@ def _fridge_since(view: View, changed: float) -> list[float] | None:
 
 def _turn_k(view: View) -> float:
     """Return the turn that says the compressor switched: what a rest warms the fridge by."""
-    return max(_SWING_K, view.fridge_zone.step)
+    return max(_TURN_K, view.fridge_zone.step)
 
 
 def _one_way(means: list[float], turn: float) -> bool:
