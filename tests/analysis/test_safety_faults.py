@@ -17,7 +17,7 @@ from custom_components.fridge_care.analysis.model import (
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, FridgeSimulator, Scenario, simulate
 from fridge_sim.evaluation import SENSOR_SETS
-from fridge_sim.population import HELD_OUT_Y, HELD_OUT_Z, draw
+from fridge_sim.population import HELD_OUT_AA, HELD_OUT_Y, HELD_OUT_Z, draw
 
 from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
@@ -529,3 +529,17 @@ def test_a_defrost_while_a_leak_is_suspected_is_no_unsafe_freezer() -> None:
     assert Role.COMPRESSOR_POWER not in roles
     assert FaultCode.COOLING_FAILURE in {e.code for e in episodes}
     assert FaultCode.UNSAFE_TEMPERATURE not in {e.code for e in episodes}
+
+
+def test_a_start_a_power_cut_cut_short_is_no_failed_start_once_the_mains_is_back() -> None:
+    """held-out-aa's healthy fridge 36: a cut came as the compressor started, and the plug
+    caught the start's burst before reading 0 W. When the mains came back 1.8 hours later, the
+    fridge past its cut-in, that burst looked like the relay's one failed start: a confirmed
+    start-relay ticket for a minute (a technician for nothing) before the run got going."""
+    roles = SENSOR_SETS[36 % len(SENSOR_SETS)]
+    scenario = draw(HELD_OUT_AA, 36, days=46.0, roles=roles)  # as the evaluation drew it
+    samples = FridgeSimulator(scenario).advance(scenario.start + 93 * HOUR)  # mains back at 92.7
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    cut = first(episodes, FaultCode.POWER_OUTAGE)
+    assert cut.cleared_at is not None
+    assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}

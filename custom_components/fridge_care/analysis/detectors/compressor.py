@@ -177,10 +177,14 @@ def _thermostat_called(view: View, tried_at: float) -> bool:
     A plug polled every 15-60 s catches few of a locked rotor's 1-3 s bursts. One that came as
     the fridge reached its cut-in, no run in the ten minutes since while the fridge stays there,
     and electronics that show the mains (a cut would darken them): the compressor cannot start.
-    A burst-like reading while the fridge is well below its cut-in is no call for cold.
+    A burst-like reading while the fridge is well below its cut-in is no call for cold; nor is
+    one a power cut (or a door left open) came after: a cut cuts a start short as a locked rotor
+    does, and once the mains is back the compressor may wait minutes before it starts again.
     """
     tracker, power, fridge = view.tracker, view.power, view.fridge
     if tracker is None or power is None or power.value is None or fridge is None:
+        return False
+    if tracker.running or view.disturbed_at >= tried_at:
         return False
     standby, cut_in, now = tracker.standby_w, _cut_in(view), fridge.value
     if standby is None or standby < LIVE_STANDBY_W or electronics_dark(power.value, standby):
