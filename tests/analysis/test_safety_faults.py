@@ -543,3 +543,17 @@ def test_a_start_a_power_cut_cut_short_is_no_failed_start_once_the_mains_is_back
     cut = first(episodes, FaultCode.POWER_OUTAGE)
     assert cut.cleared_at is not None
     assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}
+
+
+def test_the_pull_down_after_each_mains_cut_is_no_defrost_rhythm() -> None:
+    """held-out-aa's healthy fridge 61 never defrosts; its mains was cut six times in 30 days.
+    Each cut's end (the freezer warmed through it, the first run pulling long and hard) was read
+    as a defrost, and by the compressor's running hours they fell into step: a confirmed
+    missed-defrost ticket when no cut came for five days."""
+    roles = SENSOR_SETS[61 % len(SENSOR_SETS)]
+    scenario = draw(HELD_OUT_AA, 61, days=46.0, roles=roles)  # as the evaluation drew it
+    assert scenario.defrost_style == "none"
+    samples = FridgeSimulator(scenario).advance(scenario.start + 890 * HOUR)  # the notice: 884 h
+    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    assert FaultCode.POWER_OUTAGE in {e.code for e in episodes}
+    assert FaultCode.DEFROST_FAILURE not in {e.code for e in episodes}

@@ -176,6 +176,19 @@ def test_irregular_intervals_leave_the_rhythm_unknown() -> None:
     assert log.overdue(100 * HOUR, None, None) is None
 
 
+def test_the_warmth_of_a_mains_cut_is_no_defrost() -> None:
+    """A fridge that never defrosts, its mains cut every 60-70 hours: the freezer warmed
+    through each cut and the first run after it pulls long and hard, at the cut's end. Told
+    apart from a defrost by the cut itself; a real defrost two hours on still counts."""
+    log = DefrostLog()
+    for cut_end in (36.0, 97.0, 160.0, 226.0, 290.0):
+        log.record(cut_end * HOUR, None, None, upset_at=cut_end * HOUR)
+    assert log.last is None
+    assert log.rhythm_s is None
+    log.record(292 * HOUR, None, None, upset_at=290 * HOUR)
+    assert log.last == 292 * HOUR
+
+
 def test_an_interval_across_a_blind_spell_is_learned_unless_it_may_hide_a_defrost() -> None:
     """A plug away for half an hour now and then: the intervals around it still agree."""
     blind = DefrostLog()

@@ -44,6 +44,7 @@ _SHORTEST_INTERVAL_S = 6 * HOUR_S
 # compressor's cycles, however large they are.
 _MOST_BUMPS = round(_BUMP_HISTORY_S / _SHORTEST_INTERVAL_S)
 _LONGEST_INTERVAL_S = 4 * 24 * HOUR_S
+_UPSET_AFTER_S = HOUR_S  # a cut's pull-down run, or the freezer's peak as the door shuts
 _INTERVALS_TO_KNOW = 4
 _REGULAR_CV = 0.3  # spread of the intervals (standard deviation / mean) of a known rhythm
 # Fewer are enough only when they agree closely, as a timer's do: a timer that defrosts every
@@ -194,6 +195,7 @@ class DefrostLog(Persistent):
         freezer: Swings | None,
         blind_until: float | None,
         handled: Sequence[float] = (),
+        upset_at: float | None = None,
     ) -> None:
         """Record new defrosts (called every ten minutes).
 
@@ -201,14 +203,16 @@ class DefrostLog(Persistent):
         unavailable or faulty: an interval spanning a blind spell may hide a defrost and is not
         learned.
         ``handled`` are the times the freezer's probe read what the freezer cannot (handled).
+        ``upset_at`` is when a mains cut or a door left open last upset the fridge: the freezer
+        warmed through it and the first run after a cut pulls long and hard, neither a defrost.
         """
         if tracker is not None and (tracker.defrosts or tracker.signature.heater_w is not None):
             if blind_until is not None and blind_until > now - 600.0:  # just back: mark it
                 self.blind_run_s = tracker.run_total_s
             for start, _end, _watts in tracker.defrosts:
-                self.record(start, blind_until, tracker.run_total_s)
+                self.record(start, blind_until, tracker.run_total_s, upset_at)
         if freezer is not None:  # also where a plug shows heaters: it may miss one the freezer saw
-            self._bumps(now, freezer, tracker, blind_until, handled)
+            self._bumps(now, freezer, tracker, blind_until, handled, upset_at)
 
     def _bumps(
         self,
@@ -217,6 +221,7 @@ class DefrostLog(Persistent):
         tracker: CycleTracker | None,
         blind_until: float | None,
         handled: Sequence[float],
+        upset_at: float | None,
     ) -> None:
         """Record the freezer's clear warm bumps, each at its peak (the heater's end).
 
@@ -256,9 +261,15 @@ class DefrostLog(Persistent):
                 break  # a higher one may yet come
             if all(b.value <= peak.value for b in bumps if abs(b.at - peak.at) < _SAME_EVENT_S):
                 run_s = tracker.run_total_at(peak.at) if tracker is not None else None
-                self.record(peak.at, blind_until, run_s)
+                self.record(peak.at, blind_until, run_s, upset_at)
 
-    def record(self, at: float, blind_until: float | None, run_s: float | None) -> None:
+    def record(
+        self,
+        at: float,
+        blind_until: float | None,
+        run_s: float | None,
+        upset_at: float | None = None,
+    ) -> None:
         """Record a defrost seen at ``at`` (``run_s``: compressor running seconds by then).
 
         The heater's start where the plug shows it; the bump's peak where the freezer does.
@@ -269,6 +280,8 @@ class DefrostLog(Persistent):
         last = self.last
         if last is not None and at - last < _SAME_EVENT_S:
             return
+        if upset_at is not None and upset_at - _SAME_EVENT_S <= at <= upset_at + _UPSET_AFTER_S:
+            return  # the warmth of a cut (or an open door), or the pull-down after it
         self.times.append(at)
         if run_s is not None:
             self.run_times.append(run_s)

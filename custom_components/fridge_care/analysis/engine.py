@@ -234,6 +234,7 @@ class Engine:
             freezer_swings,
             self._defrost_witness_back_at(),
             self._plausibility[Role.FREEZER_TEMP].suspects,
+            upset_at=self._disturbed_at or None,
         )
         since = self._learning_since
         assert since is not None
@@ -266,9 +267,9 @@ class Engine:
         if role is None:
             return None
         gap_end, faulty_until = self._signals[role].gap_end, self._plausibility[role].faulty_until()
-        if gap_end is None or faulty_until is None:
-            return faulty_until if gap_end is None else gap_end
-        return max(gap_end, faulty_until)
+        # A cut or a door left open hides a defrost as well: its warmth is not told from one.
+        back = [at for at in (gap_end, faulty_until, self._disturbed_at or None) if at is not None]
+        return max(back, default=None)
 
     def _view(self, now: float, active: set[FaultCode]) -> View:
         roles = self.config.roles
