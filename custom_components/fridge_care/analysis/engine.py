@@ -260,8 +260,9 @@ class Engine:
     def _defrost_witness_back_at(self) -> float | None:
         """When the sensor that shows defrosts last came back to the truth.
 
-        From an unavailable spell, or from a stream of readings no sensor of its kind can give:
-        a defrost may have passed unseen in either, so neither counts towards a missed one.
+        From an unavailable spell, from a stream of readings no sensor of its kind can give, or
+        from a cut or a door left open (whose warmth is not told from a defrost's): a defrost
+        may have passed unseen in any of them, so none counts towards a missed one.
         """
         role = self._defrost_witness
         if role is None:
