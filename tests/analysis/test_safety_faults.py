@@ -15,9 +15,9 @@ from custom_components.fridge_care.analysis.model import (
     Severity,
 )
 from custom_components.fridge_care.analysis.replay import replay
-from fridge_sim import FaultInjection, FridgeSimulator, Scenario, simulate
-from fridge_sim.evaluation import SENSOR_SETS
-from fridge_sim.population import HELD_OUT_AA, HELD_OUT_Y, HELD_OUT_Z, draw
+from fridge_sim import FaultInjection, FridgeSimulator, Sample, Scenario, simulate
+from fridge_sim.evaluation import FULL_SIZES, SENSOR_SETS
+from fridge_sim.population import HELD_OUT_AA, HELD_OUT_Y, HELD_OUT_Z, Population, draw
 
 from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
@@ -106,6 +106,15 @@ def test_a_stuck_thermometer_is_found_without_a_plug() -> None:
     assert replay(list(simulate(healthy)), EngineConfig(roles=roles, learning_period_h=72.0)) == []
 
 
+def _plug_frozen(
+    readings: list[Sample], at: float, watts: float
+) -> list[tuple[float, Role, float | None]]:
+    """What Home Assistant records when the plug's reading freezes at ``watts`` from ``at`` on:
+    no new plug state after that one, the other sensors as before."""
+    kept = [r for r in readings if r[0] < at or r[1] is not Role.COMPRESSOR_POWER]
+    return sorted([*kept, (at, Role.COMPRESSOR_POWER, watts)], key=lambda reading: reading[0])
+
+
 def test_a_plug_stuck_at_no_draw_while_the_fridge_still_cools_is_a_sensor_fault() -> None:
     """A mechanical thermostat's plug reads 0 W between runs; frozen there (Home Assistant gets
     no new state), it looks like a long rest or a mains cut. But the fridge's thermometer goes
@@ -118,9 +127,8 @@ def test_a_plug_stuck_at_no_draw_while_the_fridge_still_cools_is_a_sensor_fault(
         for at, role, watts in healthy
         if role is Role.COMPRESSOR_POWER and watts == 0.0 and at >= START + 84 * 3600
     )
-    readings = [r for r in healthy if r[0] <= frozen_at or r[1] is not Role.COMPRESSOR_POWER]
     config = EngineConfig(roles=roles, learning_period_h=72.0)
-    episodes = replay(readings, config, until=START + 4.5 * 86_400)
+    episodes = replay(_plug_frozen(healthy, frozen_at, 0.0), config, until=START + 4.5 * 86_400)
     episode = first(episodes, FaultCode.SENSOR_FAULT)
     assert "compressor_power_unchanged_h" in episode.evidence
     assert episode.onset_at == frozen_at
@@ -135,10 +143,8 @@ def test_a_plug_reading_no_draw_while_the_fridge_cycles_on_is_no_lasting_power_c
     roles = frozenset({Role.FRIDGE_TEMP, Role.COMPRESSOR_POWER})
     scenario = Scenario(seed=4, days=4.5, start=START, roles=roles, standby_w=6.0)
     frozen = START + 84 * HOUR
-    readings = [r for r in simulate(scenario) if r[0] < frozen or r[1] is not Role.COMPRESSOR_POWER]
-    readings.append((frozen, Role.COMPRESSOR_POWER, 0.0))
-    readings.sort(key=lambda reading: reading[0])
     config = EngineConfig(roles=roles, learning_period_h=72.0)
+    readings = _plug_frozen(simulate(scenario), frozen, 0.0)
     episodes = replay(readings, config, until=START + 4.5 * 86_400)
     cut = first(episodes, FaultCode.POWER_OUTAGE)
     assert cut.cleared_at is not None and (cut.cleared_at - frozen) / HOUR < 6.0
@@ -162,9 +168,8 @@ def test_hours_without_a_run_through_a_plug_told_stuck_are_no_start_relay() -> N
         for at, role, watts in samples
         if role is Role.COMPRESSOR_POWER and at < START + 84 * HOUR and watts == 6.0
     )
-    readings = [r for r in samples if r[0] <= frozen or r[1] is not Role.COMPRESSOR_POWER]
     config = EngineConfig(roles=roles, learning_period_h=72.0)
-    episodes = replay(readings, config, until=START + 5 * 86_400)
+    episodes = replay(_plug_frozen(samples, frozen, 6.0), config, until=START + 5 * 86_400)
     stuck = first(episodes, FaultCode.SENSOR_FAULT)
     assert "compressor_power_unchanged_h" in stuck.evidence
     assert stuck.cleared_at is None
@@ -506,14 +511,22 @@ def test_one_burst_caught_as_the_fridge_calls_for_cold_is_a_start_relay() -> Non
     assert FaultCode.POWER_OUTAGE not in {e.code for e in episodes}
 
 
+def _evaluation_fridge(
+    population: Population, index: int, until_h: float
+) -> tuple[Scenario, list[FaultEpisode]]:
+    """Replay a held-out set's healthy fridge, drawn as the evaluation drew it, to ``until_h``."""
+    days = FULL_SIZES[population.name][1]
+    scenario = draw(population, index, days=days, roles=SENSOR_SETS[index % len(SENSOR_SETS)])
+    samples = FridgeSimulator(scenario).advance(scenario.start + until_h * HOUR)
+    return scenario, replay(samples, EngineConfig(roles=scenario.roles, learning_period_h=72.0))
+
+
 def test_a_probe_that_reads_past_the_cut_in_without_warming_is_no_start_relay() -> None:
     """held-out-y's healthy fridge 42: a 0.5 K probe read 3.5 °C, a kelvin past the cut-in,
     from the start of a rest a little longer than its longest (after a warm load) and never
     moved; the compressor then ran. Nothing cooling it, a fridge warms all through a rest: a
     reading that has not, says nothing of the thermostat's call (a start-relay notice before)."""
-    scenario = draw(HELD_OUT_Y, 42, days=46.0, roles=frozenset(Role))  # as the evaluation drew it
-    samples = FridgeSimulator(scenario).advance(scenario.start + 222 * HOUR)  # the first notice
-    episodes = replay(samples, EngineConfig(roles=scenario.roles, learning_period_h=72.0))
+    _, episodes = _evaluation_fridge(HELD_OUT_Y, 42, until_h=222)  # its first notice
     assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}
 
 
@@ -522,11 +535,8 @@ def test_a_defrost_while_a_leak_is_suspected_is_no_unsafe_freezer() -> None:
     suspected for days, and each defrost then lifted the freezer past -18 C for 36 minutes.
     A leaking circuit still cools some: only no power or a compressor that cannot start leaves
     nothing cooling, and half an hour's warmth say the food is at risk (a notice each before)."""
-    roles = SENSOR_SETS[33 % len(SENSOR_SETS)]
-    scenario = draw(HELD_OUT_Z, 33, days=46.0, roles=roles)  # as the evaluation drew it
-    samples = FridgeSimulator(scenario).advance(scenario.start + 700 * HOUR)  # the first notice
-    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
-    assert Role.COMPRESSOR_POWER not in roles
+    scenario, episodes = _evaluation_fridge(HELD_OUT_Z, 33, until_h=700)  # its first notice
+    assert Role.COMPRESSOR_POWER not in scenario.roles
     assert FaultCode.COOLING_FAILURE in {e.code for e in episodes}
     assert FaultCode.UNSAFE_TEMPERATURE not in {e.code for e in episodes}
 
@@ -536,10 +546,7 @@ def test_a_start_a_power_cut_cut_short_is_no_failed_start_once_the_mains_is_back
     caught the start's burst before reading 0 W. When the mains came back 1.8 hours later, the
     fridge past its cut-in, that burst looked like the relay's one failed start: a confirmed
     start-relay ticket for a minute (a technician for nothing) before the run got going."""
-    roles = SENSOR_SETS[36 % len(SENSOR_SETS)]
-    scenario = draw(HELD_OUT_AA, 36, days=46.0, roles=roles)  # as the evaluation drew it
-    samples = FridgeSimulator(scenario).advance(scenario.start + 93 * HOUR)  # mains back at 92.7
-    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
+    _, episodes = _evaluation_fridge(HELD_OUT_AA, 36, until_h=93)  # the mains back at 92.7 h
     cut = first(episodes, FaultCode.POWER_OUTAGE)
     assert cut.cleared_at is not None
     assert FaultCode.COMPRESSOR_START_FAILURE not in {e.code for e in episodes}
@@ -550,10 +557,7 @@ def test_the_pull_down_after_each_mains_cut_is_no_defrost_rhythm() -> None:
     Each cut's end (the freezer warmed through it, the first run pulling long and hard) was read
     as a defrost, and by the compressor's running hours they fell into step: a confirmed
     missed-defrost ticket when no cut came for five days."""
-    roles = SENSOR_SETS[61 % len(SENSOR_SETS)]
-    scenario = draw(HELD_OUT_AA, 61, days=46.0, roles=roles)  # as the evaluation drew it
+    scenario, episodes = _evaluation_fridge(HELD_OUT_AA, 61, until_h=890)  # the notice: 884 h
     assert scenario.defrost_style == "none"
-    samples = FridgeSimulator(scenario).advance(scenario.start + 890 * HOUR)  # the notice: 884 h
-    episodes = replay(samples, EngineConfig(roles=roles, learning_period_h=72.0))
     assert FaultCode.POWER_OUTAGE in {e.code for e in episodes}
     assert FaultCode.DEFROST_FAILURE not in {e.code for e in episodes}
