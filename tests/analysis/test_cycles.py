@@ -166,6 +166,22 @@ def test_an_averaging_plug_reads_a_failed_start_below_the_run_and_it_still_count
     assert list(tracker.attempts) == [t, t + 300]
 
 
+def test_a_start_that_ran_until_a_defrost_timer_cut_it_is_no_failed_start() -> None:
+    """The inrush, then 25 s at the running level, then the standby: the compressor started.
+
+    A defrost timer whose heater has failed stopped it half a minute in (held-out-ab's defrost
+    trace 10816 was ticketed a start relay for it). A locked rotor never draws the running level;
+    a burst whose tail an averaging plug reads one window long still counts.
+    """
+    tracker, t = learned_tracker()
+    cut_short = [(t, 900.0), (t + 2, 1150.0), (t + 4, RUN_W + 25), (t + 26, RUN_W - 40)]
+    feed(tracker, [*cut_short, (t + 30, STANDBY_W)])
+    assert list(tracker.attempts) == []
+    tail = [(t + 600, 900.0), (t + 608, RUN_W), (t + 616, STANDBY_W)]
+    feed(tracker, tail)
+    assert list(tracker.attempts) == [t + 600]
+
+
 def test_a_failed_start_averaged_under_halfway_to_the_run_counts_at_a_0_w_rest() -> None:
     """A mechanical thermostat's fridge rests at 0 W; a plug averaging over 9 s reads its 1 s
     locked-rotor bursts as 60-75 W, under halfway to its 150 W run yet above any lamp: each is

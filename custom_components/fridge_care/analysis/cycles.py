@@ -23,6 +23,9 @@ HOUR_S = 3600.0
 _HOURS_KEPT = 24 * 40
 _SHORTEST_RUN_S = 60.0  # a run this short is a short cycle (an overload trip), not a start
 _ATTEMPT_S = 45.0  # a locked rotor draws its burst for 1-3 s before the overload trips
+# and never the running level: a burst followed by this long at it is a start that ran (cut short
+# by a defrost timer or a cut), where a plug averaging 5-10 s reads a burst's tail one window long
+_RAN_AFTER_BURST_S = 15.0
 _LONE_READING_S = 90.0  # a single reading held this briefly is a burst, not a run
 _SETTLE_S = 180.0  # start inrush and the first of the pull-down surge are over after this
 _HEATER_MIN_S = 480.0  # a defrost heater stays on for many minutes
@@ -124,6 +127,7 @@ class CycleTracker(Persistent):
         "_rest_low",
         "_rest_openings",
         "_seg_peak",
+        "_seg_ran_s",
         "_seg_start",
         "_seg_unseen_start",
         "_settled_first",
@@ -154,6 +158,7 @@ class CycleTracker(Persistent):
         self._last_w: float | None = None
         self._seg_start = 0.0
         self._seg_peak = 0.0
+        self._seg_ran_s = 0.0  # seconds the segment held a running level below its burst
         self._seg_unseen_start = False  # the plug came back to a run: it began while unseen
         self._readings = 0
         self._burst_at: float | None = None  # a burst under way short of a run (or of known levels)
@@ -273,7 +278,8 @@ class CycleTracker(Persistent):
             self._rested_at(watts)
             return
         self._readings += 1
-        self._seg_peak = max(self._seg_peak, watts)
+        if watts > self._seg_peak:
+            self._seg_peak, self._seg_ran_s = watts, 0.0
         if watts >= signature.heater_floor_w:
             if self._heat_start is None:
                 self._start_heat(at)
@@ -369,6 +375,9 @@ class CycleTracker(Persistent):
             self._heat_sum += watts * seconds
             self._heat_sq += watts * watts * seconds
         elif running:
+            run_w = self.signature.run_w
+            if run_w is not None and watts < min(self._seg_peak, _INRUSH_SEEN * run_w):
+                self._seg_ran_s += seconds
             settled = end - max(at, self._seg_start + _SETTLE_S)
             if settled > 0:
                 self._settled_sum += watts * settled
@@ -379,6 +388,7 @@ class CycleTracker(Persistent):
         self._level = RUN
         self._seg_start = at
         self._seg_peak = watts
+        self._seg_ran_s = 0.0
         self._readings = 1
         self._settled_s = self._settled_sum = self._settled_tv = 0.0
         self._settled_first = self._settled_last = None
@@ -411,6 +421,7 @@ class CycleTracker(Persistent):
             self._record_run(self._seg_start, start, None)
         self._seg_start = at  # whatever follows the heater is a fresh run, if any
         self._seg_peak = 0.0  # (the heater's watts are no burst of it)
+        self._seg_ran_s = 0.0
         self._readings = 0
         self._settled_s = self._settled_sum = self._settled_tv = 0.0
         self._settled_first = self._settled_last = None
@@ -434,7 +445,9 @@ class CycleTracker(Persistent):
             self._record_run(start, at, fridge_c)
             self._rest_from(at)
         elif (lone or length < _ATTEMPT_S) and self._seg_peak >= self.signature.attempt_w:
-            if not self._seg_unseen_start:  # (no burst in what began unseen: a run ending)
+            if (
+                not self._seg_unseen_start and self._seg_ran_s < _RAN_AFTER_BURST_S
+            ):  # (no burst in what began unseen: a run ending)
                 self.attempts.append(start)
 
     def _record_run(self, start: float, end: float, fridge_c: float | None) -> None:

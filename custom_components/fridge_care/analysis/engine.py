@@ -89,7 +89,7 @@ _HORIZON_S = 7 * 86_400.0
 class Engine:
     """Streaming, causal fault detection for one fridge."""
 
-    STATE_VERSION: ClassVar[int] = 10
+    STATE_VERSION: ClassVar[int] = 11
 
     def __init__(self, config: EngineConfig) -> None:
         """Start learning this fridge from scratch."""
