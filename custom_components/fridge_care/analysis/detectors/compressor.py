@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
+from ..cycles import CycleTracker
 from ..model import FaultCode, Role
 from ..signals import Signal
 from . import (
@@ -53,6 +54,8 @@ _FEWEST_STARTS_SHORT_RUNS = 2.5
 _TIMES_STARTS_SHORT_RUNS = 5.0
 _JITTER_FLOOR = 0.15  # relative power change per running minute that no healthy run shows
 _DAY_S = 86_400.0
+_HELD_ABOVE_W = 1.0  # a standby's own wander, or 5 % of it
+_HELD_ABOVE_SHARE = 0.05
 _AMBIENT_POWER = 0.008  # a compressor draws about 0.8 % more per kelvin of room temperature
 
 
@@ -149,6 +152,8 @@ class CompressorStartFailure(Detector):
             if _defrost_due(view):  # a timer rests the compressor for its defrost, heater or not
                 wait += _DEFROST_REST_S
         else:
+            if probe is None and not tried and _held_above_rests(tracker, watts):
+                return None  # the plug alone, frozen: the sensor rule tells it
             wait = max(_NO_RUN_OFFS * longest, _NO_RUN_MIN_S) / view.sensitivity
         if resting < (wait / 2 if active else wait):
             return None
@@ -212,6 +217,17 @@ def _caught_trying(view: View, tried: int) -> Finding | None:
         },
         onset_at=rested,
     )
+
+
+def _held_above_rests(tracker: CycleTracker, watts: float) -> bool:
+    """Whether the plug holds a reading above where nine rests in ten of this fridge end.
+
+    A compressor that cannot start leaves the electronics at their standby (its bursts, if the
+    plug catches one, say the relay is trying); a plug holding a fan's overrun for hours, with no
+    burst caught, has stopped reading.
+    """
+    usual = tracker.usual_rest_low_w
+    return usual is not None and watts > usual + max(_HELD_ABOVE_W, _HELD_ABOVE_SHARE * usual)
 
 
 def _warmed_through(view: View, fridge: Signal, since: float, by_k: float) -> bool:
