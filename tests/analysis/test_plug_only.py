@@ -68,6 +68,19 @@ def test_zero_watts_under_live_standby_is_an_outage_within_minutes() -> None:
     assert found[FaultCode.POWER_OUTAGE][0] - 100 <= 0.15
 
 
+def test_a_cut_read_halfway_down_and_held_is_an_outage_within_minutes() -> None:
+    """A plug averaging over a second reads the cut's first second at 10 W, between the 16 W
+    standby and 0 W; its on-change threshold (above 10 W) then hides the last step down, so
+    Home Assistant holds 10 W through the cut (held-out-ab's outage trace 10111 held 2 W under
+    a 4 W standby and was told 75 minutes late, by the warming)."""
+    readings = list(push_on_change(100))
+    cut = START + 100 * HOUR
+    readings += [(cut, Role.COMPRESSOR_POWER, 10.0), (cut + 2 * HOUR, Role.COMPRESSOR_POWER, 16.0)]
+    found = episodes(readings)
+    assert set(found) == {FaultCode.POWER_OUTAGE}
+    assert found[FaultCode.POWER_OUTAGE][0] - 100 <= 0.15
+
+
 def stepping_fan(hours: int, *, start: float = START) -> list[tuple[float, Role, float | None]]:
     """A plug that holds one step of a fan overrun or another through whole rests.
 

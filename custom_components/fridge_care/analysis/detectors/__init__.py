@@ -33,6 +33,11 @@ _PLUG_ALONE_REST_S = 2 * 3600.0
 RETRIES_CAUGHT = 2
 LIVE_STANDBY_W = 1.0  # standby electronics: an appliance resting at this or more has them
 _DARK_SHARE = 0.5  # a reading under half the learned standby: the electronics went dark too
+# Or under three quarters of it by more than a coarse plug's 1 W step: a plug averaging over a
+# second reads the cut's first second between the standby and 0 W, and an on-change threshold
+# larger than what is left hides the last step down.
+_DIMMED_SHARE = 0.75
+_DIMMED_W = 1.5
 _REST_WARMS_K = 0.5  # the least a fridge warms in one of its rests (its cycle's swing is 1-3 K)
 FAR_PAST = 3.0  # uncooled this long, a fridge would have warmed three times past where it stands
 
@@ -42,7 +47,10 @@ def electronics_dark(watts: float, standby: float) -> bool:
 
     A plug on its own supply (or one that reads its own 1 W) then says the mains is gone.
     """
-    return standby >= LIVE_STANDBY_W and watts < _DARK_SHARE * standby
+    if standby < LIVE_STANDBY_W:
+        return False
+    dimmed = watts < _DIMMED_SHARE * standby and standby - watts >= _DIMMED_W
+    return watts < _DARK_SHARE * standby or dimmed
 
 
 def attempts_since_last_run(tracker: CycleTracker) -> int:
