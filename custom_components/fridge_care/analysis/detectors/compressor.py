@@ -51,6 +51,8 @@ _FEWEST_STARTS = 5.0  # starts an hour a short-cycling fridge shows at least
 _TIMES_STARTS = 2.5  # and this many times its usual
 _MUCH_SHORTER = 0.25  # runs this share of usual, or shorter, are overload trips, never load
 _FEWEST_STARTS_SHORT_RUNS = 2.5
+_FEWEST_STARTS_HELD = 3.0  # over six hours
+_TIMES_STARTS_HELD = 2.0
 _TIMES_STARTS_SHORT_RUNS = 5.0
 _JITTER_FLOOR = 0.15  # relative power change per running minute that no healthy run shows
 _DAY_S = 86_400.0
@@ -292,25 +294,42 @@ class ShortCycling(Detector):
         Both over the last two hours; runs must also be under 8 minutes. Runs a quarter of usual
         or shorter need no more than 5x the usual starts (at least 2.5): a plug that reports every
         few minutes sees only some of runs that short, and no healthy fridge cuts its runs so.
+        Or, held for hours, twice the usual starts (at least 3) over six hours with the median
+        run under 60 % of usual over twelve: a strong compressor that rests long between short
+        runs trips at only two or three times its few starts, and a load that adds starts (a
+        warm room, a busy evening) lengthens the runs too.
         """
-        starts, run_s = view.features.starts_per_h_2h, view.features.run_s_2h
+        features = view.features
         base_starts, base_run = view.baseline.starts_per_h, view.baseline.run_s
-        if starts is None or run_s is None or base_starts is None or base_run is None:
+        if base_starts is None or base_run is None:
             return None
-        need = max(_FEWEST_STARTS, _TIMES_STARTS * base_starts)
-        if run_s <= _MUCH_SHORTER * base_run:  # overload trips: a slow plug sees only some
-            need = min(need, max(_FEWEST_STARTS_SHORT_RUNS, _TIMES_STARTS_SHORT_RUNS * base_starts))
-        need /= view.sensitivity
-        longest_s = min(480.0, 0.6 * base_run)
-        if active:
-            need *= 0.6
-            longest_s *= 1.5
-        if starts < need or run_s > longest_s:
+        longest_s = min(480.0, 0.6 * base_run) * (1.5 if active else 1.0)
+        relax = (0.6 if active else 1.0) / view.sensitivity
+        starts, run_s = features.starts_per_h_2h, features.run_s_2h
+        if starts is not None and run_s is not None:
+            need = max(_FEWEST_STARTS, _TIMES_STARTS * base_starts)
+            if run_s <= _MUCH_SHORTER * base_run:  # overload trips: a slow plug sees only some
+                need = min(
+                    need, max(_FEWEST_STARTS_SHORT_RUNS, _TIMES_STARTS_SHORT_RUNS * base_starts)
+                )
+            found = _cycling_short(starts, run_s, need * relax, longest_s)
+            if found is not None:
+                return found
+        starts, run_s = features.starts_per_h_6h, features.run_s_12h
+        if starts is None or run_s is None:
             return None
-        return Finding(
-            confidence=clamp01(0.5 + (starts - need) / need),
-            evidence={"starts_per_h": round(starts, 1), "median_run_min": round(run_s / 60, 1)},
-        )
+        need = max(_FEWEST_STARTS_HELD, _TIMES_STARTS_HELD * base_starts)
+        return _cycling_short(starts, run_s, need * relax, longest_s)
+
+
+def _cycling_short(starts: float, run_s: float, need: float, longest_s: float) -> Finding | None:
+    """Tell short cycling where the starts reach ``need`` and the median run is short enough."""
+    if starts < need or run_s > longest_s:
+        return None
+    return Finding(
+        confidence=clamp01(0.5 + (starts - need) / need),
+        evidence={"starts_per_h": round(starts, 1), "median_run_min": round(run_s / 60, 1)},
+    )
 
 
 class PowerFluctuation(Detector):
