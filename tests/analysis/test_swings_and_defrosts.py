@@ -112,6 +112,23 @@ def test_a_sensor_too_coarse_to_show_the_cycles_still_shows_every_defrost() -> N
     assert log.rhythm_s == pytest.approx(20 * HOUR, rel=0.05)
 
 
+def test_a_freezers_first_hours_of_large_cycles_are_no_defrosts() -> None:
+    """A freezer whose every cycle swings it 3.4 K shows no rise under a bump's 3 K at first.
+
+    Read from its first minute, those cycles were taken for defrosts until a dozen rises showed
+    that they are its own swing (held-out-ab's trace 10801: two bumps in its first hours, a
+    bogus 8 h interval, no rhythm learned, its missed defrosts never told). Its real defrosts,
+    every 30 h, are the rhythm.
+    """
+    log, swings = DefrostLog(), Swings()
+    for at, ordinary in freezer(5 * 24, swing=3.4, period_min=60.0):
+        swings.update(at, defrosting(ordinary, (at - 10 * HOUR) % (30 * HOUR)))
+        if at % 600 == 0:
+            log.observe(at, None, swings, None)
+    assert [round(at / HOUR) for at in log.times] == [10, 40, 70, 100]
+    assert log.rhythm_s == pytest.approx(30 * HOUR, rel=0.05)
+
+
 def test_a_warm_bump_hours_before_a_defrost_does_not_date_it() -> None:
     """Two bumps within one event's span are one defrost, at the higher (the heater's)."""
 

@@ -34,6 +34,9 @@ _BUMP_RISE_MIN_S = 600.0  # a heater takes ten minutes or more to warm the freez
 # The ordinary swing and troughs are read over days: a coarse sensor shows a few cycles a day,
 # and a day's median would count the defrosts' own rises among them.
 _BUMP_HISTORY_S = 72 * HOUR_S
+# Fewer than four rises under a bump's size in the freezer's first day read is no coarse sensor
+# showing the defrosts alone: a 3 K swing's cycles may all be rises that large.
+_SWING_UNKNOWN_S = 24 * HOUR_S
 _BUMP_LOOK_BACK_S = 6 * HOUR_S  # a bump is looked for this long once it is settled (ticks missed)
 # A handled probe's kept readings are the room's: the one just before those set aside, and those
 # as it settles back (it is taken again once within a few kelvin of where it was).
@@ -245,6 +248,8 @@ class DefrostLog(Persistent):
             ordinary = rises  # a swing as large as a bump: all of them, as they come
         # A sensor too coarse to show the cycles (a 2 K step on a 1.5 K swing) shows the
         # defrosts alone for days: their own rises are no ordinary swing to measure them by.
+        if len(ordinary) < 4 and turns[0].at > now - _SWING_UNKNOWN_S:
+            return  # a freezer's first hours: its cycles' own rises are not known yet
         swing = median(ordinary) if len(ordinary) >= 4 else 0.0
         floor = low + max(_BUMP_MIN_K, _BUMP_SWINGS * swing)
         bumps = [
