@@ -218,6 +218,39 @@ def test_an_interval_across_a_blind_spell_is_learned_unless_it_may_hide_a_defros
     assert list(hidden.intervals) == [20 * HOUR, 20 * HOUR, 20 * HOUR]  # not the 40 h one
 
 
+def test_blind_spells_now_and_then_hide_one_defrost_at_most() -> None:
+    """A freezer probe away for an hour every day or so: each spell might hide one defrost, but
+    all of them together hide no more than one (held-out-ab's trace 10819: three spells restarted
+    the count, and defrosts missed for five days were never told)."""
+    log = DefrostLog()
+    for k in range(5):
+        log.record(20 * HOUR * k, None, None)
+    last = 80 * HOUR
+    assert log.overdue(last + 45 * HOUR, None, None) is not None  # past 2.5 usual intervals
+    for back in (30, 50, 60):  # the probe came back from a blind spell then
+        late = log.overdue(last + 69 * HOUR, None, last + back * HOUR)
+        assert late is not None and late.since_s < late.after_s  # one defrost may hide in it
+    overdue = log.overdue(last + 70 * HOUR, None, last + 60 * HOUR)
+    assert overdue is not None and overdue.since_s >= overdue.after_s
+    # A cut (or a door left open) may move the defrost itself: the count restarts after it.
+    upset = log.overdue(last + 70 * HOUR, None, last + 60 * HOUR, upset_at=last + 60 * HOUR)
+    assert upset is not None and upset.since_s == pytest.approx(10 * HOUR)
+
+
+def test_a_plug_back_from_an_old_blind_spell_adds_no_running_hours() -> None:
+    """A defrost every 10 running hours; the plug was last away before the last defrost.
+
+    The running hours since then count from the last defrost, not from that older spell (a
+    healthy plug-watched fridge was told a missed defrost each time its plug came back).
+    """
+    log = DefrostLog()
+    for k, at in enumerate((0, 25, 60, 80, 120)):  # as busy or calm days run the compressor
+        log.record(at * HOUR, None, 10 * HOUR * k)
+    log.blind_run_s = 35 * HOUR  # the plug came back at 35 running hours, before the last defrost
+    overdue = log.overdue(125 * HOUR, 45 * HOUR, 121 * HOUR)
+    assert overdue is not None and overdue.since_s == pytest.approx(5 * HOUR)
+
+
 def test_a_defrost_every_so_many_running_hours_is_a_rhythm_by_the_compressors_clock() -> None:
     """A defrost after every 6 hours of running: 12 h apart on a busy day, 40 on a calm one."""
     log = DefrostLog()

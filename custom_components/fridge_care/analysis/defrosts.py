@@ -118,6 +118,16 @@ def _sighted(intervals: list[float]) -> list[float]:
     return intervals
 
 
+def _since_hidden(since_last: float, since_blind: float, usual: float) -> float:
+    """Time towards a missed defrost when the witness was away since the last one.
+
+    A defrost may have passed unseen in a blind spell: the count restarts from its end, or goes
+    on from the last defrost less one usual interval (one hidden defrost, however many spells:
+    each spell of minutes hides one only by chance), whichever is further on.
+    """
+    return max(since_blind, since_last - usual)
+
+
 class DefrostLog(Persistent):
     """When the fridge defrosted, and the intervals between defrosts that hide none."""
 
@@ -156,33 +166,44 @@ class DefrostLog(Persistent):
         run_s: float | None,
         blind_until: float | None,
         watched_since: float | None = None,
+        upset_at: float | None = None,
     ) -> Overdue | None:
         """How overdue the next defrost is, in the known rhythm's time; None: no rhythm known.
 
         A defrost may have passed while the witness was unavailable or reading nonsense: the
-        count then restarts from when it came back (but only then: a witness holding a steady
-        value was watching). A clock rhythm must also account for the time before its first
-        defrost, since ``watched_since``: one that began after a quiet longer than the witness
-        needs to read the freezer plus an overdue span is a few bumps that fell into step (mains
-        cuts or warm loads on a fridge that never defrosts), not a defrost that comes like
-        clockwork.
+        count then restarts from when it came back, or allows one hidden defrost since the last
+        (:func:`_since_hidden`; only then: a witness holding a steady value was watching), unless
+        a cut or a door left open (``upset_at``) came since, which may move the defrost. A clock
+        rhythm must also account for the time before its first defrost, since ``watched_since``:
+        one that began after a quiet longer than the witness needs to read the freezer plus an
+        overdue span is a few bumps that fell into step (mains cuts or warm loads on a fridge that
+        never defrosts), not a defrost that comes like clockwork.
         """
         last = self.last
         if last is None:
             return None
+        blind = blind_until is not None and blind_until > last
+        upset = upset_at is not None and upset_at > last
         by_clock = _rhythm(list(self.intervals), _OVERDUE_MARGIN_S)
         by_running = _rhythm(list(self.run_intervals), _OVERDUE_MARGIN_RUN_S)
         if run_s is None or not self.run_times:
             by_running = None
         if by_running is not None and (by_clock is None or by_running.spread < by_clock.spread):
-            since = self.run_times[-1]
-            if blind_until is not None and blind_until > last and self.blind_run_s is not None:
-                since = max(since, self.blind_run_s)
             assert run_s is not None
-            return Overdue(run_s - since, *by_running)
+            since = run_s - self.run_times[-1]
+            if blind and self.blind_run_s is not None:
+                since_blind = run_s - max(self.run_times[-1], self.blind_run_s)
+                since = (
+                    since_blind if upset else _since_hidden(since, since_blind, by_running.usual_s)
+                )
+            return Overdue(since, *by_running)
         if by_clock is None or self._began_late(watched_since, by_clock.after_s):
             return None
-        return Overdue(now - max(last, blind_until or last), *by_clock)
+        since = now - last
+        if blind_until is not None and blind_until > last:
+            since_blind = now - blind_until
+            since = since_blind if upset else _since_hidden(since, since_blind, by_clock.usual_s)
+        return Overdue(since, *by_clock)
 
     def _began_late(self, watched_since: float | None, after_s: float) -> bool:
         """Whether the first defrost seen (all are still kept) came long after watching began."""

@@ -37,6 +37,7 @@ class DefrostFailure(Detector):
             tracker.run_total_s if tracker is not None else None,
             view.defrost_witness_back_at,
             view.learning_since,
+            view.disturbed_at or None,
         )
         if overdue is None or overdue.since_s < overdue.after_s / view.sensitivity:
             return None
