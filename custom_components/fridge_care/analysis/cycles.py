@@ -459,9 +459,8 @@ class CycleTracker(Persistent):
             self._record_run(start, at, fridge_c)
             self._rest_from(at)
         elif (lone or length < _ATTEMPT_S) and self._seg_peak >= self.signature.attempt_w:
-            if (
-                not self._seg_unseen_start and self._seg_ran_s < _RAN_AFTER_BURST_S
-            ):  # (no burst in what began unseen: a run ending)
+            began_unseen = self._seg_unseen_start  # (no burst in it: a run ending)
+            if not began_unseen and self._seg_ran_s < _RAN_AFTER_BURST_S:
                 self.attempts.append(start)
 
     def _record_run(self, start: float, end: float, fridge_c: float | None) -> None:
