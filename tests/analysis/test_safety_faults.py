@@ -17,7 +17,14 @@ from custom_components.fridge_care.analysis.model import (
 from custom_components.fridge_care.analysis.replay import replay
 from fridge_sim import FaultInjection, FridgeSimulator, Sample, Scenario, simulate
 from fridge_sim.evaluation import FULL_SIZES, SENSOR_SETS
-from fridge_sim.population import HELD_OUT_AA, HELD_OUT_Y, HELD_OUT_Z, Population, draw
+from fridge_sim.population import (
+    HELD_OUT_AA,
+    HELD_OUT_AC,
+    HELD_OUT_Y,
+    HELD_OUT_Z,
+    Population,
+    draw,
+)
 
 from .conftest import HOUR, START, first, hours_after, mechanical_plug, run_scenario
 
@@ -539,6 +546,17 @@ def test_a_defrost_while_a_leak_is_suspected_is_no_unsafe_freezer() -> None:
     assert Role.COMPRESSOR_POWER not in scenario.roles
     assert FaultCode.COOLING_FAILURE in {e.code for e in episodes}
     assert FaultCode.UNSAFE_TEMPERATURE not in {e.code for e in episodes}
+
+
+def test_a_probe_that_shows_a_days_cooling_only_on_busy_days_reads_no_leak() -> None:
+    """held-out-ac's healthy fridge 40 (fridge thermometer and door, no plug): its probe reports
+    only 1 K changes, so one learning day in nine showed enough cooling phases for a day's
+    share. The days that later did were the busy ones, four times the learned share: 18 leak
+    suspicions in 46 days. A share that few days show is not learned; the compartment climbing
+    above its usual level still tells a leak."""
+    _, episodes = _evaluation_fridge(HELD_OUT_AC, 40, until_h=330)  # two suspicions by then
+    leaks = [e for e in episodes if e.code is FaultCode.COOLING_FAILURE]
+    assert all("cooling_share_ratio" not in e.evidence for e in leaks)
 
 
 def test_a_start_a_power_cut_cut_short_is_no_failed_start_once_the_mains_is_back() -> None:

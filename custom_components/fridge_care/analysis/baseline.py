@@ -33,6 +33,7 @@ _DRIFT_STEP = 0.02
 _CYCLES_TO_LEARN = 8
 _DAY_S = 86_400.0
 _DAY_STEP_S = 6 * HOUR_S  # the learning days' figures, a day at a time, every six hours
+_DAYS_READ_SHARE = 1 / 3  # the cooling share is learned where a third of the days show it
 _PROFILE_SPAN = 2  # hours either side pooled into one hour of the day's duty
 _HOLDS = {
     Role.FRIDGE_TEMP: "fridge_hold_s",
@@ -205,6 +206,12 @@ class Baseline(Persistent):
             rates = [fridge_swings.cooling_rate(a, b) for a, b in days]
             self.cooling_share_high = max((s for s in shares if s is not None), default=None)
             self.fridge_cool_low = min((r for r in rates if r is not None), default=None)
+            if sum(s is not None for s in shares) < _DAYS_READ_SHARE * len(shares):
+                # A thermometer that shows a day's cooling phases on few days (it reports only
+                # kelvin-sized changes) shows them on the eventful days: their share, set
+                # against the whole learning period's, reads a leak on any busy day. (Where a
+                # third of the days or more show it, a leak's share still tells it early.)
+                self.cooling_share = self.cooling_share_high = None
 
         watts = power.mean(since, until) if power is not None else None
         self.energy_kwh = watts * 24 / 1000 if watts is not None else None
