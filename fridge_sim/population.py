@@ -155,6 +155,7 @@ class Population:
         "held-out-aa",
         "held-out-ab",
         "held-out-ac",
+        "held-out-ad",
     ]
     column: int  # 0: TUNE ranges, 1: HELD_OUT ranges
     first_seed: int  # fridge i has Scenario.seed first_seed + i
@@ -199,8 +200,9 @@ HELD_OUT_Z = Population("held-out-z", 1, 6_500_000)  # (6,100,000 and 6,300,000:
 HELD_OUT_AA = Population("held-out-aa", 1, 6_700_000)
 HELD_OUT_AB = Population("held-out-ab", 1, 6_900_000)
 HELD_OUT_AC = Population("held-out-ac", 1, 7_100_000)
+HELD_OUT_AD = Population("held-out-ad", 1, 7_300_000)
 """The held-out ranges and mixes again, with other fridges each time: once a held-out set has
-been looked at (held-out to find what the engine missed; held-out-b to -ab for the figures
+been looked at (held-out to find what the engine missed; held-out-b to -ac for the figures
 of an engine that was then changed again), it is no longer held out; figures are published from
 the newest."""
 POPULATIONS: dict[str, Population] = {
@@ -236,6 +238,7 @@ POPULATIONS: dict[str, Population] = {
         HELD_OUT_AA,
         HELD_OUT_AB,
         HELD_OUT_AC,
+        HELD_OUT_AD,
     )
 }
 
