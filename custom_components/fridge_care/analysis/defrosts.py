@@ -118,14 +118,17 @@ def _sighted(intervals: list[float]) -> list[float]:
     return intervals
 
 
-def _since_hidden(since_last: float, since_blind: float, usual: float) -> float:
-    """Time towards a missed defrost when the witness was away since the last one.
+def _counted(since_last: float, since_blind: float | None, usual: float, upset: bool) -> float:
+    """Time towards a missed defrost, the witness's blind spells since the last one allowed for.
 
     A defrost may have passed unseen in a blind spell: the count restarts from its end, or goes
     on from the last defrost less one usual interval (one hidden defrost, however many spells:
-    each spell of minutes hides one only by chance), whichever is further on.
+    each spell of minutes hides one only by chance), whichever is further on. A cut or a door
+    left open (``upset``) may move the defrost itself: the count restarts after it.
     """
-    return max(since_blind, since_last - usual)
+    if since_blind is None:
+        return since_last
+    return since_blind if upset else max(since_blind, since_last - usual)
 
 
 class DefrostLog(Persistent):
@@ -172,7 +175,7 @@ class DefrostLog(Persistent):
 
         A defrost may have passed while the witness was unavailable or reading nonsense: the
         count then restarts from when it came back, or allows one hidden defrost since the last
-        (:func:`_since_hidden`; only then: a witness holding a steady value was watching), unless
+        (:func:`_counted`; only then: a witness holding a steady value was watching), unless
         a cut or a door left open (``upset_at``) came since, which may move the defrost. A clock
         rhythm must also account for the time before its first defrost, since ``watched_since``:
         one that began after a quiet longer than the witness needs to read the freezer plus an
@@ -182,7 +185,7 @@ class DefrostLog(Persistent):
         last = self.last
         if last is None:
             return None
-        blind = blind_until is not None and blind_until > last
+        blind = blind_until if blind_until is not None and blind_until > last else None
         upset = upset_at is not None and upset_at > last
         by_clock = _rhythm(list(self.intervals), _OVERDUE_MARGIN_S)
         by_running = _rhythm(list(self.run_intervals), _OVERDUE_MARGIN_RUN_S)
@@ -190,20 +193,14 @@ class DefrostLog(Persistent):
             by_running = None
         if by_running is not None and (by_clock is None or by_running.spread < by_clock.spread):
             assert run_s is not None
-            since = run_s - self.run_times[-1]
-            if blind and self.blind_run_s is not None:
-                since_blind = run_s - max(self.run_times[-1], self.blind_run_s)
-                since = (
-                    since_blind if upset else _since_hidden(since, since_blind, by_running.usual_s)
-                )
+            back_run_s = self.blind_run_s if blind is not None else None
+            since_back = None if back_run_s is None else run_s - max(self.run_times[-1], back_run_s)
+            since = _counted(run_s - self.run_times[-1], since_back, by_running.usual_s, upset)
             return Overdue(since, *by_running)
         if by_clock is None or self._began_late(watched_since, by_clock.after_s):
             return None
-        since = now - last
-        if blind_until is not None and blind_until > last:
-            since_blind = now - blind_until
-            since = since_blind if upset else _since_hidden(since, since_blind, by_clock.usual_s)
-        return Overdue(since, *by_clock)
+        since_back = None if blind is None else now - blind
+        return Overdue(_counted(now - last, since_back, by_clock.usual_s, upset), *by_clock)
 
     def _began_late(self, watched_since: float | None, after_s: float) -> bool:
         """Whether the first defrost seen (all are still kept) came long after watching began."""
